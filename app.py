@@ -1,0 +1,30 @@
+"""Counterpoint's router: page config, the login gate, and the navigation of working pages."""
+
+import streamlit as st
+
+from planner import auth
+from planner.ui import common
+
+st.set_page_config(page_title="Counterpoint", page_icon=":material/campaign:", layout="wide")
+st.logo("templates/static/logo.svg", size="large")
+
+actor = common.current_actor()
+if actor is None:
+    nav = st.navigation([st.Page("planner/ui/login.py", title="Log in", icon=":material/login:")], position="hidden")
+else:
+    sections = {
+        "": [st.Page("planner/ui/home.py", title="Home", icon=":material/home:", default=True)],
+        "Account": [st.Page("planner/ui/account.py", title="My account", icon=":material/person:")],
+    }
+    if auth.can(actor, auth.Action.MANAGE_USERS):
+        sections["Admin"] = [
+            st.Page("planner/ui/users.py", title="Users", icon=":material/group:"),
+            st.Page("planner/ui/audit_log.py", title="Audit log", icon=":material/history:"),
+        ]
+    nav = st.navigation(sections)
+    with st.sidebar:
+        st.caption(f"Logged in as **{actor.username}** ({actor.role})")
+        if st.button("Log out", key="logout", icon=":material/logout:"):
+            st.session_state.clear()
+            st.rerun()
+nav.run()

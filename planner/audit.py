@@ -1,0 +1,95 @@
+"""Append-only audit log: write an entry with every change of state, read it with filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from planner.models import AuditEntry
+
+SUMMARY_MAX = 2000
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs an operation: a logged-in user, or the local operator at the command line."""
+
+    user_id: int | None
+    username: str
+    role: str
+
+
+def record(
+    session: Session, actor: Actor, action: str, object_type: str, object_id: object = "", summary: str = ""
+) -> AuditEntry:
+    """Add an audit entry to the session's transaction (the caller commits it with the change)."""
+    entry = AuditEntry(
+        actor_id=actor.user_id,
+        actor_name=actor.username,
+        action=action,
+        object_type=object_type,
+        object_id="" if object_id is None else str(object_id),
+        summary=summary[:SUMMARY_MAX],
+    )
+    session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor_name: str | None = None
+    action_prefix: str | None = None
+    object_type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _filtered(stmt, flt: AuditFilter):
+    if flt.actor_name:
+        stmt = stmt.where(AuditEntry.actor_name == flt.actor_name)
+    if flt.action_prefix:
+        stmt = stmt.where(AuditEntry.action.startswith(flt.action_prefix))
+    if flt.object_type:
+        stmt = stmt.where(AuditEntry.object_type == flt.object_type)
+    if flt.since:
+        stmt = stmt.where(AuditEntry.at >= flt.since)
+    if flt.until:
+        stmt = stmt.where(AuditEntry.at < flt.until)
+    return stmt
+
+
+def entries(session: Session, flt: AuditFilter = AuditFilter(), limit: int = 500, offset: int = 0) -> pd.DataFrame:
+    """Return the newest matching entries as a DataFrame (at, actor, action, object_type, object_id, summary)."""
+    stmt = _filtered(
+        select(
+            AuditEntry.id,
+            AuditEntry.at,
+            AuditEntry.actor_name.label("actor"),
+            AuditEntry.action,
+            AuditEntry.object_type,
+            AuditEntry.object_id,
+            AuditEntry.summary,
+        ),
+        flt,
+    )
+    rows = session.execute(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)).all()
+    cols = ["id", "at", "actor", "action", "object_type", "object_id", "summary"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def count(session: Session, flt: AuditFilter = AuditFilter()) -> int:
+    """Return how many entries match `flt`."""
+    return session.scalar(_filtered(select(func.count(AuditEntry.id)), flt)) or 0
+
+
+def facets(session: Session) -> dict[str, list[str]]:
+    """Return the distinct actors, action families and object types, for filter widgets."""
+    actors = session.scalars(select(AuditEntry.actor_name).distinct().order_by(AuditEntry.actor_name)).all()
+    actions = session.scalars(select(AuditEntry.action).distinct()).all()
+    types = session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
+    families = sorted({a.split(".")[0] for a in actions})
+    return {"actors": list(actors), "action_families": families, "object_types": list(types)}

@@ -1,0 +1,191 @@
+"""Open a workspace database: engine with safe SQLite settings, Alembic migrations, sessions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.orm import Session, sessionmaker
+
+from planner.config import DATABASE_URL_VAR, Settings, load_settings
+from planner.errors import PlannerError
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseConfigError(PlannerError):
+    """The database URL is malformed or names an unknown driver."""
+
+
+class DatabaseUnavailableError(PlannerError):
+    """The database server or file cannot be reached."""
+
+
+class SchemaTooNewError(PlannerError):
+    """The database was written by a newer Counterpoint than this one."""
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return cfg
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see the "begin" hook).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+
+
+def create_db_engine(url: str, *, source: str = DATABASE_URL_VAR) -> Engine:
+    """Return an engine for `url`; raise DatabaseConfigError naming `source` when the URL is unusable."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseConfigError(f"{source} is not a valid database URL: {url!r}") from exc
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+        else:
+            engine = create_engine(parsed, pool_pre_ping=True)
+    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+        raise DatabaseConfigError(f"{source} names a database this installation cannot use: {exc}") from exc
+    return engine
+
+
+def schema_status(engine: Engine) -> tuple[str | None, str]:
+    """Return (the database's schema revision or None, the newest revision this code knows)."""
+    script = ScriptDirectory.from_config(_alembic_config())
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return current, script.get_current_head()
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Apply every pending migration; return (revision before, revision after). Idempotent.
+
+    Raises SchemaTooNewError when the database has a revision this code does not know.
+    """
+    cfg = _alembic_config()
+    script = ScriptDirectory.from_config(cfg)
+    try:
+        before, head = schema_status(engine)
+    except DBAPIError as exc:
+        raise DatabaseUnavailableError(f"cannot open the database in {DATABASE_URL_VAR}: {_first_line(exc)}") from exc
+    if before is not None:
+        try:
+            script.get_revision(before)
+        except Exception as exc:
+            raise SchemaTooNewError(
+                f"the database has schema revision {before!r}, which this Counterpoint does not know "
+                f"(newest known: {head!r}); it was written by a newer version: upgrade Counterpoint"
+            ) from exc
+    if before != head:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    return before, head
+
+
+@dataclass
+class Workspace:
+    """An open, migrated workspace database."""
+
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def session(self) -> Session:
+        """Return a new session; use it as a context manager."""
+        return self.sessionmaker()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_workspace(url: str | None = None, *, migrate: bool = True, settings: Settings | None = None) -> Workspace:
+    """Open (and by default migrate) the workspace at `url`, or the one the environment names."""
+    settings = settings or load_settings()
+    engine = create_db_engine(url or settings.database_url)
+    try:
+        if migrate:
+            upgrade(engine)
+        else:
+            with engine.connect():
+                pass
+    except DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseUnavailableError(f"cannot open the database in {DATABASE_URL_VAR}: {_first_line(exc)}") from exc
+    except PlannerError:
+        engine.dispose()
+        raise
+    return Workspace(engine=engine, sessionmaker=sessionmaker(engine, expire_on_commit=False))
+
+
+@contextmanager
+def atomic(session: Session) -> Iterator[Session]:
+    """Commit `session` when the block succeeds, roll it back on any error."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def backup_sqlite(engine: Engine, target: Path) -> Path:
+    """Copy a live SQLite workspace to `target` with SQLite's online backup; return the path."""
+    if engine.dialect.name != "sqlite":
+        raise PlannerError(
+            f"backup copies SQLite workspaces only; this one is {engine.dialect.name}: use pg_dump for PostgreSQL"
+        )
+    target = Path(target)
+    if target.exists():
+        raise PlannerError(f"{target} already exists: choose a new file name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    raw = engine.raw_connection()
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            raw.driver_connection.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        raw.close()
+    return target

@@ -1,0 +1,64 @@
+"""Load the fictional demo workspace; each capability adds its part to PARTS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from planner import audit, workspace
+from planner.audit import Actor
+from planner.auth import Action, require
+from planner.db import atomic
+from planner.demo.world import WORLD, DemoWorld
+from planner.errors import PlannerError
+from planner.models import utcnow
+
+DEFAULT_SEED = 20261101
+
+
+class DemoAlreadyLoaded(PlannerError):
+    """The demo workspace was loaded into this database before."""
+
+
+@dataclass
+class DemoContext:
+    session: Session
+    actor: Actor
+    world: DemoWorld
+    rng: np.random.Generator
+    progress: Callable[[float, str], None]
+
+
+# Each part adds one capability's fictional data and returns a one-line summary. Order matters: later parts
+# may use what earlier ones made. Parts must not commit; load_demo commits once.
+DemoPart = Callable[[DemoContext], str]
+PARTS: list[DemoPart] = []
+
+
+def load_demo(
+    session: Session,
+    actor: Actor,
+    seed: int = DEFAULT_SEED,
+    progress: Callable[[float, str], None] | None = None,
+) -> list[str]:
+    """Load the demo world into the workspace in one transaction; return what each part added.
+
+    Raises DemoAlreadyLoaded if it was loaded before, PermissionDenied for non-admins.
+    """
+    require(actor, Action.LOAD_DEMO)
+    report = progress or (lambda _f, _m: None)
+    with atomic(session):
+        if workspace.get_setting(session, workspace.DEMO_KEY):
+            raise DemoAlreadyLoaded("the demo workspace is already loaded in this database")
+        ctx = DemoContext(session, actor, WORLD, np.random.default_rng(seed), report)
+        summaries = [f"Fictional world: {WORLD.adversary} (adversary) vs {WORLD.our_organisation}"]
+        for i, part in enumerate(PARTS):
+            report(i / max(len(PARTS), 1), part.__doc__ or part.__name__)
+            summaries.append(part(ctx))
+        workspace.set_setting(session, workspace.DEMO_KEY, utcnow().isoformat())
+        audit.record(session, actor, "demo.load", "workspace", "", "; ".join(summaries))
+    report(1.0, "done")
+    return summaries

@@ -1,0 +1,22 @@
+"""ORM tables of a workspace, one module per domain concept."""
+
+from planner.models.accounts import LoginAttempt, User
+from planner.models.audit import AuditEntry
+from planner.models.base import Base, utcnow
+from planner.models.posts import ImportBatch, Post
+from planner.models.settings import WorkspaceSetting
+from planner.models.trends import Trend, Watchlist, WatchlistItem
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "ImportBatch",
+    "LoginAttempt",
+    "Post",
+    "Trend",
+    "User",
+    "Watchlist",
+    "WatchlistItem",
+    "WorkspaceSetting",
+    "utcnow",
+]

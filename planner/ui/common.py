@@ -1,0 +1,124 @@
+"""What every page shares: the cached workspace, the logged-in actor, error display, chart template."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from planner import auth
+from planner.audit import Actor
+from planner.config import load_settings
+from planner.db import Workspace, open_workspace
+from planner.errors import PlannerError
+
+T = TypeVar("T")
+USER_KEY = "user_id"
+
+# Fixed colours for meanings, the same on every page.
+LIFECYCLE_COLOURS = {"emerging": "#d1495b", "peaking": "#edae49", "declining": "#00798c", "dormant": "#8d99ae"}
+SEVERITY_COLOURS = {"error": "#c0392b", "warning": "#e67e22", "info": "#2980b9"}
+STATUS_COLOURS = {
+    "draft": "#8d99ae",
+    "in_review": "#edae49",
+    "changes_requested": "#d1495b",
+    "approved": "#2a9d8f",
+    "scheduled": "#1f5f8b",
+    "published": "#264653",
+    "archived": "#adb5bd",
+}
+
+pio.templates["counterpoint"] = go.layout.Template(
+    layout=go.Layout(
+        font={"family": "Source Sans Pro, sans-serif", "size": 13},
+        colorway=["#1f5f8b", "#d1495b", "#edae49", "#00798c", "#8d99ae", "#2a9d8f"],
+        margin={"l": 40, "r": 20, "t": 50, "b": 40},
+        hoverlabel={"namelength": -1},
+    )
+)
+pio.templates.default = "plotly_white+counterpoint"
+
+
+@st.cache_resource(show_spinner="Opening the workspace...")
+def _workspace(url: str) -> Workspace:
+    return open_workspace(url)
+
+
+def workspace() -> Workspace:
+    """Return the open workspace, or show why it cannot be opened and stop the page."""
+    try:
+        return _workspace(load_settings().database_url)
+    except PlannerError as exc:
+        st.error(f"Counterpoint cannot open its workspace: {exc}")
+        st.stop()
+        raise
+
+
+@contextmanager
+def db_session() -> Iterator[Session]:
+    """Yield a session on the workspace, closed afterwards."""
+    with workspace().session() as session:
+        yield session
+
+
+def current_actor() -> Actor | None:
+    """Return the logged-in, still active user, or None (logging out a user deactivated since)."""
+    user_id = st.session_state.get(USER_KEY)
+    if user_id is None:
+        return None
+    with db_session() as session:
+        actor = auth.load_actor(session, user_id)
+    if actor is None:
+        st.session_state.pop(USER_KEY, None)
+    return actor
+
+
+def require_actor() -> Actor:
+    """Return the logged-in actor; pages behind the login gate always have one."""
+    actor = current_actor()
+    if actor is None:
+        st.stop()
+    return actor
+
+
+def run(fn: Callable[..., T], *args, success: str | None = None, **kwargs) -> T | None:
+    """Call a core function; show its named error with st.error and return None on failure."""
+    try:
+        result = fn(*args, **kwargs)
+    except PlannerError as exc:
+        st.error(str(exc))
+        return None
+    if success:
+        st.toast(success)
+    return result
+
+
+def header(title: str, purpose: str) -> None:
+    """Show the page title and the one line that says what the page is for."""
+    st.title(title)
+    st.caption(purpose)
+
+
+def user_zone() -> ZoneInfo:
+    """Return the logged-in user's time zone (UTC if unset or unknown)."""
+    with db_session() as session:
+        from planner.models import User
+
+        user = session.get(User, st.session_state.get(USER_KEY))
+        name = user.time_zone if user else "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_times(series: pd.Series, zone: ZoneInfo) -> pd.Series:
+    """Convert a column of UTC datetimes to `zone` for display."""
+    return pd.to_datetime(series, utc=True).dt.tz_convert(zone)

@@ -1,0 +1,61 @@
+"""Login page; on a fresh workspace, the first-run screen that creates the first admin."""
+
+import streamlit as st
+
+from planner import auth, demo
+from planner.ui import common
+
+with common.db_session() as session:
+    first_run = auth.needs_setup(session)
+
+left, mid, right = st.columns([1, 2, 1])
+with mid:
+    if first_run:
+        common.header("Welcome to Counterpoint", "This workspace is new. Create the first admin account to begin.")
+        with st.form("setup"):
+            username = st.text_input("Username", key="setup_username", help="Lowercase letters, digits, . _ -")
+            display = st.text_input("Display name", key="setup_display")
+            password = st.text_input(
+                "Password",
+                type="password",
+                key="setup_password",
+                help=f"At least {auth.MIN_PASSWORD_LENGTH} characters.",
+            )
+            confirm = st.text_input("Repeat password", type="password", key="setup_confirm")
+            load = st.checkbox(
+                "Load the fictional demo workspace (invented group, channels and posts)", key="setup_demo"
+            )
+            submitted = st.form_submit_button("Create admin account", type="primary")
+        if submitted:
+            if password != confirm:
+                st.error("Repeat password: the two passwords differ.")
+            else:
+                with common.db_session() as session:
+                    user = common.run(auth.create_first_admin, session, username, password, display)
+                    if user is not None:
+                        if load:
+                            with st.status("Loading the demo workspace...") as status:
+                                bar = st.progress(0.0)
+                                common.run(
+                                    demo.load_demo,
+                                    session,
+                                    auth.actor_for(user),
+                                    progress=lambda f, m: bar.progress(min(f, 1.0), text=m),
+                                )
+                                status.update(label="Demo workspace loaded", state="complete")
+                        st.session_state[common.USER_KEY] = user.id
+                        st.rerun()
+    else:
+        common.header(
+            "Log in to Counterpoint", "Counter-messaging campaign planner. Use the account your admin gave you."
+        )
+        with st.form("login"):
+            username = st.text_input("Username", key="login_username")
+            password = st.text_input("Password", type="password", key="login_password")
+            submitted = st.form_submit_button("Log in", type="primary")
+        if submitted:
+            with common.db_session() as session:
+                user = common.run(auth.authenticate, session, username, password)
+            if user is not None:
+                st.session_state[common.USER_KEY] = user.id
+                st.rerun()

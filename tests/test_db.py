@@ -1,0 +1,107 @@
+"""Workspace database: URL handling, SQLite settings, migrations from empty and repeated, version refusal."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+
+from planner import db
+from planner.config import load_settings
+from planner.models import Base
+
+
+def test_default_url_is_sqlite_file_in_data_dir(tmp_path):
+    settings = load_settings({"PLANNER_DATA_DIR": str(tmp_path / "d")})
+    assert settings.database_url == f"sqlite:///{(tmp_path / 'd' / 'counterpoint.db').resolve()}"
+    ws = db.open_workspace(settings=settings)
+    try:
+        assert (tmp_path / "d" / "counterpoint.db").exists()
+    finally:
+        ws.dispose()
+
+
+def test_sqlite_pragmas(ws):
+    with ws.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.SQLITE_BUSY_TIMEOUT_MS
+
+
+def test_upgrade_from_empty_then_again_is_noop(tmp_path):
+    engine = db.create_db_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    before, after = db.upgrade(engine)
+    assert before is None and after == db.schema_status(engine)[1]
+    assert db.upgrade(engine) == (after, after)
+    tables = set(inspect(engine).get_table_names())
+    assert {"users", "audit_log", "posts", "import_batches", "alembic_version"} <= tables
+    engine.dispose()
+
+
+def test_models_match_migrations(ws):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with ws.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_newer_schema_is_refused(tmp_path):
+    engine = db.create_db_engine(f"sqlite:///{tmp_path / 'n.db'}")
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    with pytest.raises(db.SchemaTooNewError, match="newer version"):
+        db.upgrade(engine)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("url", ["not a url", "nosuchdb://x/y"])
+def test_bad_url_names_the_variable(url):
+    with pytest.raises(db.DatabaseConfigError, match="PLANNER_DATABASE_URL"):
+        db.open_workspace(url)
+
+
+def test_unreachable_server_is_a_one_line_error():
+    with pytest.raises(db.DatabaseUnavailableError, match="PLANNER_DATABASE_URL") as info:
+        db.open_workspace("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert "\n" not in str(info.value)
+
+
+def test_atomic_rolls_back(session):
+    from planner.models import WorkspaceSetting
+
+    with pytest.raises(RuntimeError), db.atomic(session):
+        session.add(WorkspaceSetting(key="k", value="v"))
+        session.flush()
+        raise RuntimeError("boom")
+    assert session.get(WorkspaceSetting, "k") is None
+
+
+def test_backup_copies_data(ws, session, admin, tmp_path):
+    target = db.backup_sqlite(ws.engine, tmp_path / "backup.db")
+    copy = db.open_workspace(f"sqlite:///{target}")
+    try:
+        with copy.session() as s:
+            assert s.execute(text("SELECT username FROM users")).scalars().all() == ["ada"]
+    finally:
+        copy.dispose()
+    with pytest.raises(db.PlannerError, match="already exists"):
+        db.backup_sqlite(ws.engine, target)
+
+
+@pytest.mark.postgres
+def test_postgres_upgrade_and_models(pg_url):
+    ws = db.open_workspace(pg_url)
+    try:
+        assert ws.backend == "postgresql"
+        current, head = db.schema_status(ws.engine)
+        assert current == head
+        assert db.upgrade(ws.engine) == (head, head)
+        from alembic.autogenerate import compare_metadata
+        from alembic.runtime.migration import MigrationContext
+
+        with ws.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    finally:
+        ws.dispose()
