@@ -439,7 +439,7 @@ def run_checks(inp: CheckInput, ctx: CheckContext, only: list[str] | None = None
 
 def watchlist_items(session: Session) -> list[tuple[str, str]]:
     """Return every watchlist entry as (kind, normalised value)."""
-    return list(session.execute(select(WatchlistItem.kind, WatchlistItem.value)).tuples())
+    return [(k, v) for k, v in session.execute(select(WatchlistItem.kind, WatchlistItem.value))]
 
 
 def trend_post_texts(session: Session, trend: Trend, limit: int = TREND_POSTS_LIMIT) -> list[str]:

@@ -298,9 +298,10 @@ def create_draft(session: Session, actor: Actor, campaign: int | str, data: dict
         if camp.status == "closed":
             raise DraftError(f"campaign: {camp.name!r} is closed; reopen it to add drafts")
         draft = Draft(campaign_id=camp.id, title=d["title"], created_by=actor.user_id, status="draft")
+        _apply(session, draft, d)  # before the first flush, so a new draft starts at version 1
         session.add(draft)
         session.flush()
-        _apply(session, draft, d)
+        session.add_all(DraftTrend(draft_id=draft.id, trend_id=t) for t in d.get("trend_ids", []))
         _record_version(session, actor, draft, "created")
         audit.record(session, actor, "draft.create", "draft", draft.id, f"{camp.name}: created draft {draft.title!r}")
     return draft
@@ -314,7 +315,8 @@ def get_draft(session: Session, draft_id: int) -> Draft:
     return draft
 
 
-def _conflict(session: Session, draft: Draft, expected_version: int) -> ConflictError:
+def conflict_error(session: Session, draft: Draft, expected_version: int) -> ConflictError:
+    """Return the ConflictError for a save based on `expected_version`, with the changes saved since."""
     base_row = session.scalar(
         select(DraftVersion)
         .where(DraftVersion.draft_id == draft.id, DraftVersion.draft_version <= expected_version)
@@ -372,7 +374,7 @@ def update_draft(
     with atomic(session):
         draft = get_draft(session, draft_id)
         if draft.version != expected_version:
-            raise _conflict(session, draft, expected_version)
+            raise conflict_error(session, draft, expected_version)
         if draft.status not in EDITABLE:
             raise DraftError(
                 f"draft {draft.title!r} is {draft.status}: it can no longer be edited"
@@ -402,7 +404,7 @@ def update_draft(
             _record_version(session, actor, draft, note)
         except StaleDataError:  # a concurrent save won the race between our read and write
             session.rollback()
-            raise _conflict(session, get_draft(session, draft_id), expected_version) from None
+            raise conflict_error(session, get_draft(session, draft_id), expected_version) from None
         audit.record(session, actor, "draft.update", "draft", draft.id, f"{draft.title}: {note}")
     return draft
 
@@ -466,11 +468,16 @@ def add_comment(session: Session, actor: Actor, draft_id: int, body: str) -> Dra
     if not body:
         raise DraftError("comment: write something first")
     with atomic(session):
-        draft = get_draft(session, draft_id)
-        comment = DraftComment(draft_id=draft.id, author_id=actor.user_id, author_name=actor.username, body=body)
-        session.add(comment)
-        session.flush()
-        audit.record(session, actor, "draft.comment", "draft", draft.id, body[:200])
+        comment = comment_in_transaction(session, actor, get_draft(session, draft_id), body)
+    return comment
+
+
+def comment_in_transaction(session: Session, actor: Actor, draft: Draft, body: str) -> DraftComment:
+    """Add a comment inside the caller's transaction (the caller checked permissions)."""
+    comment = DraftComment(draft_id=draft.id, author_id=actor.user_id, author_name=actor.username, body=body)
+    session.add(comment)
+    session.flush()
+    audit.record(session, actor, "draft.comment", "draft", draft.id, body[:200])
     return comment
 
 

@@ -16,8 +16,8 @@ from planner.audit import Actor
 from planner.auth import Action, can, require
 from planner.db import atomic
 from planner.drafts import (
-    _conflict,
-    add_comment,
+    comment_in_transaction,
+    conflict_error,
     content_hash,
     contributors,
     get_draft,
@@ -133,7 +133,7 @@ def transition(
     with atomic(session):
         draft = get_draft(session, draft_id)
         if expected_version is not None and draft.version != expected_version:
-            raise _conflict(session, draft, expected_version)
+            raise conflict_error(session, draft, expected_version)
         before = draft.status
         if before not in t.sources:
             allowed = ", ".join(t.sources)
@@ -149,6 +149,7 @@ def transition(
             if not note.strip():
                 raise WorkflowError("request changes: say what needs to change (it goes into the comments)")
             invalidate_approvals(session, actor, draft, f"changes requested by {actor.username}")
+            comment_in_transaction(session, actor, draft, f"Changes requested: {note.strip()}")
         elif name == "schedule":
             have, need = len(valid_approvals(session, draft)), _required(session, draft)
             if have < need:
@@ -163,8 +164,6 @@ def transition(
         if note.strip():
             summary += f": {note.strip()}"
         audit.record(session, actor, f"draft.{name}", "draft", draft.id, f"{draft.title}: {summary}")
-    if name == "request_changes":
-        add_comment(session, actor, draft.id, f"Changes requested: {note.strip()}")
     return draft
 
 
