@@ -445,3 +445,16 @@ def list_campaigns(session: Session, status: str | None = None) -> pd.DataFrame:
     rows = [CampaignRow(*r[:-1], tags=_loads(r[-1])) for r in session.execute(stmt).all()]
     cols = list(CampaignRow.__dataclass_fields__)
     return pd.DataFrame([r.__dict__ for r in rows], columns=cols)
+
+
+def trend_choices(session: Session, limit: int = 200) -> dict[int, str]:
+    """Return recent trends as {id: 'key (kind, status)'} for pickers, newest first."""
+    rows = session.execute(
+        select(Trend.id, Trend.key, Trend.kind, Trend.status).order_by(Trend.detected_at.desc()).limit(limit)
+    ).all()
+    return {i: f"{key} ({kind}, {status})" for i, key, kind, status in rows}
+
+
+def kpi_summary(campaign: Campaign) -> list[str]:
+    """Return the KPI targets as readable lines ('mentoring sign-ups: 120 people')."""
+    return [f"{k['metric']}: {k['target']:g} {k['unit']}".rstrip() for k in _loads(campaign.kpi_targets)]

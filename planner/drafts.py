@@ -528,3 +528,8 @@ def list_drafts(session: Session, campaign: int | str | None = None, status: str
         )
     cols = ["id", "title", "campaign", "status", "channels", "approvals", "language", "ab_label", "version"]
     return pd.DataFrame(rows, columns=[*cols, "updated_at"])
+
+
+def approvals(session: Session, draft_id: int) -> list[Approval]:
+    """Return every approval of a draft (valid or invalidated) with its acknowledgements, oldest first."""
+    return list(session.scalars(select(Approval).where(Approval.draft_id == draft_id).order_by(Approval.id)))

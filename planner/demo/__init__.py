@@ -62,3 +62,6 @@ def load_demo(
         audit.record(session, actor, "demo.load", "workspace", "", "; ".join(summaries))
     report(1.0, "done")
     return summaries
+
+
+from planner.demo import campaigns as _campaigns  # noqa: E402,F401  (registers its part)

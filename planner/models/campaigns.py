@@ -170,7 +170,9 @@ class Approval(Base):
     invalidated_at: Mapped[datetime | None]
     invalidated_reason: Mapped[str] = mapped_column(Text, default="")
 
-    acknowledgements: Mapped[list[ApprovalAcknowledgement]] = relationship(cascade="all, delete-orphan")
+    acknowledgements: Mapped[list[ApprovalAcknowledgement]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
 
 
 class ApprovalAcknowledgement(Base):
