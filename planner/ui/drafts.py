@@ -174,7 +174,22 @@ edit_tab, review_tab, comments_tab, history_tab = st.tabs(
     ["Edit", f"Review ({len(valid)}/{campaign.required_approvals})", f"Comments ({len(thread)})", "History"]
 )
 editable = can_edit and draft.status in drafts.EDITABLE
-key = f"ed_{draft.id}_{draft.version}"
+# The version this browser tab loaded: kept across reruns so that unsaved edits survive someone else's save,
+# and a save based on it gets the core's conflict check instead of silently using the newer version.
+loaded_key = f"dr_loaded_{draft.id}"
+if loaded_key not in st.session_state:
+    st.session_state[loaded_key] = draft.version
+loaded = st.session_state[loaded_key]
+key = f"ed_{draft.id}_{loaded}"
+if loaded != draft.version:
+    st.warning(
+        f"This draft changed since you opened it (you have version {loaded}; it is now {draft.version}, status "
+        f"{draft.status.replace('_', ' ')}). Your unsaved edits are kept; saving shows what changed.",
+        icon=":material/sync_problem:",
+    )
+    if st.button("Load the latest version (drops your unsaved edits)", key=f"{key}_reload"):
+        st.session_state[loaded_key] = draft.version
+        st.rerun()
 
 
 def _tag_links(keys: dict[int, str], campaign_name: str, ab_label_key: str) -> None:
@@ -297,8 +312,9 @@ def editor() -> None:
                 "variants": texts,
             }
             with common.db_session() as session:
-                saved = attempt(drafts.update_draft, session, actor, draft.id, draft.version, changes, summary)
+                saved = attempt(drafts.update_draft, session, actor, draft.id, loaded, changes, summary)
             if saved is not None:
+                st.session_state[loaded_key] = saved.version
                 st.toast("Draft saved")
                 st.rerun()
 
@@ -313,8 +329,9 @@ with edit_tab:
 
 def do(name: str, **kw) -> None:
     with common.db_session() as session:
-        done = attempt(workflow.transition, session, actor, draft.id, name, expected_version=draft.version, **kw)
+        done = attempt(workflow.transition, session, actor, draft.id, name, expected_version=loaded, **kw)
     if done is not None:
+        st.session_state[loaded_key] = done.version
         st.toast(f"{workflow.TRANSITIONS[name].label}: done")
         st.rerun()
 
@@ -410,8 +427,7 @@ with history_tab:
         target = r1.selectbox("Restore version", numbers[1:], key=f"{key}_restore_n")
         if r2.button(f"Restore version {target} as a new version", key=f"{key}_restore", icon=":material/restore:"):
             with common.db_session() as session:
-                restored = attempt(
-                    drafts.restore_version, session, actor, draft.id, target, draft.version, success="Restored"
-                )
+                restored = attempt(drafts.restore_version, session, actor, draft.id, target, loaded, success="Restored")
             if restored is not None:
+                st.session_state[loaded_key] = restored.version
                 st.rerun()
