@@ -381,17 +381,17 @@ def update_draft(
                 + (" (unschedule it first)" if draft.status == "scheduled" else "")
             )
         before = snapshot(session, draft)
-        _apply(session, draft, d)
-        after = snapshot(session, draft)
+        after = {**before, **d}
+        if "variants" in d:
+            after["variants"] = {str(k): v for k, v in d["variants"].items()}
         if after == before:
             return draft
-        draft.updated_at = utcnow()
         changed = [f for f in CONTENT_FIELDS if before.get(f) != after.get(f)]
         note = summary.strip() or f"edited {', '.join(changed)}"
         if draft.status in ("in_review", "approved"):
             # Any edit after review started voids approvals: reviewers approve exactly what they saw.
             n = invalidate_approvals(session, actor, draft, f"edited by {actor.username} after approval ({note})")
-            previous, draft.status = draft.status, "draft"
+            previous = draft.status
             audit.record(
                 session,
                 actor,
@@ -400,7 +400,12 @@ def update_draft(
                 draft.id,
                 f"{previous} -> draft: edited, {n} approval(s) void",
             )
+            draft.status = "draft"
         try:
+            # Everything changes before the next flush, so that one save bumps the lock version once.
+            with session.no_autoflush:
+                draft.updated_at = utcnow()
+                _apply(session, draft, d)
             _record_version(session, actor, draft, note)
         except StaleDataError:  # a concurrent save won the race between our read and write
             session.rollback()

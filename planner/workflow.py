@@ -144,7 +144,8 @@ def transition(
         if name == "submit":
             _check_errors(checks.check_draft(session, draft), "cannot submit")
         elif name == "approve":
-            target, summary = _approve(session, actor, draft, note, acknowledgements or {})
+            target, detail = _approve(session, actor, draft, note, acknowledgements or {})
+            summary = f"{before} -> {target}; {detail}"
         elif name == "request_changes":
             if not note.strip():
                 raise WorkflowError("request changes: say what needs to change (it goes into the comments)")
