@@ -44,8 +44,15 @@ else:
         key="camp_table",
         column_config={
             "id": st.column_config.NumberColumn("ID", width="small"),
+            "name": "Name",
+            "status": "Status",
+            "message_type": "Message type",
+            "audience": "Audience",
             "starts_on": st.column_config.DateColumn("Starts"),
             "ends_on": st.column_config.DateColumn("Ends"),
+            "drafts": st.column_config.NumberColumn("Drafts", width="small"),
+            "trends": st.column_config.NumberColumn("Linked trends", width="small"),
+            "tags": "Tags",
         },
     )
     rows = event.selection.rows if event else []

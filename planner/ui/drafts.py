@@ -99,7 +99,17 @@ else:
         on_select="rerun",
         selection_mode="single-row",
         key="dr_table",
-        column_config={"id": st.column_config.NumberColumn("ID", width="small")},
+        column_config={
+            "id": st.column_config.NumberColumn("ID", width="small"),
+            "title": "Title",
+            "campaign": "Campaign",
+            "status": "Status",
+            "channels": "Channels",
+            "approvals": st.column_config.TextColumn("Approvals", help="valid for the current content / required"),
+            "language": "Language",
+            "ab_label": "A/B",
+            "version": st.column_config.NumberColumn("Version", width="small"),
+        },
     )
     if event and event.selection.rows:
         st.query_params["draft"] = str(int(frame.iloc[event.selection.rows[0]]["id"]))
