@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from planner import channels
+from planner.campaigns import plan
 from planner.drafts import find_urls, has_utm
-from planner.models import Campaign, CampaignTrend, Draft, DraftTrend, Post, Trend, WatchlistItem
+from planner.models import Campaign, CampaignTrend, Channel, Draft, DraftTrend, Post, Trend, WatchlistItem
 
 SEVERITIES = ("error", "warning", "info")
 # Word n-grams shared with the trend's posts, as a share of the draft's n-grams, above which we warn.
@@ -483,8 +484,6 @@ def context_for(
         ctx.language = draft.language
         campaign = campaign or session.get(Campaign, draft.campaign_id)
     if campaign is not None:
-        from planner.campaigns import plan
-
         p = plan(campaign)
         ctx.audience_languages = p["audience_languages"]
         ctx.call_to_action = p["call_to_action"]
@@ -517,8 +516,6 @@ def context_for(
 
 def check_draft(session: Session, draft: Draft, ctx: CheckContext | None = None) -> list[Finding]:
     """Run every check on each of the draft's variants (or its master text when it has none)."""
-    from planner.models import Channel
-
     ctx = ctx or context_for(session, draft=draft)
     has_media = draft.media not in ("", "[]")
     findings: list[Finding] = []

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planner import auth, campaigns
+from planner import auth, campaigns, channels
 from planner.config import load_settings
 from planner.db import open_workspace
 from planner.demo import load_demo
@@ -98,3 +98,18 @@ def test_viewer_sees_plan_but_cannot_save(demo_ws):
     key = f"camp_{camp.id}_{camp.version}"
     assert at.button(key=f"FormSubmitter:{key}_form-Save plan").disabled
     assert not [b for b in at.button if b.key == "camp_new"]
+
+
+def test_reviewer_adds_a_channel_drafter_cannot(demo_ws):
+    ws, users = demo_ws
+    with ws.session() as s:
+        rhea = auth.create_user(s, auth.CLI_ACTOR, "rhea", PASSWORD, "reviewer").id
+    at = open_page(rhea)
+    at.selectbox(key="chan_p").select("youtube")
+    at.text_input(key="chan_handle").input("Valley Voices")
+    at.button(key="FormSubmitter:chan_add-Add channel").click().run()
+    assert not at.exception and not at.error
+    with ws.session() as s:
+        assert [c.handle for c in channels.list_channels(s) if c.platform == "youtube"] == ["Valley Voices"]
+    at = open_page(users["dora"])
+    assert not [b for b in at.button if b.key == "FormSubmitter:chan_add-Add channel"]

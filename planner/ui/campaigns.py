@@ -249,3 +249,30 @@ if campaign is not None:
     if linked:
         st.caption("Linked trends: " + ", ".join(trend_names.get(t, str(t)) for t in linked))
     st.page_link("planner/ui/drafts.py", label="Open this campaign's drafts", icon=":material/edit_note:")
+
+st.divider()
+with st.expander("Our channels", icon=":material/podcasts:", expanded=not channel_names):
+    st.caption(
+        "The team's real accounts, one per platform and handle. Platform rules (length limits, how links count) "
+        "apply to every draft variant for the channel."
+    )
+    with common.db_session() as session:
+        chan_frame = channels.channels_frame(session)
+    if chan_frame.empty:
+        st.info("No channels yet. A reviewer or admin adds the team's accounts here.")
+    else:
+        st.dataframe(chan_frame, hide_index=True, width="stretch", key="chan_table")
+    if auth.can(actor, auth.Action.EDIT_CHANNELS):
+        with st.form("chan_add", clear_on_submit=True):
+            c1, c2, c3 = st.columns([1, 2, 2])
+            platform = c1.selectbox(
+                "Platform", list(channels.PLATFORMS), format_func=lambda p: channels.PLATFORMS[p].label, key="chan_p"
+            )
+            handle = c2.text_input("Handle or page name", key="chan_handle")
+            url = c3.text_input("Profile URL (optional)", key="chan_url")
+            if st.form_submit_button("Add channel"):
+                with common.db_session() as session:
+                    if common.run(
+                        channels.create_channel, session, actor, platform, handle, url, success="Channel added"
+                    ):
+                        st.rerun()
