@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -74,6 +75,13 @@ class CampaignConflictError(PlannerError):
         self.changed = changed
 
 
+def _text(value: Any) -> str:
+    """Return `value` as stripped text; None and NaN (empty table cells) become ''."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
 def _loads(value: str) -> Any:
     return json.loads(value) if value else []
 
@@ -88,30 +96,32 @@ def plan(campaign: Campaign) -> dict[str, Any]:
 def _clean_kpis(kpis: list) -> list[dict]:
     out = []
     for i, k in enumerate(kpis or [], start=1):
-        metric = str(k.get("metric", "")).strip()
+        metric = _text(k.get("metric"))
         if not metric:
             raise CampaignError(f"KPI targets, row {i}: name the metric (e.g. 'link clicks from the audience')")
         try:
             target = float(k.get("target"))
         except (TypeError, ValueError):
-            raise CampaignError(f"KPI targets, row {i} ({metric}): the target must be a number") from None
+            target = math.nan
+        if math.isnan(target):
+            raise CampaignError(f"KPI targets, row {i} ({metric}): the target must be a number")
         if target < 0:
             raise CampaignError(f"KPI targets, row {i} ({metric}): the target must not be negative")
-        out.append({"metric": metric, "target": target, "unit": str(k.get("unit", "") or "").strip()})
+        out.append({"metric": metric, "target": target, "unit": _text(k.get("unit"))})
     return out
 
 
 def _clean_messengers(messengers: list) -> list[dict]:
     out = []
     for i, m in enumerate(messengers or [], start=1):
-        name = str(m.get("name", "")).strip()
+        name = _text(m.get("name"))
         if not name:
             raise CampaignError(f"messengers, row {i}: give the real name of who speaks")
         out.append(
             {
                 "name": name,
-                "role": str(m.get("role", "") or "").strip(),
-                "credibility": str(m.get("credibility", "") or "").strip(),
+                "role": _text(m.get("role")),
+                "credibility": _text(m.get("credibility")),
             }
         )
     return out

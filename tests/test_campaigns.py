@@ -19,10 +19,14 @@ def test_create_stores_a_full_plan(session, drafter):
     assert plan["audience_active_hours"] == [18, 19, 20]
     assert plan["tags"] == ["youth", "mentoring"]
     assert plan["starts_on"] == date(2026, 12, 1)
+    nan_unit = make_campaign(
+        session, drafter, name="N", kpi_targets=[{"metric": "m", "target": 1, "unit": float("nan")}]
+    )
+    assert campaigns.plan(nan_unit)["kpi_targets"][0]["unit"] == ""
     assert campaigns.kpi_summary(camp) == ["mentoring sign-ups: 120 people"]
     assert campaigns.get_campaign(session, "valley together").id == camp.id
     assert campaigns.get_campaign(session, str(camp.id)).id == camp.id
-    assert audit.count(session, audit.AuditFilter(action_prefix="campaign.create")) == 1
+    assert audit.count(session, audit.AuditFilter(action_prefix="campaign.create")) == 2
 
 
 @pytest.mark.parametrize(
@@ -39,6 +43,7 @@ def test_create_stores_a_full_plan(session, drafter):
         ({"audience_active_hours": [25]}, "active hours"),
         ({"kpi_targets": [{"metric": "clicks", "target": "lots"}]}, "KPI targets, row 1"),
         ({"kpi_targets": [{"metric": "", "target": 3}]}, "KPI targets, row 1"),
+        ({"kpi_targets": [{"metric": "clicks", "target": float("nan")}]}, "must be a number"),
         ({"messengers": [{"name": "", "role": "x"}]}, "messengers, row 1"),
         ({"media_formats": ["hologram"]}, "media formats"),
         ({"starts_on": "2027-02-01", "ends_on": "2027-01-01"}, "ends on"),

@@ -66,6 +66,11 @@ def test_plan_form_edits_a_campaign_and_logs_the_adjustment(demo_ws):
         assert camp.call_to_action == "Join a Friday mentoring evening"
         log = campaigns.adjustments(s, camp.id)
     assert log.iloc[0]["why"] == "Friday evenings fill fastest"
+    # Only the field the user changed counts as an adjustment, not every field the form sends back.
+    assert (
+        log.iloc[0]["what"]
+        == "call to action: Join a mentoring evening at the youth centre -> Join a Friday mentoring evening"
+    )
 
 
 def test_running_campaign_change_without_reason_is_refused_in_the_page(demo_ws):
