@@ -192,3 +192,35 @@ def test_unknown_transition(session, world, reviewer):
     d = draft_in(session, world, "draft")
     with pytest.raises(workflow.WorkflowError, match="not one of"):
         workflow.transition(session, reviewer, d.id, "teleport")
+
+
+@pytest.mark.postgres
+def test_full_flow_on_postgres(pg_url):
+    from planfixtures import make_trend
+
+    from planner import checks
+    from planner.db import open_workspace
+
+    ws = open_workspace(pg_url)
+    try:
+        with ws.session() as s:
+            writer = auth.actor_for(auth.create_user(s, auth.CLI_ACTOR, "wren", "correct horse battery", "drafter"))
+            rev = auth.actor_for(auth.create_user(s, auth.CLI_ACTOR, "rhea", "correct horse battery", "reviewer"))
+            camp = make_campaign(s, writer)
+            chans = make_channels(s)
+            trend = make_trend(s, "#lanterncalls", ("only the order keeps the valley safe 100%_sure",))
+            make_watchlist(s, [("hashtag", "#lanterncalls")])
+            d = drafts.create_draft(
+                s, writer, camp.id, {"title": "pg", "variants": {chans["x"]: OK_TEXT}, "trend_ids": [trend.id]}
+            )
+            assert checks.context_for(s, draft=d).trend_texts == ["only the order keeps the valley safe 100%_sure"]
+            workflow.submit(s, writer, d.id)
+            workflow.approve(s, rev, d.id)
+            loaded = d.version
+            drafts.update_draft(s, writer, d.id, loaded, {"master_text": "edited"})
+            with pytest.raises(drafts.ConflictError):
+                drafts.update_draft(s, rev, d.id, loaded, {"master_text": "stale"})
+            assert d.status == "draft" and drafts.valid_approvals(s, d) == []
+            assert drafts.list_drafts(s, campaign="valley together").iloc[0]["approvals"] == "0/1"
+    finally:
+        ws.dispose()
