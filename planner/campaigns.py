@@ -236,22 +236,35 @@ def create_campaign(session: Session, actor: Actor, data: dict[str, Any]) -> Cam
 
 
 def update_campaign(
-    session: Session, actor: Actor, campaign_id: int, expected_version: int, changes: dict[str, Any], reason: str = ""
+    session: Session,
+    actor: Actor,
+    campaign_id: int,
+    expected_version: int,
+    changes: dict[str, Any],
+    reason: str = "",
+    loaded_plan: dict[str, Any] | None = None,
 ) -> Campaign:
     """Change plan fields of a campaign loaded at `expected_version`.
 
     While the campaign is active or paused, plan changes are adjustments and need a `reason`; they are logged.
-    Raises CampaignConflictError (with the other's changes) when someone saved in between, CampaignError otherwise.
+    Raises CampaignConflictError when someone saved in between (its `changed` holds their changes, field by field,
+    when the caller passes the `loaded_plan` it started from), CampaignError otherwise.
     """
     require(actor, Action.EDIT_CAMPAIGNS)
     d = _clean(changes)
     with atomic(session):
         campaign = get_campaign(session, campaign_id)
         if campaign.version != expected_version:
+            current = plan(campaign)
+            theirs = {
+                f: (loaded_plan[f], current[f]) for f in current if loaded_plan and loaded_plan.get(f) != current[f]
+            }
+            detail = f": they changed {', '.join(f.replace('_', ' ') for f in theirs)}" if theirs else ""
             raise CampaignConflictError(
                 f"campaign {campaign.name!r} was changed by someone else since you opened it (version "
-                f"{expected_version} -> {campaign.version}); reload it and apply your changes again",
-                {},
+                f"{expected_version} -> {campaign.version}){detail}. Nothing was overwritten: load the latest "
+                "version and apply your changes again",
+                theirs,
             )
         before = plan(campaign)
         changed = {f: (before[f], v) for f, v in d.items() if before.get(f) != v}

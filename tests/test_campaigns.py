@@ -75,6 +75,10 @@ def test_update_with_stale_version_is_a_conflict(session, drafter, reviewer):
     with pytest.raises(campaigns.CampaignConflictError, match="changed by someone else"):
         campaigns.update_campaign(session, drafter, camp.id, v, {"goal": "Drafter's goal"})
     assert campaigns.get_campaign(session, camp.id).goal == "Reviewer's goal"
+    loaded = campaigns.plan(camp) | {"goal": PLAN["goal"]}
+    with pytest.raises(campaigns.CampaignConflictError, match="they changed goal") as info:
+        campaigns.update_campaign(session, drafter, camp.id, v, {"goal": "x"}, loaded_plan=loaded)
+    assert info.value.changed == {"goal": (PLAN["goal"], "Reviewer's goal")}
 
 
 def test_changes_to_a_running_campaign_need_a_reason_and_are_logged(session, drafter):

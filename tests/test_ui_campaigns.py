@@ -118,3 +118,22 @@ def test_reviewer_adds_a_channel_drafter_cannot(demo_ws):
         assert [c.handle for c in channels.list_channels(s) if c.platform == "youtube"] == ["Valley Voices"]
     at = open_page(users["dora"])
     assert not [b for b in at.button if b.key == "FormSubmitter:chan_add-Add channel"]
+
+
+def test_stale_plan_save_is_a_conflict_naming_their_changes(demo_ws):
+    ws, users = demo_ws
+    with ws.session() as s:
+        camp = campaigns.get_campaign(s, "Open Doors for Parents")
+    key = f"camp_{camp.id}_{camp.version}"
+    at = open_page(users["dora"], camp.id)
+    with ws.session() as s:
+        campaigns.update_campaign(s, auth.CLI_ACTOR, camp.id, camp.version, {"key_message": "Someone else's words"})
+    at.text_input(key=f"{key}_cta").input("Download the guide today")
+    at.button(key=f"FormSubmitter:{key}_form-Save plan").click().run()
+    assert not at.exception
+    assert "they changed key message" in at.error[0].value
+    (theirs,) = [d.value for d in at.dataframe if "now" in d.value.columns]
+    assert theirs.iloc[0]["now"] == "Someone else's words"
+    with ws.session() as s:
+        camp = campaigns.get_campaign(s, camp.id)
+        assert (camp.key_message, camp.call_to_action) == ("Someone else's words", "Download the parents' guide")

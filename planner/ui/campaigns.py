@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from planner import auth, campaigns, channels
+from planner.errors import PlannerError
 from planner.ui import common
 
 actor = common.require_actor()
@@ -92,8 +93,24 @@ if campaign is None:
 else:
     st.subheader(f"{campaign.name} ({campaign.status})")
     st.caption(f"Version {campaign.version}. " + " · ".join(campaigns.kpi_summary(campaign)))
+    # The version and plan this tab loaded survive reruns, so a save after someone else's gets a conflict that
+    # names their changes instead of silently starting from the newer plan.
+    loaded_key = f"camp_loaded_{campaign.id}"
+    if loaded_key not in st.session_state:
+        st.session_state[loaded_key] = (campaign.version, plan)
+    loaded_version, loaded_plan = st.session_state[loaded_key]
+    if loaded_version != campaign.version:
+        st.warning(
+            f"Someone saved this campaign since you opened it (you have version {loaded_version}, it is now "
+            f"{campaign.version}). Your unsaved edits are kept; saving shows what they changed.",
+            icon=":material/sync_problem:",
+        )
+        if st.button("Load the latest version (drops your unsaved edits)", key=f"camp_reload_{campaign.id}"):
+            st.session_state[loaded_key] = (campaign.version, plan)
+            st.rerun()
+    plan = loaded_plan
 
-key = f"camp_{campaign.id if campaign else 'new'}_{campaign.version if campaign else 0}"
+key = f"camp_{campaign.id if campaign else 'new'}_{loaded_version if campaign else 0}"
 with st.form(f"{key}_form"):
     goal_tab, aud_tab, msg_tab, who_tab, media_tab, act_tab, mon_tab = st.tabs(
         ["Goal", "Audience", "Message", "Messenger", "Media", "Action", "+ Monitoring"]
@@ -210,10 +227,27 @@ if submitted:
         if campaign is None:
             saved = common.run(campaigns.create_campaign, session, actor, data, success="Campaign created")
         else:
-            saved = common.run(
-                campaigns.update_campaign, session, actor, campaign.id, campaign.version, data, reason, success="Saved"
-            )
+            try:
+                saved = campaigns.update_campaign(
+                    session, actor, campaign.id, loaded_version, data, reason, loaded_plan=loaded_plan
+                )
+            except campaigns.CampaignConflictError as exc:
+                st.error(str(exc))
+                if exc.changed:
+                    st.dataframe(
+                        pd.DataFrame(
+                            [{"field": f, "you loaded": str(a), "now": str(b)} for f, (a, b) in exc.changed.items()]
+                        ),
+                        hide_index=True,
+                        width="stretch",
+                    )
+                saved = None
+            except PlannerError as exc:
+                st.error(str(exc))
+                saved = None
         if saved is not None:
+            st.session_state.pop(f"camp_loaded_{saved.id}", None)
+            st.toast("Campaign saved")
             linked_ok = common.run(
                 campaigns.set_links, session, actor, saved.id, trend_ids=trends, channel_ids=chosen_channels
             )
@@ -235,6 +269,7 @@ if campaign is not None:
                     if common.run(
                         campaigns.set_status, session, actor, campaign.id, new_status, why, success="Status changed"
                     ):
+                        st.session_state.pop(loaded_key, None)
                         st.rerun()
     with s2:
         if log.empty:
