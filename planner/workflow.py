@@ -171,7 +171,9 @@ def transition(
 def _approve(
     session: Session, actor: Actor, draft: Draft, note: str, acknowledgements: dict[str, str]
 ) -> tuple[str, str]:
-    if actor.user_id is None or actor.user_id in contributors(session, draft.id):
+    if actor.user_id is None:
+        raise SelfApprovalError("approvals need a named reviewer account: the command line cannot approve drafts")
+    if actor.user_id in contributors(session, draft.id):
         raise SelfApprovalError(
             f"{actor.username} wrote or edited {draft.title!r} and may not approve it: another reviewer must"
         )

@@ -103,6 +103,12 @@ def test_nobody_approves_their_own_draft(session, world, reviewer):
     assert d.status == "in_review"
 
 
+def test_the_command_line_cannot_approve(session, world):
+    d = draft_in(session, world, "in_review")
+    with pytest.raises(workflow.SelfApprovalError, match="named reviewer account"):
+        workflow.approve(session, auth.CLI_ACTOR, d.id)
+
+
 def test_a_reviewer_who_edited_may_not_approve(session, world, reviewer):
     d = draft_in(session, world, "draft")
     drafts.update_draft(session, reviewer, d.id, d.version, {"variants": {world[3]["x"]: OK_TEXT + "!"}})
