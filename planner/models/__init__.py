@@ -24,6 +24,8 @@ from planner.models.trends import Trend, Watchlist, WatchlistItem
 __all__ = [
     "Approval",
     "ApprovalAcknowledgement",
+    "AuditEntry",
+    "Base",
     "Campaign",
     "CampaignAdjustment",
     "CampaignChannel",
@@ -34,8 +36,6 @@ __all__ = [
     "DraftTrend",
     "DraftVariant",
     "DraftVersion",
-    "AuditEntry",
-    "Base",
     "ImportBatch",
     "LoginAttempt",
     "Post",
