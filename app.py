@@ -14,6 +14,10 @@ if actor is None:
 else:
     sections = {
         "": [st.Page("planner/ui/home.py", title="Home", icon=":material/home:", default=True)],
+        "Plan": [
+            st.Page("planner/ui/campaigns.py", title="Campaigns", icon=":material/flag:"),
+            st.Page("planner/ui/drafts.py", title="Drafts", icon=":material/edit_note:"),
+        ],
         "Account": [st.Page("planner/ui/account.py", title="My account", icon=":material/person:")],
     }
     if auth.can(actor, auth.Action.MANAGE_USERS):

@@ -64,6 +64,8 @@ def load_demo(
     return summaries
 
 
-from planner.demo import posts as _posts  # noqa: E402  (parts register after PARTS exists)
+# The parts, in order: later parts use what earlier ones made (campaigns link the trends detected on the posts).
+from planner.demo import campaigns as _campaigns  # noqa: E402
+from planner.demo import posts as _posts  # noqa: E402
 
-PARTS.append(_posts.add_demo_posts)
+PARTS.extend([_posts.add_demo_posts, _campaigns.add_campaigns])
