@@ -3,6 +3,7 @@
 from planner.models.accounts import LoginAttempt, User
 from planner.models.audit import AuditEntry
 from planner.models.base import Base, utcnow
+from planner.models.coordination import CoordinationCluster, CoordinationEdge, CoordinationMember, CoordinationRun
 from planner.models.posts import ImportBatch, Post
 from planner.models.settings import WorkspaceSetting
 from planner.models.trends import Trend, Watchlist, WatchlistItem
@@ -10,6 +11,10 @@ from planner.models.trends import Trend, Watchlist, WatchlistItem
 __all__ = [
     "AuditEntry",
     "Base",
+    "CoordinationCluster",
+    "CoordinationEdge",
+    "CoordinationMember",
+    "CoordinationRun",
     "ImportBatch",
     "LoginAttempt",
     "Post",
