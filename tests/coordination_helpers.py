@@ -79,3 +79,38 @@ class Toolkit:
         assert list(edges.columns) == ["source", "target", "weight", "edge_type"]
         assert set(edges["edge_type"]) <= {command}
         return edges[["source", "target", "weight"]].sort_values(["source", "target"], ignore_index=True)
+
+
+def planted(seed: int = 5, group: int = 8, ordinary: int = 30, rounds: int = 6) -> pd.DataFrame:
+    """Fictional posts: `group` accounts post the same slogan seconds apart in `rounds` rounds; others post freely."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2026-11-10T18:00Z")
+    rows = []
+    for r in range(rounds):
+        slogan = f"The lantern sees what the cities hide, part {r}"
+        for g in range(group):
+            rows.append(
+                (
+                    f"g{g:02d}",
+                    start + pd.Timedelta(seconds=3600 * r + int(rng.integers(0, 20))),
+                    slogan,
+                    "https://greylantern-news.example/x",
+                    "lanterncalls",
+                )
+            )
+    for i in range(ordinary * 10):
+        rows.append(
+            (
+                f"u{i % ordinary:03d}",
+                start + pd.Timedelta(seconds=int(rng.integers(0, 6 * 3600))),
+                f"ordinary post {i} about the valley",
+                "",
+                "valleyton lanterncalls" if i % 7 == 0 else "valleyton",
+            )
+        )
+    frame = pd.DataFrame(rows, columns=["account", "created_at", "text", "urls", "hashtags"])
+    frame["id"] = [f"p{i}" for i in range(len(frame))]
+    frame["repost_of"] = ""
+    return frame
