@@ -111,6 +111,7 @@ def find_clusters(prep: Prepared, params: Params, edges: pd.DataFrame) -> Cluste
 
     # Coordinated posts and the objects behind them, counted within clusters only.
     post_delay = np.full(len(prep.post_time), np.iinfo(np.int64).max, np.int64)
+    n_objects = len(prep.keys) + len(prep.post_time) + 1
     cluster_keys: list[np.ndarray] = []
     if len(edges):
         for ri, pi, pj in co_action_pairs(prep, params):
@@ -118,7 +119,7 @@ def find_clusters(prep: Prepared, params: Params, edges: pd.DataFrame) -> Cluste
             same = (ci >= 0) & (ci == component[prep.post_account[pj]])
             ri, pi, pj, ci = ri[same], pi[same], pj[same], ci[same]
             np.minimum.at(post_delay, pi, np.abs(prep.post_time[pi] - prep.post_time[pj]))
-            cluster_keys.append(np.unique(ci * (len(prep.keys) + 1) + prep.row_key[ri]))
+            cluster_keys.append(np.unique(ci * n_objects + _object_of(prep, ri)))
     coordinated = np.flatnonzero(post_delay != np.iinfo(np.int64).max)
     posts = pd.DataFrame(
         {
@@ -129,7 +130,7 @@ def find_clusters(prep: Prepared, params: Params, edges: pd.DataFrame) -> Cluste
         }
     )
     keys = np.unique(np.concatenate(cluster_keys)) if cluster_keys else np.zeros(0, np.int64)
-    objects = pd.Series(keys // (len(prep.keys) + 1)).value_counts()
+    objects = pd.Series(keys // n_objects).value_counts()
 
     edge_comp = component[src] if len(edges) else np.zeros(0, np.int64)
     per_comp = posts.groupby("component").agg(
@@ -178,6 +179,13 @@ def find_clusters(prep: Prepared, params: Params, edges: pd.DataFrame) -> Cluste
         ),
         edges=edges,
     )
+
+
+def _object_of(prep: Prepared, rows: np.ndarray) -> np.ndarray:
+    """Return the shared object of each row: its key, or for co-similar the post's normalised text."""
+    if prep.post_text is not None:
+        return prep.post_text[prep.row_post[rows]]
+    return prep.row_key[rows]
 
 
 _CLUSTER_COLUMNS = [

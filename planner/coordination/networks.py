@@ -86,6 +86,7 @@ class Prepared:
     row_key: np.ndarray  # shared-object code per row
     keys: np.ndarray  # shared-object labels, indexed by object code
     tokens: _TokenTable | None = None  # co-similar: token codes per post
+    post_text: np.ndarray | None = None  # co-similar: normalised-text code per post (what clusters count as shared)
 
 
 @dataclass
@@ -130,7 +131,7 @@ def prepare(posts: pd.DataFrame, params: Params) -> Prepared:
         posts = posts[~repost].reset_index(drop=True)
     post_account, accounts = pd.factorize(posts["account"].astype(str), sort=True)
     post_time = _times_us(posts["created_at"])
-    tokens = None
+    tokens = post_text = None
     if params.kind == "co-post":
         items = posts["text"].fillna("").map(normalise_text)
         row_post = np.arange(len(posts), dtype=np.int64)
@@ -145,6 +146,7 @@ def prepare(posts: pd.DataFrame, params: Params) -> Prepared:
         row_post, row_item = _explode(posts[column], params.match_empty and params.kind == "co-link")
     else:  # co-similar: rows are (post, prefix token); the sweep finds candidates, Jaccard decides
         row_post, row_item, tokens = _similarity_prefixes(posts["text"].fillna(""), params.similarity)
+        post_text = pd.factorize(posts["text"].fillna("").map(normalise_text))[0]
     # Hash-based codes: texts can be long, so no fixed-width string arrays.
     row_key, keys = pd.factorize(pd.Series(row_item, dtype=object), sort=False)
     return Prepared(
@@ -155,6 +157,7 @@ def prepare(posts: pd.DataFrame, params: Params) -> Prepared:
         row_key=np.asarray(row_key, dtype=np.int64),
         keys=np.asarray(keys, dtype=object),
         tokens=_TokenTable.of(tokens) if tokens is not None else None,
+        post_text=post_text,
     )
 
 

@@ -108,19 +108,20 @@ def detect_and_store(
     report = progress or (lambda _f, _m: None)
     report(0.9, "storing clusters")
     with atomic(session):
-        run = _store(session, actor, result)
-        shares = update_trend_shares(session, run.id)
-        audit.record(
-            session,
-            actor,
-            "coordination.detect",
-            "coordination_run",
-            run.id,
-            f"{run.summary}; coordination share set on {shares} trends",
-        )
+        store(session, actor, result)
     report(1.0, "done")
-    result.run_id = run.id
     return result
+
+
+def store(session: Session, actor: Actor, result: Detection) -> CoordinationRun:
+    """Store a detection with its audit entry and set trends' shares, in the caller's transaction (no commit)."""
+    require(actor, Action.RUN_DETECTION)
+    run = _store(session, actor, result)
+    shares = update_trend_shares(session, run.id)
+    summary = f"{run.summary}; coordination share set on {shares} trends"
+    audit.record(session, actor, "coordination.detect", "coordination_run", run.id, summary)
+    result.run_id = run.id
+    return run
 
 
 def _store(session: Session, actor: Actor, result: Detection) -> CoordinationRun:
