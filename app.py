@@ -14,6 +14,7 @@ if actor is None:
 else:
     sections = {
         "": [st.Page("planner/ui/home.py", title="Home", icon=":material/home:", default=True)],
+        "Monitor": [st.Page("planner/ui/networks.py", title="Networks", icon=":material/hub:")],
         "Account": [st.Page("planner/ui/account.py", title="My account", icon=":material/person:")],
     }
     if auth.can(actor, auth.Action.MANAGE_USERS):
