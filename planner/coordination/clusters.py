@@ -10,7 +10,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from planner.coordination.networks import Params, Prepared, co_action_pairs
+from planner.coordination.networks import Params, Prepared, co_action_pairs, sorted_unique
 
 LOUVAIN_SEED = 42
 # Louvain in networkx is pure Python: above this many edges in one cluster it is skipped (one community).
@@ -119,7 +119,7 @@ def find_clusters(prep: Prepared, params: Params, edges: pd.DataFrame) -> Cluste
             same = (ci >= 0) & (ci == component[prep.post_account[pj]])
             ri, pi, pj, ci = ri[same], pi[same], pj[same], ci[same]
             np.minimum.at(post_delay, pi, np.abs(prep.post_time[pi] - prep.post_time[pj]))
-            cluster_keys.append(np.unique(ci * n_objects + _object_of(prep, ri)))
+            cluster_keys.append(sorted_unique(ci * n_objects + _object_of(prep, ri)))
     coordinated = np.flatnonzero(post_delay != np.iinfo(np.int64).max)
     posts = pd.DataFrame(
         {
@@ -129,7 +129,7 @@ def find_clusters(prep: Prepared, params: Params, edges: pd.DataFrame) -> Cluste
             "time": prep.post_time[coordinated],
         }
     )
-    keys = np.unique(np.concatenate(cluster_keys)) if cluster_keys else np.zeros(0, np.int64)
+    keys = sorted_unique(np.concatenate(cluster_keys)) if cluster_keys else np.zeros(0, np.int64)
     objects = pd.Series(keys // n_objects).value_counts()
 
     edge_comp = component[src] if len(edges) else np.zeros(0, np.int64)
