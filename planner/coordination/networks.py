@@ -140,32 +140,33 @@ def _explode(values: pd.Series, match_empty: bool) -> tuple[np.ndarray, np.ndarr
 def prepare(posts: pd.DataFrame, params: Params) -> Prepared:
     """Turn posts (columns account, created_at, text, urls, hashtags, repost_of) into sweep arrays for `params.kind`."""
     params.check()
-    posts = posts.reset_index(drop=True)
+    needed = {"co-post": "text", "co-similar": "text", "co-link": "urls", "co-hashtag": "hashtags"}.get(params.kind)
+    columns = ["account", "created_at", *([needed] if needed else [])]
     repost = posts["repost_of"].fillna("").astype(str) != "" if "repost_of" in posts else pd.Series(False, posts.index)
     if params.kind == "co-repost":
-        posts = posts[repost].reset_index(drop=True)
+        posts = posts.loc[repost, [*columns, "repost_of"]].reset_index(drop=True)
     else:
-        posts = posts[~repost].reset_index(drop=True)
+        posts = posts.loc[~repost, columns].reset_index(drop=True)
     post_account, accounts = pd.factorize(posts["account"].astype(str), sort=True)
     post_time = _times_us(posts["created_at"])
     tokens = post_text = None
     if params.kind == "co-post":
-        items = normalise_texts(posts["text"])
+        post_key, keys = _text_codes(posts["text"])
         row_post = np.arange(len(posts), dtype=np.int64)
-        if not params.match_empty:
-            row_post = row_post[(items != "").to_numpy()]
-        row_item = items.to_numpy(object)[row_post]
-    elif params.kind == "co-repost":
-        row_post = np.arange(len(posts), dtype=np.int64)
-        row_item = posts["repost_of"].astype(str).to_numpy(object)
-    elif params.kind in ("co-link", "co-hashtag"):
-        column = "urls" if params.kind == "co-link" else "hashtags"
-        row_post, row_item = _explode(posts[column], params.match_empty and params.kind == "co-link")
-    else:  # co-similar: rows are (post, prefix token); the sweep finds candidates, Jaccard decides
-        row_post, row_item, tokens = _similarity_prefixes(posts["text"].fillna(""), params.similarity)
-        post_text = pd.factorize(normalise_texts(posts["text"]))[0]
-    # Hash-based codes: texts can be long, so no fixed-width string arrays.
-    row_key, keys = pd.factorize(pd.Series(row_item, dtype=object), sort=False)
+        if not params.match_empty and (keys == "").any():
+            row_post = row_post[post_key != int(np.flatnonzero(keys == "")[0])]
+        row_key = post_key[row_post]
+    else:
+        if params.kind == "co-repost":
+            row_post = np.arange(len(posts), dtype=np.int64)
+            row_item = posts["repost_of"].astype(str).to_numpy(object)
+        elif params.kind in ("co-link", "co-hashtag"):
+            row_post, row_item = _explode(posts[needed], params.match_empty and params.kind == "co-link")
+        else:  # co-similar: rows are (post, prefix token); the sweep finds candidates, Jaccard decides
+            row_post, row_item, tokens = _similarity_prefixes(posts["text"].fillna(""), params.similarity)
+            post_text = _text_codes(posts["text"])[0]
+        # Hash-based codes: texts can be long, so no fixed-width string arrays.
+        row_key, keys = pd.factorize(pd.Series(row_item, dtype=object), sort=False)
     return Prepared(
         accounts=np.asarray(accounts, dtype=object),
         post_account=post_account.astype(np.int64),
@@ -176,6 +177,13 @@ def prepare(posts: pd.DataFrame, params: Params) -> Prepared:
         tokens=_TokenTable.of(tokens) if tokens is not None else None,
         post_text=post_text,
     )
+
+
+def _text_codes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return (normalised-text code per post, the normalised texts); each distinct raw text is normalised once."""
+    raw_code, raw = pd.factorize(texts.fillna(""))
+    norm_code, keys = pd.factorize(normalise_texts(pd.Series(np.asarray(raw, dtype=object))))
+    return norm_code[raw_code].astype(np.int64), np.asarray(keys, dtype=object)
 
 
 def _similarity_prefixes(texts: pd.Series, threshold: float) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
