@@ -29,7 +29,7 @@ MIN_WEIGHT = 2
 SPAN_S = 14 * 24 * 3600
 
 
-def generate(n: int, path: Path, seed: int = 1) -> dict:
+def generate(n: int, path: Path, seed: int = 1, hot: int = 0) -> dict:
     """Write n fictional posts in the toolkit's CSV format; return what was planted.
 
     Mix: 80 % unique everyday texts; 15 % drawn from 2,000 popular texts (share buttons, quotes) posted at random
@@ -58,6 +58,12 @@ def generate(n: int, path: Path, seed: int = 1) -> dict:
     times = np.concatenate([times, r_times[:n_round]])
     authors = np.concatenate([authors, r_authors[:n_round]])
     texts += r_texts[:n_round]
+    if hot:  # one text posted by `hot` accounts within 60 s, twice: hot * (hot - 1) edges of weight 2
+        for start in (SPAN_S // 3, 2 * SPAN_S // 3):
+            times = np.concatenate([times, start + rng.integers(0, WINDOW_S + 1, hot)])
+            authors = np.concatenate([authors, accounts + np.arange(hot)])
+            texts += ["Everyone share this now"] * hot
+        n = len(texts)
     links = np.where(rng.random(n) < 0.1, [f"https://news.example/{k}" for k in rng.integers(0, 5000, n)], "")
     reposts = np.where(rng.random(n) < 0.05, [f"orig{k}" for k in rng.integers(0, 1000, n)], "")
     with open(path, "w", newline="", encoding="utf-8") as f:
@@ -66,7 +72,7 @@ def generate(n: int, path: Path, seed: int = 1) -> dict:
         for i in range(n):
             a = f"acc{authors[i]}"
             w.writerow([f"m{i}", a, a, reposts[i], "", texts[i], int(1_700_000_000 + times[i]), links[i]])
-    return {"accounts": accounts, "rounds": r}
+    return {"accounts": accounts + hot, "rounds": r, "posts": n}
 
 
 def _peak_mb() -> float:
@@ -136,19 +142,24 @@ def _edges(path: str) -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--hot", type=int, default=2000, help="also: one text posted twice by this many accounts (0: skip)"
+    )
     parser.add_argument("--toolkit-threads", type=int, default=2, help="processes the toolkit may use (default 2)")
     args = parser.parse_args()
     print(f"co-post within {WINDOW_S} s, min weight {MIN_WEIGHT}; toolkit limit {TOOLKIT_LIMIT_S} s per size")
     with tempfile.TemporaryDirectory() as tmp:
-        for n in args.sizes:
-            folder = Path(tmp) / str(n)
+        runs = [(n, 0) for n in args.sizes] + ([(20_000, args.hot)] if args.hot else [])
+        for n, hot in runs:
+            folder = Path(tmp) / f"{n}_{hot}"
             folder.mkdir()
             path = folder / "posts.csv"
             t = time.perf_counter()
-            planted = generate(n, path)
+            planted = generate(n, path, hot=hot)
+            extra = f", plus one text posted twice by {hot:,} accounts within 60 s" if hot else ""
             print(
-                f"\n{n:,} posts, {planted['accounts']:,} accounts, {planted['rounds']:,} coordinated rounds "
-                f"(CSV written in {time.perf_counter() - t:.1f} s)"
+                f"\n{planted['posts']:,} posts, {planted['accounts']:,} accounts, {planted['rounds']:,} coordinated "
+                f"rounds{extra} (CSV written in {time.perf_counter() - t:.1f} s)"
             )
             ours = _in_child(run_ours, (str(path), str(folder / "ours.csv")), None)
             ours_total = ours["read_s"] + ours["detect_s"]

@@ -334,7 +334,7 @@ def co_action_edges(
     n_acc = max(len(prep.accounts), 1)
     keys: list[np.ndarray] = []
     counts: list[np.ndarray] = []
-    held = 0
+    held, limit = 0, MERGE_ROWS
     total_posts = max(len(prep.post_time), 1)
     for _ri, pi, pj in co_action_pairs(prep, params, chunk_pairs):
         if len(pi) == 0:
@@ -346,9 +346,11 @@ def co_action_edges(
         keys.append(k)
         counts.append(c)
         held += len(k)
-        if held > MERGE_ROWS:
+        if held > limit:
             k, c = _merge(keys, counts)
             keys, counts, held = [k], [c], len(k)
+            # Merging again only once the table has doubled keeps the total merge work linear.
+            limit = max(MERGE_ROWS, 2 * held)
         if progress:
             progress(min(float(pi.max()) / total_posts, 0.99), "sweeping co-actions")
     if not keys:

@@ -204,6 +204,8 @@ with right:
             column_config={
                 "author_handle": "Handle",
                 "author_id": "Account id",
+                "platform": "Platform",
+                "community": st.column_config.NumberColumn("Community", help="Louvain community inside the cluster"),
                 "posts": st.column_config.NumberColumn("Coordinated posts"),
                 "strength": st.column_config.NumberColumn("Strength", help="Sum of its edge weights"),
             },
