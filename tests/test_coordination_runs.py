@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from planner import audit
 from planner.auth import PermissionDenied
 from planner.coordination.networks import CoordinationError, Params
-from planner.coordination.runs import detect_and_store, load_posts, run_detection
+from planner.coordination.runs import detect_and_store, load_posts, run_detection, share_sentence
 from planner.models import CoordinationCluster, CoordinationEdge, CoordinationMember, CoordinationRun, Trend
 
 NOW = datetime(2026, 11, 11, tzinfo=UTC)
@@ -76,3 +76,9 @@ def test_accounts_of_several_platforms_are_told_apart(session):
     assert set(result.clusters.members["account"]) == {f"x:g0{g}" for g in range(4)} | {
         f"telegram:g0{g}" for g in range(4, 8)
     }
+
+
+def test_share_sentence():
+    assert share_sentence(None) == ""
+    assert share_sentence(0.376).startswith("38% of its posts came from accounts in coordinated clusters")
+    assert "not proof" in share_sentence(0.0)

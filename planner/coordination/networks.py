@@ -28,7 +28,7 @@ DEFAULT_WINDOW_S = 60.0
 DEFAULT_MIN_WEIGHT = 2
 DEFAULT_SIMILARITY = 0.8
 # Index pairs generated per step of the sweep; memory stays bounded by this, not by the size of the largest group.
-CHUNK_PAIRS = 2_000_000
+CHUNK_PAIRS = 1_000_000
 # Partial edge tables are merged when they hold this many rows together.
 MERGE_ROWS = 4_000_000
 
@@ -56,7 +56,7 @@ def normalise_texts(texts: pd.Series) -> pd.Series:
 
 def sorted_unique(values: np.ndarray, counts: bool = False):
     """Return the sorted distinct int64 values (and how often each occurs): a sort, faster than np.unique here."""
-    values = np.sort(values, kind="stable")
+    values = np.sort(values)
     first = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else np.zeros(0, np.int64)
     if not counts:
         return values[first]
@@ -318,7 +318,7 @@ def co_action_pairs(
 def _merge(keys: list[np.ndarray], counts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     k = np.concatenate(keys)
     c = np.concatenate(counts)
-    order = np.argsort(k, kind="stable")
+    order = np.argsort(k)
     k, c = k[order], c[order]
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     return k[starts], np.add.reduceat(c, starts) if len(c) else c
@@ -361,9 +361,14 @@ def co_action_edges(
     keep = c >= params.min_weight
     k, c = k[keep], c[keep]
     frame = pd.DataFrame(
-        {"source": prep.accounts[k // n_acc], "target": prep.accounts[k % n_acc], "weight": c.astype(np.int64)}
+        {
+            "source": pd.Series(prep.accounts[k // n_acc], dtype=object),
+            "target": pd.Series(prep.accounts[k % n_acc], dtype=object),
+            "weight": c.astype(np.int64),
+        }
     )
-    return frame.sort_values(["source", "target"], ignore_index=True)
+    # Account codes follow the sorted labels and k = source * n + target is sorted: rows are in (source, target) order.
+    return frame
 
 
 def detect(

@@ -202,6 +202,16 @@ def _store(session: Session, actor: Actor, result: Detection) -> CoordinationRun
     return run
 
 
+def share_sentence(share: float | None) -> str:
+    """Return the sentence a trend's explanation uses for its coordination share ('' when unknown)."""
+    if share is None:
+        return ""
+    return (
+        f"{share:.0%} of its posts came from accounts in coordinated clusters "
+        "(a signal of coordination, not proof of who is behind it)."
+    )
+
+
 def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
