@@ -73,3 +73,18 @@ def test_cluster_and_account_drill_down(app_env):
     assert not at.exception
     assert any(s.value.startswith("Posts of h_g") for s in at.subheader)
     assert len(at.dataframe[2].value) == 6
+
+
+def test_run_without_clusters_suggests_what_to_change(app_env):
+    user = make_user()
+    ws = open_workspace(load_settings().database_url)
+    try:
+        with ws.session() as session:
+            add_posts(session, planted())
+            detect_and_store(session, CLI_ACTOR, Params(min_weight=50))
+    finally:
+        ws.dispose()
+    at = app_as(user, PAGE)
+    assert not at.exception
+    assert "found no coordinated cluster" in at.info[0].value
+    assert {m.label: m.value for m in at.metric}["Coordinated clusters"] == "0"
