@@ -9,7 +9,7 @@ from coordination_helpers import add_posts, planted
 from sqlalchemy import func, select
 
 from planner import audit
-from planner.auth import PermissionDenied
+from planner.auth import CLI_ACTOR, PermissionDenied
 from planner.coordination.networks import CoordinationError, Params
 from planner.coordination.runs import detect_and_store, load_posts, run_detection, share_sentence
 from planner.models import CoordinationCluster, CoordinationEdge, CoordinationMember, CoordinationRun, Trend
@@ -82,3 +82,22 @@ def test_share_sentence():
     assert share_sentence(None) == ""
     assert share_sentence(0.376).startswith("38% of its posts came from accounts in coordinated clusters")
     assert "not proof" in share_sentence(0.0)
+
+
+@pytest.mark.postgres
+def test_detect_and_store_on_postgres(pg_url):
+    from planner.db import open_workspace
+
+    ws = open_workspace(pg_url)
+    try:
+        with ws.session() as session:
+            add_posts(session, planted())
+            session.add(trend("hashtag", "#lanterncalls"))
+            session.commit()
+            result = detect_and_store(session, CLI_ACTOR, Params(kind="co-link"))
+            run = session.get(CoordinationRun, result.run_id)
+            assert (run.edge_count, run.cluster_count) == (56, 1)
+            assert session.scalar(select(func.count(CoordinationMember.id))) == 8
+            assert 0 < session.scalar(select(Trend.coordination_share)) < 1
+    finally:
+        ws.dispose()
