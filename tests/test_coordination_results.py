@@ -42,3 +42,15 @@ def test_account_posts(session, run_id):
     posts = results.account_posts(session, "x", "g03")
     assert len(posts) == 6 == results.account_post_count(session, "x", "g03")
     assert posts["created_at"].is_monotonic_decreasing
+
+
+def test_export_run_as_csv_and_graphml(session, run_id):
+    import io
+
+    import networkx as nx
+    import pandas as pd
+
+    csv = pd.read_csv(io.BytesIO(results.export_run(session, run_id, "csv")), dtype={"source": str, "target": str})
+    assert list(csv.columns) == ["source", "target", "weight", "edge_type"] and len(csv) == 90
+    graph = nx.read_graphml(io.BytesIO(results.export_run(session, run_id, "graphml")))
+    assert graph.number_of_edges() == 90 and graph.nodes["g00"]["author_handle"] == "h_g00"

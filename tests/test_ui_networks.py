@@ -56,6 +56,7 @@ def test_viewer_sees_results_but_no_detection_form(app_env):
     at = app_as(make_user("vic", "viewer"), PAGE)
     assert not at.exception
     assert not at.expander and [b.key for b in at.button] == ["logout"]
+    assert [d.label for d in at.get("download_button")] == ["Edges as CSV", "Edges as GraphML"]
     assert at.dataframe[0].value["accounts"].tolist() == [8]
 
 

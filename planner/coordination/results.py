@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from planner.coordination import exports
 from planner.errors import PlannerError
 from planner.models import CoordinationCluster, CoordinationEdge, CoordinationMember, CoordinationRun, Post
 
@@ -172,3 +173,17 @@ def account_post_count(session: Session, platform: str, author_id: str) -> int:
     """Return how many monitored posts an account has."""
     stmt = select(func.count(Post.id)).where(Post.platform == platform, Post.author_id == author_id)
     return session.scalar(stmt) or 0
+
+
+def export_run(session: Session, run_id: int, fmt: str) -> bytes:
+    """Return a stored run's edges as CSV ("csv": source, target, weight, edge_type) or GraphML ("graphml")."""
+    run = get_run(session, run_id)
+    links = edges(session, run_id)
+    if fmt == "csv":
+        return exports.edges_csv(links, run.kind).encode("utf-8")
+    nodes = members(session, run_id)
+    labels = nodes["author_id"]
+    if nodes["platform"].nunique() > 1:
+        labels = nodes["platform"] + ":" + nodes["author_id"]
+    attrs = nodes.set_index(labels)[["platform", "author_handle", "cluster", "community"]]
+    return exports.graphml(links, run.kind, attrs)

@@ -28,6 +28,11 @@ with common.db_session() as session:
     runs = results.runs(session)
 
 
+def _export(run_id: int, fmt: str) -> bytes:
+    with common.db_session() as session:
+        return results.export_run(session, run_id, fmt)
+
+
 def _run_detection_form() -> None:
     """The form that runs a new detection (for roles that may)."""
     with st.form("networks_detect"):
@@ -101,6 +106,17 @@ m[0].metric("Coordinated clusters", f"{run.cluster_count:,}", border=True)
 m[1].metric("Accounts in clusters", f"{run.account_count:,}", border=True)
 m[2].metric("Co-action edges", f"{run.edge_count:,}", border=True)
 m[3].metric("Monitored posts checked", f"{run.posts_considered:,}", border=True)
+
+with st.container(horizontal=True):
+    for fmt, name, mime in (("csv", "CSV", "text/csv"), ("graphml", "GraphML", "application/graphml+xml")):
+        st.download_button(
+            f"Edges as {name}",
+            data=lambda fmt=fmt: _export(run_id, fmt),
+            file_name=f"coordination_run_{run_id}_{run.kind}.{fmt}",
+            mime=mime,
+            icon=":material/download:",
+            key=f"networks_export_{fmt}",
+        )
 
 if clusters.empty:
     st.info("This run found no coordinated cluster. Try a longer window, a lower minimum weight, or another co-action.")
@@ -237,6 +253,8 @@ if cluster is not None and member_rows:
         column_config={
             "created_at": st.column_config.DatetimeColumn(f"When ({zone.key})", format="YYYY-MM-DD HH:mm:ss"),
             "text": st.column_config.TextColumn("Text", width="large"),
+            "hashtags": "Hashtags",
+            "urls": st.column_config.TextColumn("Links", help="Shown as plain text: monitored links are not clickable"),
             "repost_of": "Repost of",
         },
     )
