@@ -61,7 +61,7 @@ class Toolkit:
         preprocess_csv_files(self.db, [str(write_toolkit_csv(frame, folder / "posts.csv"))])
 
     def edges(self, kind: str, window: float, min_weight: int) -> pd.DataFrame:
-        """Return the toolkit's (source, target, weight) edges for co-post (co_tweet) or co-link (co_link), sorted."""
+        """Return the toolkit's (source, target, weight) edges for co-post, co-link, co-similar or co-repost, sorted."""
         from coordination_network_toolkit import compute_networks
         from coordination_network_toolkit.output import output_gephi_csv
 
@@ -71,6 +71,14 @@ class Toolkit:
         elif kind == "co-link":
             compute_networks.compute_co_link_network(self.db, window, min_edge_weight=min_weight, n_threads=1)
             command = "co_link"
+        elif kind == "co-similar":
+            compute_networks.compute_co_similar_tweet(
+                self.db, window, n_threads=1, similarity_threshold=0.8, min_edge_weight=min_weight
+            )
+            command = "co_similar_tweet"
+        elif kind == "co-repost":
+            compute_networks.compute_co_retweet_parallel(self.db, window, n_threads=1, min_edge_weight=min_weight)
+            command = "co_retweet"
         else:
             raise ValueError(kind)
         out = self.folder / f"{command}.csv"
