@@ -68,6 +68,6 @@ def test_wording_is_a_signal_not_attribution():
     assert fast.startswith("These 12 accounts shared the same link within 60 s of each other, 43 times")
     assert "automated" in fast and "bot" not in fast.lower()
     slow = describe(Params(kind="co-hashtag", window_s=3600), 3, 1, 1, None)
-    assert "1 time (1 distinct hashtag)" in slow and "ordinary activism" in slow
+    assert "1 time (1 distinct hashtag)" in slow and "ordinary activism" in slow and "weak signal" in slow
     assert "80%" in describe(Params(kind="co-similar"), 2, 2, 2, 30.0)
     assert [format_seconds(s) for s in (5, 2.5, 600, 7200)] == ["5 s", "2.5 s", "10.0 min", "2.0 h"]

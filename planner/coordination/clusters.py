@@ -62,6 +62,8 @@ def describe(params: Params, accounts: int, posts: int, objects: int, median_del
     text += ")."
     if median_delay_s is not None and median_delay_s < 5:
         text += " Gaps under 5 s are typical of automated posting."
+    if params.kind == "co-hashtag":
+        text += " Many people use a trending hashtag at the same time, so this is a weak signal on its own."
     if params.window_s >= 3600:
         text += " At windows of an hour or more, ordinary activism can look like this."
     return text + " This is a signal of possible coordination, not proof of who is behind it."
