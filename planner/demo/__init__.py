@@ -66,6 +66,7 @@ def load_demo(
 
 # The parts, in order: later parts use what earlier ones made (campaigns link the trends detected on the posts).
 from planner.demo import campaigns as _campaigns  # noqa: E402
+from planner.demo import coordination as _coordination  # noqa: E402
 from planner.demo import posts as _posts  # noqa: E402
 
-PARTS.extend([_posts.add_demo_posts, _campaigns.add_campaigns])
+PARTS.extend([_posts.add_demo_posts, _coordination.add_demo_coordination, _campaigns.add_campaigns])

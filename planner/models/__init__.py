@@ -17,6 +17,7 @@ from planner.models.campaigns import (
     DraftVariant,
     DraftVersion,
 )
+from planner.models.coordination import CoordinationCluster, CoordinationEdge, CoordinationMember, CoordinationRun
 from planner.models.posts import ImportBatch, Post
 from planner.models.settings import WorkspaceSetting
 from planner.models.trends import Trend, Watchlist, WatchlistItem
@@ -36,6 +37,10 @@ __all__ = [
     "DraftTrend",
     "DraftVariant",
     "DraftVersion",
+    "CoordinationCluster",
+    "CoordinationEdge",
+    "CoordinationMember",
+    "CoordinationRun",
     "ImportBatch",
     "LoginAttempt",
     "Post",

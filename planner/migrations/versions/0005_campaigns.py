@@ -1,7 +1,7 @@
 """Channels, GAMMMA+ campaigns, drafts with variants, approvals, comments and version history.
 
 Revision ID: 0005_campaigns
-Revises: 0003_trends
+Revises: 0004_coordination
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from planner.models.base import UTCDateTime
 
 revision = "0005_campaigns"
-down_revision = "0003_trends"
+down_revision = "0004_coordination"
 branch_labels = None
 depends_on = None
 
