@@ -3,7 +3,7 @@
 from planner.models.accounts import LoginAttempt, User
 from planner.models.audit import AuditEntry
 from planner.models.base import Base, utcnow
-from planner.models.posts import ImportBatch, Post
+from planner.models.posts import ImportBatch, ImportReject, Post
 from planner.models.settings import WorkspaceSetting
 from planner.models.trends import Trend, Watchlist, WatchlistItem
 
@@ -11,6 +11,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ImportBatch",
+    "ImportReject",
     "LoginAttempt",
     "Post",
     "Trend",
