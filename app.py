@@ -14,6 +14,7 @@ if actor is None:
 else:
     sections = {
         "": [st.Page("planner/ui/home.py", title="Home", icon=":material/home:", default=True)],
+        "Monitor": [st.Page("planner/ui/import_posts.py", title="Import", icon=":material/upload_file:")],
         "Account": [st.Page("planner/ui/account.py", title="My account", icon=":material/person:")],
     }
     if auth.can(actor, auth.Action.MANAGE_USERS):

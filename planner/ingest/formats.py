@@ -188,6 +188,9 @@ class CsvFormat(Format):
         sep = max(counts, key=counts.get) if max(counts.values()) else ","
         return {"sep": sep}
 
+    def guess_platform(self, columns: list[str]) -> str:
+        return guess_platform(columns)
+
     def columns(self, source: Source, encoding: str | None = None) -> list[str]:
         raw, stream = open_text(source, encoding)
         with raw:
