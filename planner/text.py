@@ -81,6 +81,8 @@ def normalise_url(url: str) -> str:
     if not url:
         return ""
     if not regex.match(r"(?i)^[a-z][a-z0-9+.-]*://", url):
+        if regex.match(r"(?i)^[a-z][a-z0-9+.-]*:(?!\d)", url):
+            return ""  # another scheme: mailto:, tel:, javascript:
         url = "https://" + url
     try:
         parts = urlsplit(url)

@@ -142,6 +142,7 @@ class ReadState:
     warnings: list[str] = field(default_factory=list)
     bytes_read: int = 0
     stream: TextStream | None = None
+    skip_bad_rows: bool = False
 
 
 class Format:
@@ -253,33 +254,52 @@ class CsvFormat(Format):
     def _read(self, stream, state: ReadState, inverse: dict[str, str]) -> Iterator[Chunk]:
         opts = self._reader_options(stream.prefix)
         row = 0
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", pd.errors.ParserWarning)
-            try:
-                reader = pd.read_csv(
-                    stream,
-                    dtype=str,
-                    keep_default_na=False,
-                    na_filter=False,
-                    chunksize=CHUNK_ROWS,
-                    on_bad_lines="warn",
-                    usecols=list(inverse),
-                    **opts,
-                )
-                for frame in reader:
-                    frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
-                    canonical = frame.rename(columns=inverse)
-                    canonical["_row"] = range(row + 1, row + 1 + len(frame))
-                    canonical.index = range(len(frame))
-                    row += len(frame)
-                    state.bytes_read = stream.bytes_read
-                    yield Chunk(canonical, frame.reset_index(drop=True))
-            except pd.errors.ParserError as exc:
-                raise FormatError(f"the CSV cannot be read after row {row:,}: {exc}") from exc
-            except pd.errors.EmptyDataError as exc:
-                raise FormatError("the file is empty") from exc
-        skipped = [str(w.message).strip() for w in caught if issubclass(w.category, pd.errors.ParserWarning)]
-        state.warnings.extend(skipped[:20])
+        try:
+            reader = pd.read_csv(
+                stream,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                chunksize=CHUNK_ROWS,
+                # Ragged lines refuse the file unless bad rows are skipped; then each becomes a rejected row.
+                on_bad_lines="warn" if state.skip_bad_rows else "error",
+                **opts,
+            )
+            while True:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", pd.errors.ParserWarning)
+                    frame = next(reader, None)
+                if frame is None:
+                    break
+                frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
+                canonical = frame[list(inverse)].rename(columns=inverse)
+                canonical["_row"] = range(row + 1, row + 1 + len(frame))
+                row += len(frame)
+                ragged = _ragged_lines(caught)
+                if ragged:
+                    # Rows count records after the header; a physical line number is that plus one.
+                    extra = pd.DataFrame({"_row": [n - 1 for n, _ in ragged], "_error": [m for _, m in ragged]})
+                    canonical = pd.concat([canonical, extra], ignore_index=True)
+                    frame = pd.concat([frame, pd.DataFrame(index=range(len(ragged)))], ignore_index=True)
+                canonical.index = range(len(canonical))
+                state.bytes_read = stream.bytes_read
+                yield Chunk(canonical, frame.reset_index(drop=True))
+        except pd.errors.ParserError as exc:
+            detail = str(exc).strip().removeprefix("Error tokenizing data. C error: ")
+            raise FormatError(f"the CSV cannot be read: {detail} (skip bad rows to import the rest)") from exc
+        except pd.errors.EmptyDataError as exc:
+            raise FormatError("the file is empty") from exc
+
+
+def _ragged_lines(caught) -> list[tuple[int, str]]:
+    """Return (line number, reason) for each line pandas skipped because its field count was wrong."""
+    out = []
+    for warning in caught:
+        if not issubclass(warning.category, pd.errors.ParserWarning):
+            continue
+        for match in re.finditer(r"Skipping line (\d+): (.+)", str(warning.message)):
+            out.append((int(match.group(1)), f"line {match.group(1)}: {match.group(2).strip()}"))
+    return out
 
 
 class _Prefixed:

@@ -288,7 +288,7 @@ def import_posts(
 
 
 def _run(session, fmt, source, options, report, secret, batch, progress) -> None:
-    state = ReadState()
+    state = ReadState(skip_bad_rows=options.skip_bad_rows)
     ctx: Context | None = None
     seen: set[str] = set()
     refused = False
