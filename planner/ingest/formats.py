@@ -255,16 +255,21 @@ class CsvFormat(Format):
         opts = self._reader_options(stream.prefix)
         row = 0
         try:
-            reader = pd.read_csv(
-                stream,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                chunksize=CHUNK_ROWS,
-                # Ragged lines refuse the file unless bad rows are skipped; then each becomes a rejected row.
-                on_bad_lines="warn" if state.skip_bad_rows else "error",
-                **opts,
-            )
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                reader = pd.read_csv(
+                    stream,
+                    dtype=str,
+                    keep_default_na=False,
+                    na_filter=False,
+                    chunksize=CHUNK_ROWS,
+                    # Ragged lines refuse the file unless bad rows are skipped; then each becomes a rejected row.
+                    on_bad_lines="warn" if state.skip_bad_rows else "error",
+                    # Never take a row with one field too many as "index + columns": that shifts every value.
+                    index_col=False,
+                    **opts,
+                )
+            _ragged_lines(caught)
             while True:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", pd.errors.ParserWarning)
@@ -297,6 +302,11 @@ def _ragged_lines(caught) -> list[tuple[int, str]]:
     for warning in caught:
         if not issubclass(warning.category, pd.errors.ParserWarning):
             continue
+        if "Length of header" in str(warning.message):
+            raise FormatError(
+                "a row has more fields than the header: quote values that contain the separator "
+                "(the first data row is the usual culprit)"
+            )
         for match in re.finditer(r"Skipping line (\d+): (.+)", str(warning.message)):
             out.append((int(match.group(1)), f"line {match.group(1)}: {match.group(2).strip()}"))
     return out

@@ -71,10 +71,24 @@ def detect_encoding(head: bytes) -> str:
         return "utf-16-le"
     if even > len(sample) // 4 and odd < even // 8:
         return "utf-16-be"
-    best = from_bytes(head[:65536]).best()
-    if best is not None and best.encoding not in {"ascii", "utf_8"}:
-        return codecs.lookup(best.encoding).name
-    return "cp1252"
+    return _single_byte_encoding(head[:65536])
+
+
+def _single_byte_encoding(sample: bytes) -> str:
+    # Short Western European samples fool detectors (Latin-1 text guessed as cp1250), so a guess is taken only when
+    # it reads mostly as a non-Latin script (cp1251 Cyrillic, for example); otherwise Windows-1252, or Latin-1 when
+    # the bytes are not valid Windows-1252.
+    best = from_bytes(sample).best()
+    if best is not None:
+        decoded = sample.decode(best.encoding, errors="replace")
+        letters = [ch for ch in decoded if ch.isalpha()]
+        if letters and sum(ord(ch) > 0x24F for ch in letters) > len(letters) / 2:
+            return codecs.lookup(best.encoding).name
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
 
 
 class TextStream(io.TextIOBase):
