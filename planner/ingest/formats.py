@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import warnings
@@ -199,14 +201,15 @@ class CsvFormat(Format):
         return self._header(sample)
 
     def _header(self, sample: str) -> list[str]:
-        import io
-
         opts = self._reader_options(sample)
         try:
-            frame = pd.read_csv(io.StringIO(sample), nrows=0, dtype=str, **opts)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            header = next(csv.reader(io.StringIO(sample), delimiter=opts["sep"]), [])
+        except csv.Error as exc:
             raise FormatError(f"the file has no readable CSV header: {exc}") from exc
-        return [str(c).replace("\ufeff", "").strip() for c in frame.columns]
+        header = [str(c).replace("\ufeff", "").strip() for c in header]
+        if not any(header):
+            raise FormatError("the file is empty or its first line is blank: the first line must name the columns")
+        return header
 
     def resolve_mapping(self, columns: list[str], mapping: dict[str, str] | None) -> dict[str, str]:
         """Return the guessed mapping overridden by `mapping`; raise FormatError for unknown fields or columns."""

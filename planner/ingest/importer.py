@@ -318,7 +318,7 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
                 _store_rejects(session, batch.id, rejects)
             insert_posts(session, valid, batch.id)
         progress(min(state.bytes_read / max(source.size, 1), 0.99), f"Read {report.rows_read:,} rows...")
-    if ctx is None:
+    if ctx is None or report.rows_read == 0:
         raise FormatError(f"{source.name}: the file has no records")
     if state.stream is not None and state.stream.nuls_removed:
         state.warnings.append(f"removed {state.stream.nuls_removed:,} NUL characters")

@@ -111,7 +111,9 @@ class TwitterV1Format(Format):
         if original is not tweet:
             author = (original.get("user") or {}).get("screen_name", "")
             body = f"RT @{author}: {body}" if author else body
-        entities = extended.get("entities") or original.get("entities") or {}
+        entities = extended.get("entities") or original.get("entities")
+        has_entities = entities is not None
+        entities = entities or {}
         urls = [u.get("expanded_url") or u.get("url") for u in entities.get("urls") or []]
         for medium in (extended.get("extended_entities") or original.get("extended_entities") or {}).get("media", []):
             urls.append(medium.get("expanded_url"))
@@ -133,9 +135,12 @@ class TwitterV1Format(Format):
             "reposts": _count(tweet.get("retweet_count")),
             "replies": _count(tweet.get("reply_count")),
             "views": None,
-            "hashtags": " ".join(h.get("text", "") for h in entities.get("hashtags") or []),
-            "urls": " ".join(u for u in urls if u),
-            "mentions": " ".join(m.get("screen_name", "") for m in entities.get("user_mentions") or []),
+            # Without entities the text is searched instead (None); with them, they are the truth.
+            "hashtags": " ".join(h.get("text", "") for h in entities.get("hashtags") or []) if has_entities else None,
+            "urls": " ".join(u for u in urls if u) if has_entities else None,
+            "mentions": " ".join(m.get("screen_name", "") for m in entities.get("user_mentions") or [])
+            if has_entities
+            else None,
         }
 
 

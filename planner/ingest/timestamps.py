@@ -10,9 +10,13 @@ import pandas as pd
 
 from planner.ingest.source import FormatError
 
+# Microseconds: what the database keeps, and a range far wider than nanoseconds' 1677-2262.
+UNIT = "datetime64[us, UTC]"
 TWITTER_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 # Posts older than this are almost certainly a misread column (epoch 0, a year typed as 26).
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+# Far beyond any plausible post; keeps conversions inside the nanosecond range.
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 # Clocks drift; a post a day in the future is plausible, a week is a misread.
 FUTURE_SLACK = timedelta(days=2)
 # Epoch values above this are milliseconds (10^11 seconds is the year 5138).
@@ -36,32 +40,35 @@ def parse_timestamps(values: pd.Series, tz: ZoneInfo, now: datetime | None = Non
     Naive values are read in `tz`; values with an offset or Z keep it.
     """
     text = values.fillna("").astype(str).str.strip()
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+    out = pd.Series(pd.NaT, index=text.index, dtype=UNIT)
     todo = text != ""
 
     numeric = todo & text.str.match(_NUMERIC)
     if numeric.any():
         num = pd.to_numeric(text[numeric], errors="coerce")
         ms = num > MS_THRESHOLD
+        seconds = num.where(~ms, num / 1000)
+        # Out-of-range values would overflow the conversion: they are bad rows, not errors.
+        num = num.where((seconds >= EARLIEST.timestamp()) & (seconds <= LATEST.timestamp()))
         for mask, unit in ((ms, "ms"), (~ms, "s")):
             if mask.any():
-                out[mask[mask].index] = pd.to_datetime(num[mask], unit=unit, utc=True, errors="coerce")
+                out[mask[mask].index] = pd.to_datetime(num[mask], unit=unit, utc=True, errors="coerce").astype(UNIT)
     todo &= ~numeric
 
     twitter = todo & text.str.match(_TWITTER)
     if twitter.any():
-        out[twitter] = pd.to_datetime(text[twitter], format=TWITTER_FORMAT, utc=True, errors="coerce")
+        out[twitter] = pd.to_datetime(text[twitter], format=TWITTER_FORMAT, utc=True, errors="coerce").astype(UNIT)
     todo &= ~twitter
 
     if todo.any():
         zoned = todo & text.str.contains(_HAS_ZONE, regex=True)
         for mask, naive in ((zoned, False), (todo & ~zoned, True)):
             if mask.any():
-                out[mask] = _parse_text(text[mask], tz if naive else None)
+                out[mask] = _parse_text(text[mask], tz if naive else None).astype(UNIT)
 
     now = now or datetime.now(UTC)
     out[(out < EARLIEST) | (out > now + FUTURE_SLACK)] = pd.NaT
-    return out.dt.floor("us")  # the database keeps microseconds
+    return out
 
 
 def _parse_text(text: pd.Series, tz: ZoneInfo | None) -> pd.Series:
@@ -95,7 +102,7 @@ def _parse_one(value: str, utc: bool):
             stamp = pd.Timestamp(parser.parse(value))
         except (ValueError, TypeError, OverflowError):
             return pd.NaT
-    if stamp is pd.NaT:
+    if stamp is pd.NaT or not EARLIEST.year <= stamp.year <= LATEST.year:
         return pd.NaT
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert(UTC)
