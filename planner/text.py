@@ -21,7 +21,8 @@ HASHTAG_RE = regex.compile(rf"(?<![{_WORD}&])[#＃]((?=[{_WORD}]*[\p{{L}}\p{{M}}
 MENTION_RE = regex.compile(r"(?<![\p{L}\p{M}\p{Nd}_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,64})(?![A-Za-z0-9_@＠])")
 # Brackets belong to a URL only in balanced pairs: "(see https://x.example/a_(b))", "[read](https://x.example)".
 _URL_CHAR = r"[^\s()\[\]<>\"'`\u00ab\u00bb\u201c\u201d]"
-URL_RE = regex.compile(rf"(?i)\b(?:https?://|www\.)(?:{_URL_CHAR}|\({_URL_CHAR}*\)|\[{_URL_CHAR}*\])+")
+# Runs of URL characters match as a whole ("+" inside the group): the alternation per character is 3x slower.
+URL_RE = regex.compile(rf"(?i)\b(?:https?://|www\.)(?:{_URL_CHAR}+|\({_URL_CHAR}*\)|\[{_URL_CHAR}*\])+")
 _URL_TRAILING = ".,;:!?*_~"
 
 # Query parameters that only track the click; dropping them lets the same link match across posts.
@@ -46,6 +47,7 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", folded).strip()
 
 
+@lru_cache(maxsize=65536)
 def hashtag_key(tag: str) -> str:
     """Return a hashtag's normal form without '#': #AllEyesOnISIS and #alleyesonisis give 'alleyesonisis'."""
     return normalise(tag).lstrip("#＃").replace(" ", "")
@@ -53,12 +55,16 @@ def hashtag_key(tag: str) -> str:
 
 def extract_hashtags(text: str) -> list[str]:
     """Return the normal forms of the hashtags in `text`, in order, without repeats."""
-    return unique(hashtag_key(m) for m in HASHTAG_RE.findall(text or ""))
+    if not text or ("#" not in text and "＃" not in text):
+        return []
+    return unique(hashtag_key(m) for m in HASHTAG_RE.findall(text))
 
 
 def extract_mentions(text: str) -> list[str]:
     """Return the lowercase handles mentioned in `text` (without '@'), in order, without repeats."""
-    return unique(m.lower() for m in MENTION_RE.findall(text or ""))
+    if not text or ("@" not in text and "＠" not in text):
+        return []
+    return unique(m.lower() for m in MENTION_RE.findall(text))
 
 
 def _trim_url(url: str) -> str:

@@ -449,3 +449,26 @@ def test_pseudonymise_stores_no_handle(session, admin):
     more = data.replace(",1,", ",11,").replace("\n1,", "\n11,").replace("\n2,", "\n12,")
     _import(session, admin, "p2.csv", more, pseudonymise=True)
     assert {p.author_id for p in _posts(session)} == {one.author_id, two.author_id}
+
+
+@pytest.mark.postgres
+def test_postgres_import_reimport_undo(pg_url):
+    from planner.db import open_workspace
+
+    ws = open_workspace(pg_url)
+    try:
+        with ws.session() as session:
+            report = _import(session, auth.CLI_ACTOR, "x.csv", GENERIC, timezone="Europe/Berlin")
+            assert (report.imported, report.rejected) == (2, 0)
+            again = _import(session, auth.CLI_ACTOR, "x.csv", GENERIC)
+            assert (again.imported, again.duplicates) == (0, 2)
+            post = _posts(session)[0]
+            assert post.created_at.isoformat() == "2026-11-10T17:00:00+00:00" and post.likes == 1204
+            skipped = _import(session, auth.CLI_ACTOR, "bad.csv", BAD, skip_bad_rows=True)
+            assert len(ingest.batch_rejects(session, skipped.batch_id)) == 2
+            buf = io.StringIO()
+            assert ingest.export_qut(session, auth.CLI_ACTOR, buf) == 4
+            assert ingest.undo_batch(session, auth.CLI_ACTOR, report.batch_id) == 2
+            assert ingest.count_posts(session) == 2
+    finally:
+        ws.dispose()

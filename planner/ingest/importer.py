@@ -388,7 +388,7 @@ def insert_posts(session: Session, rows: pd.DataFrame, batch_id: int) -> None:
         else:
             values.append(col.tolist())
     values.append([batch_id] * len(rows))
-    params = list(zip(*values, strict=True))
+    params = zip(*values, strict=True)  # tuples made as the driver asks for them, not all at once
     names = ", ".join(columns)
     if conn.dialect.name == "sqlite":
         sql = f"INSERT OR IGNORE INTO posts ({names}) VALUES ({', '.join('?' * len(columns))})"
@@ -398,7 +398,7 @@ def insert_posts(session: Session, rows: pd.DataFrame, batch_id: int) -> None:
             f"INSERT INTO posts ({names}) VALUES ({', '.join(['%s'] * len(columns))}) "
             "ON CONFLICT (platform, external_id) DO NOTHING"
         )
-        conn.exec_driver_sql(sql, params)
+        conn.exec_driver_sql(sql, list(params))
 
 
 def list_batches(session: Session, limit: int = 200) -> pd.DataFrame:

@@ -90,11 +90,17 @@ class _Reasons:
         self.field = pd.Series("", index=index, dtype=object)
         self.reason = pd.Series("", index=index, dtype=object)
 
-    def flag(self, mask: pd.Series, field: str, messages: pd.Series | str) -> None:
+    def flag(
+        self, mask: pd.Series, field: str, template: str, values: pd.Series | None = None, quote: bool = True
+    ) -> None:
+        """Give rows in `mask` the reason `template` ({v}: the row's value, quoted), unless they have one already."""
         mask = mask & (self.reason == "")
         if mask.any():
             self.field[mask] = field
-            self.reason[mask] = messages[mask] if isinstance(messages, pd.Series) else messages
+            if values is None:
+                self.reason[mask] = template
+            else:  # messages are built for the bad rows only: good rows cost nothing
+                self.reason[mask] = [template.format(v=_excerpt(v) if quote else v) for v in values[mask]]
 
     @property
     def bad(self) -> pd.Series:
@@ -107,12 +113,16 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
     reasons = _Reasons(frame.index)
     if "_error" in frame:
         errors = frame["_error"].fillna("").astype(str)
-        reasons.flag(errors != "", "record", errors)
+        reasons.flag(errors != "", "record", "{v}", errors, quote=False)
 
     text = _column(frame, "text")
     too_long = text.str.len() > MAX_TEXT_CHARS
     reasons.flag(
-        too_long, "text", text.str.len().map(lambda n: f"text: {n:,} characters, more than {MAX_TEXT_CHARS:,}")
+        too_long,
+        "text",
+        f"text: {{v:,}} characters, more than the {MAX_TEXT_CHARS:,} allowed",
+        text.str.len(),
+        quote=False,
     )
 
     raw_time = _column(frame, "created_at")
@@ -120,11 +130,7 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
 
     created = parse_timestamps(raw_time, ctx.tz, ctx.now)
     reasons.flag(raw_time == "", "created_at", "created_at: empty")
-    reasons.flag(
-        created.isna(),
-        "created_at",
-        raw_time.map(lambda v: f"created_at: {_excerpt(v)} is not a plausible date and time"),
-    )
+    reasons.flag(created.isna(), "created_at", "created_at: {v} is not a plausible date and time", raw_time)
 
     ids = {name: _column(frame, name) for name in ID_FIELDS}
     ids["author_handle"] = ids["author_handle"].str.lstrip("@")
@@ -132,7 +138,8 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
         reasons.flag(
             values.str.len() > MAX_ID_CHARS,
             name,
-            values.map(lambda v, n=name: f"{n}: {_excerpt(v)} is longer than {MAX_ID_CHARS} characters"),
+            f"{name}: {{v}} is longer than {MAX_ID_CHARS} characters",
+            values,
         )
     author_id = ids["author_id"]
     if ctx.platform in PER_CHAT_IDS:
@@ -145,7 +152,7 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
         raw = _column(frame, name).str.replace(",", "", regex=False).str.replace("_", "", regex=False)
         number = pd.to_numeric(raw.where(raw != "", None), errors="coerce")
         bad = (raw != "") & (number.isna() | (number < 0) | (number % 1 != 0) | (number > 2**62))
-        reasons.flag(bad, name, raw.map(lambda v, n=name: f"{n}: {_excerpt(v)} is not a whole number of 0 or more"))
+        reasons.flag(bad, name, f"{name}: {{v}} is not a whole number of 0 or more", raw)
         counts[name] = number.where(~bad)
 
     keep = ~reasons.bad
