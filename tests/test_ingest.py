@@ -472,3 +472,22 @@ def test_postgres_import_reimport_undo(pg_url):
             assert ingest.count_posts(session) == 2
     finally:
         ws.dispose()
+
+
+def test_bulk_load_rebuilds_indexes(session, admin, monkeypatch):
+    from sqlalchemy import inspect
+
+    from planner.ingest import formats, importer
+
+    monkeypatch.setattr(importer, "BULK_ROWS", 10)
+    monkeypatch.setattr(formats, "CHUNK_ROWS", 20)
+    expected = {ix["name"] for ix in inspect(session.connection()).get_indexes("posts")}
+    rows = "".join(f"{i},2026-11-01T00:00:{i % 60:02d}Z,post {i}\n" for i in range(1, 101))
+    with pytest.raises(ingest.ImportRefused):
+        _import(session, admin, "b.csv", "id,date,text\n" + rows + "101,never,x\n")
+    assert {ix["name"] for ix in inspect(session.connection()).get_indexes("posts")} == expected
+    assert _import(session, admin, "b.csv", "id,date,text\n" + rows).imported == 100
+    assert {ix["name"] for ix in inspect(session.connection()).get_indexes("posts")} == expected
+    assert expected >= {"ix_posts_created_at", "ix_posts_author", "ix_posts_batch"}
+    plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN SELECT id FROM posts WHERE created_at > '2026'")
+    assert "ix_posts_created_at" in " ".join(str(r) for r in plan)

@@ -39,6 +39,11 @@ REPORT_REJECTS = 1000
 MESSAGE_REJECTS = 5
 # Existing ids looked up per query during a dry run.
 LOOKUP_BATCH = 500
+# Imports expected to hold at least this many posts (and no fewer than the table) build the indexes afterwards.
+BULK_ROWS = 200_000
+# SQLite's page cache during such a load (KiB), and its default afterwards (negative: KiB).
+BULK_CACHE_KIB = 256 * 1024
+SQLITE_DEFAULT_CACHE = -2000
 QUT_HEADER = ("message_id", "user_id", "username", "repost_id", "reply_id", "message", "timestamp", "urls")
 
 Progress = Callable[[float, str], None]
@@ -292,6 +297,7 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
     ctx: Context | None = None
     seen: set[str] = set()
     refused = False
+    deferred: list[str] | None = None
     for chunk in fmt.chunks(source, state, options.mapping, options.encoding):
         if ctx is None:
             ctx = _context(options, fmt, state, secret)
@@ -316,10 +322,15 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
         elif not refused:
             if rejects:
                 _store_rejects(session, batch.id, rejects)
+            if deferred is None:
+                deferred = _defer_indexes(session, source.size, state.bytes_read, len(chunk.frame))
             insert_posts(session, valid, batch.id)
         progress(min(state.bytes_read / max(source.size, 1), 0.99), f"Read {report.rows_read:,} rows...")
     if ctx is None or report.rows_read == 0:
         raise FormatError(f"{source.name}: the file has no records")
+    if deferred:
+        progress(0.99, "Building indexes...")
+        _restore_indexes(session, deferred)
     if state.stream is not None and state.stream.nuls_removed:
         state.warnings.append(f"removed {state.stream.nuls_removed:,} NUL characters")
     report.warnings.extend(state.warnings)
@@ -333,6 +344,37 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
             "Fix them, or skip bad rows to import the rest and get a rejects CSV.",
             report,
         )
+
+
+def _defer_indexes(session: Session, file_size: int, bytes_read: int, rows: int) -> list[str]:
+    """Drop the posts table's secondary indexes for a bulk load into SQLite; return the SQL that rebuilds them.
+
+    Building an index once from sorted data is about twice as fast as updating it row by row, but rebuilding costs
+    time proportional to the whole table, so this happens only when the file holds at least BULK_ROWS posts and
+    at least as many as the table. The unique index stays (it skips duplicates). DDL is transactional in SQLite:
+    a failed import gets its indexes back with the rollback. The page cache is enlarged for the load too.
+    """
+    conn = session.connection()
+    if conn.dialect.name != "sqlite" or not rows or not bytes_read:
+        return []
+    expected = file_size / (bytes_read / rows)
+    stored = session.scalar(select(func.max(Post.id))) or 0  # an upper bound of the row count, read in O(1)
+    if expected < BULK_ROWS or expected < stored:
+        return []
+    indexes = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'posts' AND sql IS NOT NULL"
+    ).all()
+    for name, _sql in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    return [sql for _name, sql in indexes]
+
+
+def _restore_indexes(session: Session, statements: list[str]) -> None:
+    conn = session.connection()
+    for sql in statements:
+        conn.exec_driver_sql(sql)
+    conn.exec_driver_sql(f"PRAGMA cache_size = {SQLITE_DEFAULT_CACHE}")
 
 
 def _count_duplicates(session: Session, platform: str, ids: pd.Series, seen: set[str]) -> int:
