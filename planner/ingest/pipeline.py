@@ -70,12 +70,16 @@ def pseudonym(secret: bytes, value: str) -> str:
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Return a field as stripped strings ('' where missing), NULs removed; Arrow-backed, so string ops stay in C."""
     if name not in frame:
-        return pd.Series("", index=frame.index, dtype=object)
+        return pd.Series("", index=frame.index, dtype="str")
     col = frame[name]
-    if col.dtype != object and not pd.api.types.is_string_dtype(col):
-        col = col.astype(object).where(col.notna(), "")
-    return col.fillna("").astype(str).str.replace("\x00", "", regex=False).str.strip()
+    if not pd.api.types.is_string_dtype(col) or col.dtype == object:
+        col = col.astype(object).where(col.notna(), "").astype("str")
+    col = col.fillna("")
+    if col.str.contains("\x00", regex=False).any():  # JSON can escape them; CSV streams lose them earlier
+        col = col.str.replace("\x00", "", regex=False)
+    return col.str.strip()
 
 
 def _excerpt(value: str, width: int = 40) -> str:
@@ -135,6 +139,8 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
     ids = {name: _column(frame, name) for name in ID_FIELDS}
     ids["author_handle"] = ids["author_handle"].str.lstrip("@")
     for name, values in ids.items():
+        if name not in frame:
+            continue
         reasons.flag(
             values.str.len() > MAX_ID_CHARS,
             name,
@@ -149,6 +155,9 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
 
     counts = {}
     for name in COUNT_FIELDS:
+        if name not in frame:
+            counts[name] = pd.Series(np.nan, index=frame.index)
+            continue
         raw = _column(frame, name).str.replace(",", "", regex=False).str.replace("_", "", regex=False)
         number = pd.to_numeric(raw.where(raw != "", None), errors="coerce")
         bad = (raw != "") & (number.isna() | (number < 0) | (number % 1 != 0) | (number > 2**62))
@@ -257,9 +266,10 @@ def _split_list(value) -> list[str]:
 
 def _entity_column(frame, name, texts, extract, key) -> list[str]:
     """Return space-separated normal forms: from the source's own column where it has one, else from the text."""
-    given = frame[name].tolist() if name in frame else [None] * len(texts)
+    if name not in frame:  # the common case, kept tight: this loop runs once per post
+        return [" ".join(extract(text)) for text in texts]
     out = []
-    for value, text in zip(given, texts, strict=True):
+    for value, text in zip(frame[name].tolist(), texts, strict=True):
         if value is None or (isinstance(value, float) and np.isnan(value)):
             items = extract(text)
         else:
@@ -271,11 +281,17 @@ def _entity_column(frame, name, texts, extract, key) -> list[str]:
 _SHORTENERS = ("https://t.co/",)
 
 
+def _may_have_url(text: str) -> bool:
+    return "://" in text or "ww." in text or "WW." in text
+
+
 def _url_column(frame, texts) -> list[str]:
-    given = frame["urls"].tolist() if "urls" in frame else [None] * len(texts)
+    normal = tx.normalise_url
+    if "urls" not in frame:
+        return [" ".join(tx.unique(map(normal, tx.extract_urls(t)))) if _may_have_url(t) else "" for t in texts]
     out = []
-    for value, text in zip(given, texts, strict=True):
-        found = tx.extract_urls(text) if ("http" in text or "www." in text) else []
+    for value, text in zip(frame["urls"].tolist(), texts, strict=True):
+        found = tx.extract_urls(text) if _may_have_url(text) else []
         if value is not None and not (isinstance(value, float) and np.isnan(value)):
             # The source's expanded URLs replace the shortened links written in the text.
             listed = [v for v in str(value).replace("|", " ").split() if v]
