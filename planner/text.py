@@ -57,14 +57,14 @@ def extract_hashtags(text: str) -> list[str]:
     """Return the normal forms of the hashtags in `text`, in order, without repeats."""
     if not text or ("#" not in text and "＃" not in text):
         return []
-    return unique(hashtag_key(m) for m in HASHTAG_RE.findall(text))
+    return unique(map(hashtag_key, HASHTAG_RE.findall(text)))
 
 
 def extract_mentions(text: str) -> list[str]:
     """Return the lowercase handles mentioned in `text` (without '@'), in order, without repeats."""
     if not text or ("@" not in text and "＠" not in text):
         return []
-    return unique(m.lower() for m in MENTION_RE.findall(text))
+    return unique(map(str.lower, MENTION_RE.findall(text)))
 
 
 def _trim_url(url: str) -> str:
@@ -73,7 +73,7 @@ def _trim_url(url: str) -> str:
 
 def extract_urls(text: str) -> list[str]:
     """Return the URLs written in `text` as found (trailing punctuation trimmed), in order, without repeats."""
-    return unique(_trim_url(m) for m in URL_RE.findall(text or ""))
+    return unique(map(_trim_url, URL_RE.findall(text or "")))
 
 
 @lru_cache(maxsize=65536)
@@ -138,8 +138,6 @@ def detect_language(text: str) -> str:
 
 def unique(items) -> list[str]:
     """Return the non-empty `items` in order, without repeats."""
-    seen: dict[str, None] = {}
-    for item in items:
-        if item:
-            seen.setdefault(item, None)
+    seen = dict.fromkeys(items)
+    seen.pop("", None)
     return list(seen)

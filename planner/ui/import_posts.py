@@ -5,11 +5,13 @@ import streamlit as st
 
 from planner import auth, ingest
 from planner.config import load_settings
+from planner.errors import PlannerError
 from planner.ui import common
 
 ENCODINGS = ["auto", "utf-8", "utf-16", "latin-1", "cp1252", "cp1251"]
 ZONES = ["UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "Asia/Dubai", "America/New_York", "Asia/Kolkata"]
 NONE = "(none)"
+LAST_REPORT = "import_last_report"
 
 actor = common.require_actor()
 common.header(
@@ -58,8 +60,13 @@ def show_report(report: ingest.ImportReport) -> None:
 
 
 st.subheader("Import a file")
+finished = st.session_state.pop(LAST_REPORT, None)
+if finished is not None:
+    st.toast(finished.summary())
+    st.success(finished.summary())
+    show_report(finished)
 if not may_import:
-    st.info("Your role (viewer) can read monitored posts but not import them. Ask a drafter or admin.")
+    st.info(f"Your role ({actor.role}) can read monitored posts but not import them. Ask a drafter or an admin.")
 else:
     uploaded = st.file_uploader(
         f"Export file (up to {settings.upload_limit_mb} MB)",
@@ -129,24 +136,25 @@ else:
                     show_report(report)
             if b2.button("Import", key="import_go", type="primary", icon=":material/upload:"):
                 bar = st.progress(0.0, text="Importing...")
+                report = None
                 with common.db_session() as session:
                     try:
-                        report = common.run(
-                            ingest.import_posts,
+                        report = ingest.import_posts(
                             session,
                             actor,
                             source,
                             options,
                             progress=lambda f, m: bar.progress(min(f, 1.0), text=m),
                         )
-                    except ingest.ImportRefused as exc:  # common.run shows the message; keep the report too
-                        report = None
+                    except ingest.ImportRefused as exc:  # say why, and list every bad row
+                        st.error(str(exc))
                         show_report(exc.report)
+                    except PlannerError as exc:
+                        st.error(str(exc))
                 bar.empty()
-                if report:
-                    st.toast(report.summary())
-                    st.success(report.summary())
-                    show_report(report)
+                if report:  # rerun so the counts and history above include the new batch
+                    st.session_state[LAST_REPORT] = report
+                    st.rerun()
 
 st.subheader("Import history")
 if history.empty:
