@@ -491,3 +491,11 @@ def test_bulk_load_rebuilds_indexes(session, admin, monkeypatch):
     assert expected >= {"ix_posts_created_at", "ix_posts_author", "ix_posts_batch"}
     plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN SELECT id FROM posts WHERE created_at > '2026'")
     assert "ix_posts_created_at" in " ".join(str(r) for r in plan)
+
+
+def test_pseudonymised_dry_run_sees_earlier_pseudonymised_posts(session, admin):
+    data = "date,text,user\n2026-11-01T00:00:00Z,words without an id,a\n"
+    options = ImportOptions(mapping={"author_id": "user"}, pseudonymise=True)
+    assert ingest.import_posts(session, admin, Source.from_bytes("n.csv", data.encode()), options).imported == 1
+    dry = ingest.import_posts(session, admin, Source.from_bytes("n.csv", data.encode()), options, dry_run=True)
+    assert (dry.imported, dry.duplicates) == (0, 1)

@@ -234,9 +234,12 @@ def import_posts(
     zone(options.timezone)
     fmt = _format(source, options.format)
     report_progress = progress or (lambda _f, _m: None)
-    secret = workspace.pseudonym_secret(session) if options.pseudonymise and not dry_run else None
-    if options.pseudonymise and dry_run:
-        secret = b"dry-run"  # the same shape of output; nothing is stored
+    secret = None
+    if options.pseudonymise and not dry_run:
+        secret = workspace.pseudonym_secret(session)
+    elif options.pseudonymise:  # a dry run creates no secret; without one yet, the pseudonyms shown are stand-ins
+        stored = workspace.get_setting(session, workspace.PSEUDONYM_SECRET_KEY)
+        secret = bytes.fromhex(stored) if stored else b"dry-run"
     report = ImportReport(
         filename=source.name,
         format=fmt.name,
