@@ -152,6 +152,7 @@ def open_text(source: Source, encoding: str | None = None) -> tuple[BinaryIO, Te
     else:
         encoding = detect_encoding(source.head())
     raw = source.open()
-    if encoding in {"utf-8", "utf-8-sig"}:
-        encoding = "utf-8-sig"  # strips a BOM if there is one, harmless otherwise
-    return raw, TextStream(raw, encoding, source.name)
+    # utf-8-sig strips a BOM if there is one and is harmless otherwise; the report still says utf-8.
+    stream = TextStream(raw, "utf-8-sig" if encoding in {"utf-8", "utf-8-sig"} else encoding, source.name)
+    stream.encoding_name = "utf-8" if encoding == "utf-8-sig" else encoding
+    return raw, stream

@@ -12,6 +12,7 @@ ENCODINGS = ["auto", "utf-8", "utf-16", "latin-1", "cp1252", "cp1251"]
 ZONES = ["UTC", "Europe/London", "Europe/Berlin", "Europe/Moscow", "Asia/Dubai", "America/New_York", "Asia/Kolkata"]
 NONE = "(none)"
 LAST_REPORT = "import_last_report"
+PSEUDO_HELP = "Store keyed-hash pseudonyms of author ids and handles; no handle is kept."
 
 actor = common.require_actor()
 common.header(
@@ -86,7 +87,7 @@ else:
         tz = o[2].selectbox("Time zone of naive times", ZONES, key="import_tz")
         encoding = o[3].selectbox("Encoding", ENCODINGS, key="import_encoding")
         with o[4]:
-            pseudonymise = st.toggle("Pseudonymise authors", key="import_pseudo", help="Keyed hashes, no handles.")
+            pseudonymise = st.toggle("Pseudonymise", key="import_pseudo", help=PSEUDO_HELP)
             skip_bad = st.toggle("Skip bad rows", key="import_skip", help="Import the rest; keep a rejects CSV.")
         options = ingest.ImportOptions(
             format=fmt,
