@@ -477,9 +477,9 @@ def test_postgres_import_reimport_undo(pg_url):
 def test_bulk_load_rebuilds_indexes(session, admin, monkeypatch):
     from sqlalchemy import inspect
 
-    from planner.ingest import formats, importer
+    from planner.ingest import formats, store
 
-    monkeypatch.setattr(importer, "BULK_ROWS", 10)
+    monkeypatch.setattr(store, "BULK_ROWS", 10)
     monkeypatch.setattr(formats, "CHUNK_ROWS", 20)
     expected = {ix["name"] for ix in inspect(session.connection()).get_indexes("posts")}
     rows = "".join(f"{i},2026-11-01T00:00:{i % 60:02d}Z,post {i}\n" for i in range(1, 101))

@@ -1,25 +1,27 @@
 """Import monitored posts from export files: formats, validation, one transaction per batch, undo, export."""
 
+from planner.ingest.batches import (
+    BatchNotFound,
+    batch_rejects,
+    count_posts,
+    export_qut,
+    list_batches,
+    rejects_csv,
+    undo_batch,
+    write_rejects,
+)
 from planner.ingest.formats import EXTRA_FIELDS, FIELDS, Format, guess_mapping
 from planner.ingest.importer import (
     FORMAT_CHOICES,
     FORMATS,
-    BatchNotFound,
     Detection,
     ImportOptions,
     ImportRefused,
     ImportReport,
-    batch_rejects,
-    count_posts,
     detect_format,
-    export_qut,
     import_posts,
     inspect,
-    list_batches,
     preview,
-    rejects_csv,
-    undo_batch,
-    write_rejects,
 )
 from planner.ingest.pipeline import Rejected, pseudonym
 from planner.ingest.source import FormatError, Source

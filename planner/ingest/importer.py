@@ -1,19 +1,15 @@
-"""Run an import: detect the format, validate every row, write one batch in one transaction, report, undo, export."""
+"""Run an import: detect the format, validate every row, write one batch in one transaction, report."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TextIO
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from planner import audit, workspace
@@ -24,9 +20,10 @@ from planner.errors import PlannerError
 from planner.ingest.formats import Chunk, CsvFormat, Format, QutFormat, ReadState, sniff_text
 from planner.ingest.jsonfmt import TelegramFormat, TwitterV1Format, TwitterV2Format
 from planner.ingest.pipeline import POST_COLUMNS, Context, Rejected, normalise_chunk
-from planner.ingest.source import FormatError, Source
+from planner.ingest.source import FormatError, Source, detect_encoding
+from planner.ingest.store import defer_indexes, insert_posts, restore_indexes, store_rejects
 from planner.ingest.timestamps import zone
-from planner.models import ImportBatch, ImportReject, Post
+from planner.models import ImportBatch, Post
 
 FORMATS: dict[str, Format] = {
     f.name: f for f in (CsvFormat(), QutFormat(), TwitterV1Format(), TwitterV2Format(), TelegramFormat())
@@ -39,12 +36,6 @@ REPORT_REJECTS = 1000
 MESSAGE_REJECTS = 5
 # Existing ids looked up per query during a dry run.
 LOOKUP_BATCH = 500
-# Imports expected to hold at least this many posts (and no fewer than the table) build the indexes afterwards.
-BULK_ROWS = 200_000
-# SQLite's page cache during such a load (KiB), and its default afterwards (negative: KiB).
-BULK_CACHE_KIB = 256 * 1024
-SQLITE_DEFAULT_CACHE = -2000
-QUT_HEADER = ("message_id", "user_id", "username", "repost_id", "reply_id", "message", "timestamp", "urls")
 
 Progress = Callable[[float, str], None]
 
@@ -55,10 +46,6 @@ class ImportRefused(PlannerError):
     def __init__(self, message: str, report: ImportReport):
         super().__init__(message)
         self.report = report
-
-
-class BatchNotFound(PlannerError):
-    """No import batch has that id."""
 
 
 @dataclass
@@ -173,8 +160,6 @@ def inspect(source: Source, options: ImportOptions | None = None) -> Detection:
     if fmt.has_columns or isinstance(fmt, QutFormat):
         columns = fmt.columns(source, options.encoding)
         mapping = fmt.resolve_mapping(columns, options.mapping) if columns else {}
-    from planner.ingest.source import detect_encoding
-
     state.encoding = options.encoding or detect_encoding(source.head())
     return Detection(
         format=fmt.name,
@@ -324,16 +309,16 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
             report.duplicates += _count_duplicates(session, ctx.platform, valid["external_id"], seen)
         elif not refused:
             if rejects:
-                _store_rejects(session, batch.id, rejects)
+                store_rejects(session, batch.id, rejects)
             if deferred is None:
-                deferred = _defer_indexes(session, source.size, state.bytes_read, len(chunk.frame))
+                deferred = defer_indexes(session, source.size, state.bytes_read, len(chunk.frame))
             insert_posts(session, valid, batch.id)
         progress(min(state.bytes_read / max(source.size, 1), 0.99), f"Read {report.rows_read:,} rows...")
     if ctx is None or report.rows_read == 0:
         raise FormatError(f"{source.name}: the file has no records")
     if deferred:
         progress(0.99, "Building indexes...")
-        _restore_indexes(session, deferred)
+        restore_indexes(session, deferred)
     if state.stream is not None and state.stream.nuls_removed:
         state.warnings.append(f"removed {state.stream.nuls_removed:,} NUL characters")
     report.warnings.extend(state.warnings)
@@ -347,37 +332,6 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
             "Fix them, or skip bad rows to import the rest and get a rejects CSV.",
             report,
         )
-
-
-def _defer_indexes(session: Session, file_size: int, bytes_read: int, rows: int) -> list[str]:
-    """Drop the posts table's secondary indexes for a bulk load into SQLite; return the SQL that rebuilds them.
-
-    Building an index once from sorted data is about twice as fast as updating it row by row, but rebuilding costs
-    time proportional to the whole table, so this happens only when the file holds at least BULK_ROWS posts and
-    at least as many as the table. The unique index stays (it skips duplicates). DDL is transactional in SQLite:
-    a failed import gets its indexes back with the rollback. The page cache is enlarged for the load too.
-    """
-    conn = session.connection()
-    if conn.dialect.name != "sqlite" or not rows or not bytes_read:
-        return []
-    expected = file_size / (bytes_read / rows)
-    stored = session.scalar(select(func.max(Post.id))) or 0  # an upper bound of the row count, read in O(1)
-    if expected < BULK_ROWS or expected < stored:
-        return []
-    indexes = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'posts' AND sql IS NOT NULL"
-    ).all()
-    for name, _sql in indexes:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
-    return [sql for _name, sql in indexes]
-
-
-def _restore_indexes(session: Session, statements: list[str]) -> None:
-    conn = session.connection()
-    for sql in statements:
-        conn.exec_driver_sql(sql)
-    conn.exec_driver_sql(f"PRAGMA cache_size = {SQLITE_DEFAULT_CACHE}")
 
 
 def _count_duplicates(session: Session, platform: str, ids: pd.Series, seen: set[str]) -> int:
@@ -397,176 +351,3 @@ def _count_duplicates(session: Session, platform: str, ids: pd.Series, seen: set
             select(func.count(Post.id)).where(Post.platform == platform, Post.external_id.in_(part))
         )
     return in_file + stored
-
-
-def _store_rejects(session: Session, batch_id: int, rejects: list[Rejected]) -> None:
-    session.execute(
-        insert(ImportReject),
-        [
-            {"batch_id": batch_id, "row_number": r.row, "field": r.field, "reason": r.reason, "raw": r.raw}
-            for r in rejects
-        ],
-    )
-
-
-def insert_posts(session: Session, rows: pd.DataFrame, batch_id: int) -> None:
-    """Insert `rows` (POST_COLUMNS) into posts in the session's transaction, skipping ids already stored.
-
-    Goes through the driver's executemany: the ORM's per-object work would cost more than the insert itself.
-    """
-    if rows.empty:
-        return
-    conn = session.connection()
-    columns = [*POST_COLUMNS, "batch_id"]
-    values = []
-    for name in POST_COLUMNS:
-        col = rows[name]
-        if name == "created_at":
-            if conn.dialect.name == "sqlite":
-                # The text form SQLAlchemy's SQLite DATETIME stores: "YYYY-MM-DD HH:MM:SS.ffffff", UTC.
-                stamps = col.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
-                values.append(np.char.replace(np.datetime_as_string(stamps, unit="us"), "T", " ").tolist())
-            else:
-                values.append(col.dt.to_pydatetime().tolist())
-        elif isinstance(col.dtype, pd.Int64Dtype):
-            values.append(col.to_numpy(dtype=object, na_value=None).tolist())
-        else:
-            values.append(col.tolist())
-    values.append([batch_id] * len(rows))
-    params = zip(*values, strict=True)  # tuples made as the driver asks for them, not all at once
-    names = ", ".join(columns)
-    if conn.dialect.name == "sqlite":
-        sql = f"INSERT OR IGNORE INTO posts ({names}) VALUES ({', '.join('?' * len(columns))})"
-        conn.connection.driver_connection.executemany(sql, params)
-    else:
-        sql = (
-            f"INSERT INTO posts ({names}) VALUES ({', '.join(['%s'] * len(columns))}) "
-            "ON CONFLICT (platform, external_id) DO NOTHING"
-        )
-        conn.exec_driver_sql(sql, list(params))
-
-
-def list_batches(session: Session, limit: int = 200) -> pd.DataFrame:
-    """Return the newest import batches (id, created_at, filename, format, platform, counts, pseudonymised)."""
-    rows = session.execute(
-        select(
-            ImportBatch.id,
-            ImportBatch.created_at,
-            ImportBatch.filename,
-            ImportBatch.format,
-            ImportBatch.platform,
-            ImportBatch.rows_read,
-            ImportBatch.imported,
-            ImportBatch.duplicates,
-            ImportBatch.rejected,
-            ImportBatch.pseudonymised,
-        )
-        .order_by(ImportBatch.id.desc())
-        .limit(limit)
-    ).all()
-    cols = [
-        "id",
-        "created_at",
-        "filename",
-        "format",
-        "platform",
-        "rows_read",
-        "imported",
-        "duplicates",
-        "rejected",
-        "pseudonymised",
-    ]
-    return pd.DataFrame(rows, columns=cols)
-
-
-def undo_batch(session: Session, actor: Actor, batch_id: int) -> int:
-    """Delete an import batch with its posts and rejects; return how many posts were deleted."""
-    require(actor, Action.UNDO_IMPORT)
-    with atomic(session):
-        batch = session.get(ImportBatch, batch_id)
-        if batch is None:
-            raise BatchNotFound(f"import batch {batch_id}: there is no such batch (it may have been undone)")
-        deleted = session.execute(delete(Post).where(Post.batch_id == batch_id)).rowcount
-        session.execute(delete(ImportReject).where(ImportReject.batch_id == batch_id))
-        filename = batch.filename
-        session.delete(batch)
-        audit.record(
-            session, actor, "posts.undo_import", "import_batch", batch_id, f"undid {filename}: {deleted} posts deleted"
-        )
-    return deleted
-
-
-def write_rejects(rejects: list[Rejected], fh: TextIO) -> int:
-    """Write rejected rows as CSV (row, field, reason, raw) to `fh`; return how many."""
-    writer = csv.writer(fh)
-    writer.writerow(["row", "field", "reason", "raw"])
-    for r in rejects:
-        writer.writerow([r.row, r.field, r.reason, r.raw])
-    return len(rejects)
-
-
-def batch_rejects(session: Session, batch_id: int) -> list[Rejected]:
-    """Return the rows an import batch skipped, in file order."""
-    rows = session.scalars(
-        select(ImportReject).where(ImportReject.batch_id == batch_id).order_by(ImportReject.row_number)
-    ).all()
-    return [Rejected(r.row_number, r.field, r.reason, r.raw) for r in rows]
-
-
-def rejects_csv(rejects: list[Rejected]) -> str:
-    """Return rejected rows as CSV text."""
-    buf = io.StringIO()
-    write_rejects(rejects, buf)
-    return buf.getvalue()
-
-
-def count_posts(session: Session) -> int:
-    """Return the number of stored monitored posts."""
-    return session.scalar(select(func.count(Post.id))) or 0
-
-
-def export_qut(session: Session, actor: Actor, fh: TextIO, platform: str | None = None) -> int:
-    """Write the stored posts as a coordination-network-toolkit CSV to `fh`; return how many rows.
-
-    Columns message_id, user_id, username, repost_id, reply_id, message, timestamp (epoch seconds), urls
-    (space-separated), in time order, so the same posts can be fed to that toolkit.
-    """
-    require(actor, Action.VIEW)
-    stmt = select(
-        Post.external_id,
-        Post.author_id,
-        Post.author_handle,
-        Post.repost_of,
-        Post.reply_to,
-        Post.text,
-        Post.created_at,
-        Post.urls,
-    ).order_by(Post.created_at, Post.id)
-    if platform:
-        stmt = stmt.where(Post.platform == platform)
-    writer = csv.writer(fh)
-    writer.writerow(QUT_HEADER)
-    count = 0
-    for row in session.execute(stmt.execution_options(yield_per=10_000)):
-        stamp = row.created_at.timestamp()
-        writer.writerow(
-            [
-                row.external_id,
-                row.author_id,
-                row.author_handle,
-                row.repost_of or "",
-                row.reply_to or "",
-                row.text,
-                int(stamp) if stamp == int(stamp) else stamp,
-                row.urls,
-            ]
-        )
-        count += 1
-    return count
-
-
-def report_dict(report: ImportReport) -> dict:
-    """Return the report as plain data (for JSON)."""
-    data = asdict(report)
-    data["rejects"] = data["rejects"][:REPORT_REJECTS]
-    return data

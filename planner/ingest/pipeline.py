@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from planner import text as tx
+from planner.ingest.timestamps import parse_timestamps
 
 MAX_TEXT_CHARS = 100_000
 MAX_ID_CHARS = 128
@@ -130,8 +131,6 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
     )
 
     raw_time = _column(frame, "created_at")
-    from planner.ingest.timestamps import parse_timestamps
-
     created = parse_timestamps(raw_time, ctx.tz, ctx.now)
     reasons.flag(raw_time == "", "created_at", "created_at: empty")
     reasons.flag(created.isna(), "created_at", "created_at: {v} is not a plausible date and time", raw_time)
