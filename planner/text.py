@@ -120,6 +120,7 @@ def url_domain(url: str) -> str:
     return (urlsplit(url).hostname or "") if url else ""
 
 
+@lru_cache(maxsize=65536)  # copies and reposts repeat texts; detection is the costliest step per post
 def detect_language(text: str) -> str:
     """Return the ISO 639-1 code of `text`'s language, or '' when there are too few letters to tell.
 

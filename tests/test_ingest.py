@@ -134,6 +134,15 @@ def test_dry_run_writes_nothing_and_reports(session, admin):
 # --- real files from shared data ------------------------------------------------------------------------------
 
 
+def test_whole_pheme_csv_imports_once(session, admin):
+    source = Source.from_path(PHEME / "pheme_source_tweets.csv")
+    report = ingest.import_posts(session, admin, source)
+    assert (report.rows_read, report.imported, report.rejected) == (4804, 4804, 0)
+    assert session.scalar(select(func.count(func.distinct(Post.author_id)))) == 2148
+    again = ingest.import_posts(session, admin, source)
+    assert (again.imported, again.duplicates) == (0, 4804)
+
+
 def test_pheme_csv_sample(session, admin, tmp_path):
     frame = pd.read_csv(PHEME / "pheme_source_tweets.csv", dtype=str, keep_default_na=False)
     sample = frame.sample(300, random_state=7)
