@@ -14,7 +14,10 @@ if actor is None:
 else:
     sections = {
         "": [st.Page("planner/ui/home.py", title="Home", icon=":material/home:", default=True)],
-        "Monitor": [st.Page("planner/ui/networks.py", title="Networks", icon=":material/hub:")],
+        "Monitor": [
+            st.Page("planner/ui/import_posts.py", title="Import", icon=":material/upload_file:"),
+            st.Page("planner/ui/networks.py", title="Networks", icon=":material/hub:"),
+        ],
         "Plan": [
             st.Page("planner/ui/campaigns.py", title="Campaigns", icon=":material/flag:"),
             st.Page("planner/ui/drafts.py", title="Drafts", icon=":material/edit_note:"),

@@ -18,7 +18,7 @@ from planner.models.campaigns import (
     DraftVersion,
 )
 from planner.models.coordination import CoordinationCluster, CoordinationEdge, CoordinationMember, CoordinationRun
-from planner.models.posts import ImportBatch, Post
+from planner.models.posts import ImportBatch, ImportReject, Post
 from planner.models.settings import WorkspaceSetting
 from planner.models.trends import Trend, Watchlist, WatchlistItem
 
@@ -42,6 +42,7 @@ __all__ = [
     "CoordinationMember",
     "CoordinationRun",
     "ImportBatch",
+    "ImportReject",
     "LoginAttempt",
     "Post",
     "Trend",

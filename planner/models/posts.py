@@ -61,4 +61,19 @@ class Post(Base):
     reposts: Mapped[int | None] = mapped_column(BigInteger)
     replies: Mapped[int | None] = mapped_column(BigInteger)
     views: Mapped[int | None] = mapped_column(BigInteger)
+    url: Mapped[str] = mapped_column(String(512), default="")  # the post's own link, when the source gives one
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
+
+
+class ImportReject(Base):
+    """A row an import skipped (the user asked to skip bad rows), kept so the rejects CSV can be downloaded later."""
+
+    __tablename__ = "import_rejects"
+    __table_args__ = (Index("ix_import_rejects_batch", "batch_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
+    row_number: Mapped[int]
+    field: Mapped[str] = mapped_column(String(64), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[str] = mapped_column(Text, default="")  # the source row as JSON, cut to RAW_MAX characters

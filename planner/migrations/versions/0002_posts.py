@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("reposts", sa.BigInteger(), nullable=True),
         sa.Column("replies", sa.BigInteger(), nullable=True),
         sa.Column("views", sa.BigInteger(), nullable=True),
+        sa.Column("url", sa.String(512), nullable=False),
         sa.Column("batch_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["batch_id"], ["import_batches.id"], name="fk_posts_batch_id_import_batches", ondelete="CASCADE"
@@ -66,9 +67,25 @@ def upgrade() -> None:
     op.create_index("ix_posts_created_at", "posts", ["created_at"])
     op.create_index("ix_posts_author", "posts", ["platform", "author_id"])
     op.create_index("ix_posts_batch", "posts", ["batch_id"])
+    op.create_table(
+        "import_rejects",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("row_number", sa.Integer(), nullable=False),
+        sa.Column("field", sa.String(64), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("raw", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["import_batches.id"], name="fk_import_rejects_batch_id_import_batches", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_import_rejects"),
+    )
+    op.create_index("ix_import_rejects_batch", "import_rejects", ["batch_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_import_rejects_batch", table_name="import_rejects")
+    op.drop_table("import_rejects")
     op.drop_index("ix_posts_batch", table_name="posts")
     op.drop_index("ix_posts_author", table_name="posts")
     op.drop_index("ix_posts_created_at", table_name="posts")

@@ -1,0 +1,299 @@
+"""Turn a chunk of canonical records into validated rows for the posts table, and name every bad row's reason."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from planner import text as tx
+from planner.ingest.timestamps import parse_timestamps
+
+MAX_TEXT_CHARS = 100_000
+MAX_ID_CHARS = 128
+# Platforms whose message ids are unique only inside one chat: their external ids are "<chat id>/<message id>".
+PER_CHAT_IDS = {"telegram"}
+COUNT_FIELDS = ("likes", "reposts", "replies", "views")
+ID_FIELDS = ("post_id", "author_id", "author_handle", "repost_of", "reply_to", "quote_of")
+# Columns of the posts table an import writes, in insert order (batch_id is added by the store).
+POST_COLUMNS = (
+    "platform",
+    "external_id",
+    "author_id",
+    "author_handle",
+    "author_name",
+    "created_at",
+    "text",
+    "lang",
+    "hashtags",
+    "urls",
+    "mentions",
+    "repost_of",
+    "reply_to",
+    "quote_of",
+    "likes",
+    "reposts",
+    "replies",
+    "views",
+    "url",
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """How to read the values of one import."""
+
+    platform: str
+    tz: ZoneInfo
+    now: datetime
+    secret: bytes | None = None  # set when author ids and handles are pseudonymised
+    detect_language: bool = True
+
+
+@dataclass
+class Rejected:
+    """A row that was not imported: where it was, which field, why, and the source row as JSON."""
+
+    row: int
+    field: str
+    reason: str
+    raw: str = ""
+
+
+def pseudonym(secret: bytes, value: str) -> str:
+    """Return the stable pseudonym of `value` under the workspace secret (HMAC-SHA256, 16 hex digits)."""
+    return "p" + hmac.new(secret, value.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Return a field as stripped strings ('' where missing), NULs removed; Arrow-backed, so string ops stay in C."""
+    if name not in frame:
+        return pd.Series("", index=frame.index, dtype="str")
+    col = frame[name]
+    if not pd.api.types.is_string_dtype(col) or col.dtype == object:
+        col = col.astype(object).where(col.notna(), "").astype("str")
+    col = col.fillna("")
+    if col.str.contains("\x00", regex=False).any():  # JSON can escape them; CSV streams lose them earlier
+        col = col.str.replace("\x00", "", regex=False)
+    return col.str.strip()
+
+
+def _excerpt(value: str, width: int = 40) -> str:
+    value = str(value)
+    return repr(value if len(value) <= width else value[:width] + "...")
+
+
+class _Reasons:
+    """The first reason each row is bad for (later checks do not overwrite earlier ones)."""
+
+    def __init__(self, index: pd.Index):
+        self.field = pd.Series("", index=index, dtype=object)
+        self.reason = pd.Series("", index=index, dtype=object)
+
+    def flag(
+        self, mask: pd.Series, field: str, template: str, values: pd.Series | None = None, quote: bool = True
+    ) -> None:
+        """Give rows in `mask` the reason `template` ({v}: the row's value, quoted), unless they have one already."""
+        mask = mask & (self.reason == "")
+        if mask.any():
+            self.field[mask] = field
+            if values is None:
+                self.reason[mask] = template
+            else:  # messages are built for the bad rows only: good rows cost nothing
+                self.reason[mask] = [template.format(v=_excerpt(v) if quote else v) for v in values[mask]]
+
+    @property
+    def bad(self) -> pd.Series:
+        return self.reason != ""
+
+
+def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, list[Rejected], list[int]]:
+    """Return (valid rows with POST_COLUMNS, rejected rows, positions of the rejected rows in `frame`)."""
+    frame = frame.reset_index(drop=True)
+    reasons = _Reasons(frame.index)
+    if "_error" in frame:
+        errors = frame["_error"].fillna("").astype(str)
+        reasons.flag(errors != "", "record", "{v}", errors, quote=False)
+
+    text = _column(frame, "text")
+    too_long = text.str.len() > MAX_TEXT_CHARS
+    reasons.flag(
+        too_long,
+        "text",
+        f"text: {{v:,}} characters, more than the {MAX_TEXT_CHARS:,} allowed",
+        text.str.len(),
+        quote=False,
+    )
+
+    raw_time = _column(frame, "created_at")
+    created = parse_timestamps(raw_time, ctx.tz, ctx.now)
+    reasons.flag(raw_time == "", "created_at", "created_at: empty")
+    reasons.flag(created.isna(), "created_at", "created_at: {v} is not a plausible date and time", raw_time)
+
+    ids = {name: _column(frame, name) for name in ID_FIELDS}
+    ids["author_handle"] = ids["author_handle"].str.lstrip("@")
+    for name, values in ids.items():
+        if name not in frame:
+            continue
+        reasons.flag(
+            values.str.len() > MAX_ID_CHARS,
+            name,
+            f"{name}: {{v}} is longer than {MAX_ID_CHARS} characters",
+            values,
+        )
+    author_id = ids["author_id"]
+    if ctx.platform in PER_CHAT_IDS:
+        author_id = author_id.str.replace(r"^(?:channel|-100)(\d+)$", r"\1", regex=True)
+    handle = ids["author_handle"]
+    author_id = author_id.where(author_id != "", handle.str.lower())
+
+    counts = {}
+    for name in COUNT_FIELDS:
+        if name not in frame:
+            counts[name] = pd.Series(np.nan, index=frame.index)
+            continue
+        raw = _column(frame, name).str.replace(",", "", regex=False).str.replace("_", "", regex=False)
+        number = pd.to_numeric(raw.where(raw != "", None), errors="coerce")
+        bad = (raw != "") & (number.isna() | (number < 0) | (number % 1 != 0) | (number > 2**62))
+        reasons.flag(bad, name, f"{name}: {{v}} is not a whole number of 0 or more", raw)
+        counts[name] = number.where(~bad)
+
+    keep = ~reasons.bad
+    rejected_positions = list(np.flatnonzero(~keep.to_numpy()))
+    rejects = [Rejected(int(frame.at[i, "_row"]), reasons.field[i], reasons.reason[i]) for i in rejected_positions]
+    if not keep.all():
+        frame, text, created, author_id, handle = (
+            frame[keep],
+            text[keep],
+            created[keep],
+            author_id[keep],
+            handle[keep],
+        )
+        ids = {k: v[keep] for k, v in ids.items()}
+        counts = {k: v[keep] for k, v in counts.items()}
+
+    name = _column(frame, "author_name").str.slice(0, 255)
+    url = _column(frame, "url")
+    url = url.where(url.str.len() <= 512, "")
+    lang = _column(frame, "lang").str.lower().str.slice(0, 16).replace({"und": "", "none": "", "null": ""})
+
+    texts = text.tolist()
+    hashtags = _entity_column(frame, "hashtags", texts, tx.extract_hashtags, tx.hashtag_key)
+    mentions = _entity_column(frame, "mentions", texts, tx.extract_mentions, lambda m: m.lstrip("@＠").lower())
+    urls = _url_column(frame, texts)
+
+    if ctx.secret is not None:
+        secret = ctx.secret
+        author_id = author_id.map(lambda v: pseudonym(secret, f"id:{ctx.platform}:{v}") if v else "")
+        handle = handle.map(lambda v: pseudonym(secret, f"handle:{ctx.platform}:{v.lower()}") if v else "")
+        name = pd.Series("", index=frame.index, dtype=object)
+        url = pd.Series("", index=frame.index, dtype=object)
+        mentions = [
+            " ".join(pseudonym(secret, f"handle:{ctx.platform}:{m}") for m in ms.split()) if ms else ""
+            for ms in mentions
+        ]
+        texts = [
+            tx.MENTION_RE.sub(lambda m: "@" + pseudonym(secret, f"handle:{ctx.platform}:{m.group(1).lower()}"), t)
+            if "@" in t or "＠" in t
+            else t
+            for t in texts
+        ]
+
+    post_id = ids["post_id"]
+    if ctx.platform in PER_CHAT_IDS:
+        chat_scoped = (post_id != "") & ~post_id.str.contains("/", regex=False) & (author_id != "")
+        post_id = post_id.where(~chat_scoped, author_id + "/" + post_id)
+    missing = post_id == ""
+    if missing.any():
+        stamps = created[missing].dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        post_id = post_id.copy()
+        post_id[missing] = [
+            content_id(a, s, t)
+            for a, s, t in zip(author_id[missing], stamps, pd.Series(texts, index=frame.index)[missing], strict=True)
+        ]
+
+    if ctx.detect_language:
+        empty = (lang == "").to_numpy()
+        if empty.any():
+            lang = lang.copy()
+            lang[empty] = [tx.detect_language(t) for t, e in zip(texts, empty, strict=True) if e]
+
+    out = pd.DataFrame(
+        {
+            "platform": ctx.platform,
+            "external_id": post_id,
+            "author_id": author_id,
+            "author_handle": handle,
+            "author_name": name,
+            "created_at": created,
+            "text": texts,
+            "lang": lang,
+            "hashtags": hashtags,
+            "urls": urls,
+            "mentions": mentions,
+            "repost_of": _none_if_empty(ids["repost_of"]),
+            "reply_to": _none_if_empty(ids["reply_to"]),
+            "quote_of": _none_if_empty(ids["quote_of"]),
+            **{k: v.astype("Int64") for k, v in counts.items()},
+            "url": url,
+        },
+        index=frame.index,
+    )
+    return out.reset_index(drop=True), rejects, rejected_positions
+
+
+def content_id(author: str, stamp: str, text: str) -> str:
+    """Return the stable id of a post that has none: a hash of its author, time and text."""
+    digest = hashlib.sha256(f"{author}\x1f{stamp}\x1f{text}".encode()).hexdigest()
+    return "sha256:" + digest[:32]
+
+
+def _none_if_empty(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values != "", None)
+
+
+def _split_list(value) -> list[str]:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    return [v for v in str(value).replace("|", " ").replace(",", " ").replace(";", " ").split() if v]
+
+
+def _entity_column(frame, name, texts, extract, key) -> list[str]:
+    """Return space-separated normal forms: from the source's own column where it has one, else from the text."""
+    if name not in frame:  # the common case, kept tight: this loop runs once per post
+        return [" ".join(extract(text)) for text in texts]
+    out = []
+    for value, text in zip(frame[name].tolist(), texts, strict=True):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            items = extract(text)
+        else:
+            items = tx.unique(key(v) for v in _split_list(value))
+        out.append(" ".join(items))
+    return out
+
+
+_SHORTENERS = ("https://t.co/",)
+
+
+def _may_have_url(text: str) -> bool:
+    return "://" in text or "ww." in text or "WW." in text
+
+
+def _url_column(frame, texts) -> list[str]:
+    normal = tx.normalise_url
+    if "urls" not in frame:
+        return [" ".join(tx.unique(map(normal, tx.extract_urls(t)))) if _may_have_url(t) else "" for t in texts]
+    out = []
+    for value, text in zip(frame["urls"].tolist(), texts, strict=True):
+        found = tx.extract_urls(text) if _may_have_url(text) else []
+        if value is not None and not (isinstance(value, float) and np.isnan(value)):
+            # The source's expanded URLs replace the shortened links written in the text.
+            listed = [v for v in str(value).replace("|", " ").split() if v]
+            found = listed + [u for u in found if not tx.normalise_url(u).startswith(_SHORTENERS)]
+        out.append(" ".join(tx.unique(tx.normalise_url(u) for u in found)))
+    return out
