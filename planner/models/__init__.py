@@ -5,13 +5,16 @@ from planner.models.audit import AuditEntry
 from planner.models.base import Base, utcnow
 from planner.models.posts import ImportBatch, Post
 from planner.models.settings import WorkspaceSetting
-from planner.models.trends import Trend, Watchlist, WatchlistItem
+from planner.models.trends import DetectionRun, Narrative, NarrativePost, Trend, Watchlist, WatchlistItem
 
 __all__ = [
     "AuditEntry",
     "Base",
+    "DetectionRun",
     "ImportBatch",
     "LoginAttempt",
+    "Narrative",
+    "NarrativePost",
     "Post",
     "Trend",
     "User",
