@@ -51,6 +51,7 @@ class DetectionParams:
     min_score: float = 4.0  # robust z-score: (volume - median) / max(1.4826 MAD, sqrt(median), 1)
     min_count: int = 10  # posts in one bucket
     min_authors: int = 5  # distinct accounts in that bucket, so one noisy account is not a trend
+    min_history: int = 1  # buckets of known past a bucket needs to be scored (the first monitored bucket has none)
     recent_buckets: int = 3  # the "now" window the lifecycle and growth look at
     burst_s: float = 2.0
     burst_gamma: float = 1.0
@@ -375,9 +376,10 @@ def detect(
     report(0.7, "Scoring spikes against each key's baseline")
     cand_rows, cand_cols = np.nonzero(counts[:, first_scored:] >= params.min_count)
     cand_cols = cand_cols + first_scored
-    med, scale = robust_baseline(_history(counts, cand_rows, cand_cols, params.baseline_buckets))
+    history = _history(counts, cand_rows, cand_cols, params.baseline_buckets)
+    med, scale = robust_baseline(history)
     cand_score = (counts[cand_rows, cand_cols] - med) / scale
-    strong = cand_score >= params.min_score
+    strong = (cand_score >= params.min_score) & ((~np.isnan(history)).sum(axis=1) >= params.min_history)
     cand_rows, cand_cols = cand_rows[strong], cand_cols[strong]
     # Distinct accounts in each strong (key, bucket).
     author_code = pd.factorize(posts["author_id"].astype(str))[0].astype(np.int64)
