@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -327,3 +328,26 @@ def touch_last_seen(session: Session, actor: Actor):
     with atomic(session):
         user.last_seen_at = utcnow()
     return previous
+
+
+def time_zone_of(session: Session, user_id: int | None) -> ZoneInfo:
+    """Return the display time zone of a user (UTC when unset or unknown)."""
+    user = session.get(User, user_id) if user_id is not None else None
+    try:
+        return ZoneInfo(user.time_zone if user else "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def set_time_zone(session: Session, actor: Actor, zone: str) -> None:
+    """Set the acting user's display time zone; raise UserError for an unknown zone name."""
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UserError(f"time zone: {zone!r} is not a known IANA time zone name") from exc
+    with atomic(session):
+        user = session.get(User, actor.user_id)
+        if user is None:
+            raise UserError("time zone: only logged-in users have a display time zone")
+        before, user.time_zone = user.time_zone, zone
+        audit.record(session, actor, "user.time_zone", "user", user.id, f"{user.username}: {before} -> {zone}")

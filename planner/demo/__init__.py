@@ -62,3 +62,8 @@ def load_demo(
         audit.record(session, actor, "demo.load", "workspace", "", "; ".join(summaries))
     report(1.0, "done")
     return summaries
+
+
+from planner.demo import posts as _posts  # noqa: E402  (parts register after PARTS exists)
+
+PARTS.append(_posts.add_demo_posts)

@@ -1,4 +1,6 @@
-"""My account: change your own password."""
+"""My account: display time zone and password."""
+
+from zoneinfo import available_timezones
 
 import streamlit as st
 
@@ -6,7 +8,21 @@ from planner import auth
 from planner.ui import common
 
 actor = common.require_actor()
-common.header("My account", f"Signed in as {actor.username}, role {actor.role}. Change your password here.")
+common.header("My account", f"Signed in as {actor.username}, role {actor.role}. Set your time zone and password.")
+
+zones = sorted(available_timezones() | {"UTC"})
+current = common.user_zone().key
+with st.form("time_zone"):
+    zone = st.selectbox(
+        "Display time zone",
+        zones,
+        index=zones.index(current) if current in zones else 0,
+        key="acct_zone",
+        help="Times are stored in UTC and shown in this zone.",
+    )
+    if st.form_submit_button("Save time zone"):
+        with common.db_session() as session:
+            common.run(auth.set_time_zone, session, actor, zone, success=f"Times now shown in {zone}")
 
 with st.form("change_password", clear_on_submit=True):
     old = st.text_input("Current password", type="password", key="acct_old")

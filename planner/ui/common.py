@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
-from sqlalchemy.orm import Session
 
 from planner import auth
 from planner.audit import Actor
@@ -62,8 +61,8 @@ def workspace() -> Workspace:
 
 
 @contextmanager
-def db_session() -> Iterator[Session]:
-    """Yield a session on the workspace, closed afterwards."""
+def db_session() -> Iterator:
+    """Yield an SQLAlchemy session on the workspace, closed afterwards."""
     with workspace().session() as session:
         yield session
 
@@ -109,14 +108,7 @@ def header(title: str, purpose: str) -> None:
 def user_zone() -> ZoneInfo:
     """Return the logged-in user's time zone (UTC if unset or unknown)."""
     with db_session() as session:
-        from planner.models import User
-
-        user = session.get(User, st.session_state.get(USER_KEY))
-        name = user.time_zone if user else "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+        return auth.time_zone_of(session, st.session_state.get(USER_KEY))
 
 
 def local_times(series: pd.Series, zone: ZoneInfo) -> pd.Series:

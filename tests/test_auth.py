@@ -1,0 +1,182 @@
+"""Accounts and roles: hashing, the role x action table, user management, login with lockout, audit entries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from planner import auth
+from planner.auth import Action, Role
+from planner.models import AuditEntry, LoginAttempt, User
+from tests.conftest import PASSWORD
+
+
+def _actions(session):
+    return [(e.action, e.actor_name) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_password_hash_is_argon2_and_verifies():
+    h = auth.hash_password("a long secret phrase")
+    assert h.startswith("$argon2id$")
+    assert auth.verify_password(h, "a long secret phrase")
+    assert not auth.verify_password(h, "a long secret phrasE")
+    assert not auth.verify_password("not-a-hash", "x")
+
+
+# The whole role x action table, spelled out so a change to it is a deliberate change to this test.
+EXPECTED = {
+    Role.VIEWER: {Action.VIEW, Action.EXPORT_BRIEFS},
+    Role.DRAFTER: {
+        Action.VIEW,
+        Action.EXPORT_BRIEFS,
+        Action.IMPORT_POSTS,
+        Action.RUN_DETECTION,
+        Action.TRIAGE_TRENDS,
+        Action.EDIT_WATCHLISTS,
+        Action.EDIT_CAMPAIGNS,
+        Action.EDIT_DRAFTS,
+        Action.COMMENT,
+        Action.RECORD_METRICS,
+    },
+}
+EXPECTED[Role.REVIEWER] = EXPECTED[Role.DRAFTER] | {
+    Action.REVIEW_DRAFTS,
+    Action.SCHEDULE,
+    Action.PAUSE,
+    Action.UNDO_IMPORT,
+    Action.EDIT_CHANNELS,
+}
+EXPECTED[Role.ADMIN] = EXPECTED[Role.REVIEWER] | {Action.MANAGE_USERS, Action.VIEW_AUDIT, Action.LOAD_DEMO}
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("action", list(Action))
+def test_role_action_table(role, action):
+    actor = auth.Actor(1, "someone", role)
+    assert auth.can(actor, action) is (action in EXPECTED[role])
+    if action in EXPECTED[role]:
+        auth.require(actor, action)
+    else:
+        with pytest.raises(auth.PermissionDenied, match=action.value):
+            auth.require(actor, action)
+
+
+def test_unknown_role_and_nobody_may_do_nothing():
+    assert not auth.can(None, Action.VIEW)
+    assert not auth.can(auth.Actor(1, "x", "superuser"), Action.VIEW)
+
+
+def test_first_admin_only_once(session):
+    assert auth.needs_setup(session)
+    user = auth.create_first_admin(session, " Ada ", PASSWORD, "Ada L.")
+    assert user.username == "ada" and user.role == "admin"
+    assert not auth.needs_setup(session)
+    with pytest.raises(auth.SetupDone):
+        auth.create_first_admin(session, "eve", PASSWORD)
+    assert _actions(session) == [("user.create", "ada")]
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "role", "field"),
+    [
+        ("x", PASSWORD, "viewer", "username"),
+        ("has space", PASSWORD, "viewer", "username"),
+        ("bob", "short", "viewer", "password"),
+        ("bob", "aaaaaaaaaaaa", "viewer", "password"),
+        ("bob", PASSWORD, "owner", "role"),
+    ],
+)
+def test_create_user_validation_names_the_field(session, admin, username, password, role, field):
+    with pytest.raises(auth.UserError, match=f"^{field}:"):
+        auth.create_user(session, admin, username, password, role)
+    assert session.scalar(select(User).where(User.username == username)) is None
+
+
+def test_duplicate_username_refused(session, admin):
+    with pytest.raises(auth.UserError, match="taken"):
+        auth.create_user(session, admin, "ADA", PASSWORD, "viewer")
+
+
+def test_only_admins_manage_users(session, reviewer):
+    with pytest.raises(auth.PermissionDenied):
+        auth.create_user(session, reviewer, "newbie", PASSWORD, "viewer")
+    with pytest.raises(auth.PermissionDenied):
+        auth.set_role(session, reviewer, "rhea", "admin")
+
+
+def test_set_role_and_deactivate_are_audited(session, admin, drafter):
+    auth.set_role(session, admin, "dora", "reviewer")
+    auth.set_active(session, admin, "dora", False)
+    entries = session.scalars(select(AuditEntry).where(AuditEntry.object_type == "user")).all()
+    summaries = [(e.action, e.summary) for e in entries if e.actor_name == "ada"]
+    assert summaries == [("user.set_role", "dora: role drafter -> reviewer"), ("user.deactivate", "dora deactivated")]
+    with pytest.raises(auth.AuthError):
+        auth.authenticate(session, "dora", PASSWORD)
+
+
+def test_last_admin_cannot_be_demoted_or_deactivated(session, admin):
+    with pytest.raises(auth.UserError, match="last active admin"):
+        auth.set_role(session, admin, "ada", "viewer")
+    with pytest.raises(auth.UserError, match="last active admin"):
+        auth.set_active(session, admin, "ada", False)
+    assert session.scalar(select(User.role).where(User.username == "ada")) == "admin"
+
+
+def test_login_success_and_generic_failure(session, admin):
+    user = auth.authenticate(session, "ADA", PASSWORD)
+    assert user.username == "ada" and user.last_login_at is not None
+    with pytest.raises(auth.AuthError) as wrong_password:
+        auth.authenticate(session, "ada", "wrong password!")
+    with pytest.raises(auth.AuthError) as unknown_user:
+        auth.authenticate(session, "nobody", "wrong password!")
+    assert str(wrong_password.value) == str(unknown_user.value) == auth.LOGIN_FAILED_MESSAGE
+
+
+@pytest.mark.parametrize("username", ["ada", "ghost"])
+def test_lockout_after_five_failures_for_known_and_unknown_names(session, admin, username, monkeypatch):
+    for _ in range(auth.MAX_FAILURES):
+        with pytest.raises(auth.AuthError, match="Wrong username"):
+            auth.authenticate(session, username, "not the password")
+    with pytest.raises(auth.AuthError, match="Too many failed attempts"):
+        auth.authenticate(session, username, PASSWORD)  # even the right password waits
+    assert ("login.locked", username) in _actions(session)
+    # A minute later the name is usable again.
+    attempt = session.get(LoginAttempt, username)
+    later = attempt.locked_until + timedelta(seconds=1)
+    monkeypatch.setattr(auth, "utcnow", lambda: later)
+    if username == "ada":
+        assert auth.authenticate(session, "ada", PASSWORD).username == "ada"
+        assert session.get(LoginAttempt, "ada") is None
+    else:
+        with pytest.raises(auth.AuthError, match="Wrong username"):
+            auth.authenticate(session, username, PASSWORD)
+
+
+def test_change_own_password_needs_old_one(session, drafter):
+    with pytest.raises(auth.UserError, match="current password"):
+        auth.change_password(session, drafter, "dora", "a brand new passphrase", old_password="nope")
+    auth.change_password(session, drafter, "dora", "a brand new passphrase", old_password=PASSWORD)
+    assert auth.authenticate(session, "dora", "a brand new passphrase").username == "dora"
+
+
+def test_reset_other_password_needs_admin(session, drafter, viewer, admin):
+    with pytest.raises(auth.PermissionDenied):
+        auth.change_password(session, viewer, "dora", "another passphrase 1")
+    auth.change_password(session, admin, "dora", "another passphrase 1")
+    assert auth.authenticate(session, "dora", "another passphrase 1")
+
+
+def test_load_actor_drops_deactivated(session, admin, drafter):
+    assert auth.load_actor(session, drafter.user_id) == drafter
+    auth.set_active(session, admin, "dora", False)
+    assert auth.load_actor(session, drafter.user_id) is None
+
+
+def test_time_zone(session, drafter):
+    assert auth.time_zone_of(session, drafter.user_id).key == "UTC"
+    auth.set_time_zone(session, drafter, "Europe/Berlin")
+    assert auth.time_zone_of(session, drafter.user_id).key == "Europe/Berlin"
+    with pytest.raises(auth.UserError, match="time zone"):
+        auth.set_time_zone(session, drafter, "Mars/Olympus")

@@ -1,0 +1,96 @@
+"""Command line: subcommands listed with help, users commands, db upgrade, backup, clean errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from planner.cli import cli
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLANNER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("PLANNER_DATABASE_URL", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args, **kw):
+        return runner.invoke(cli, list(args), catch_exceptions=False, **kw)
+
+    return invoke
+
+
+def _all_commands(group: click.Group, prefix=()):
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from _all_commands(command, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", list(_all_commands(cli)))
+def test_every_command_has_help_and_a_docstring(run, path):
+    result = run(*path, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+    command = cli
+    for part in path:
+        command = command.commands[part]
+    assert command.help and command.help.strip()
+
+
+def test_top_level_help_lists_subcommands():
+    out = subprocess.run([sys.executable, "-m", "planner", "--help"], capture_output=True, text=True, check=True)
+    for name in ("db", "users", "demo", "backup"):
+        assert f"  {name} " in out.stdout
+
+
+def test_users_lifecycle(run):
+    assert run("users", "add", "ada", "--role", "admin", "--password", PASSWORD).output == "Created ada (admin).\n"
+    assert run("users", "add", "dora", "--role", "drafter", "--password", PASSWORD).exit_code == 0
+    assert run("users", "set-role", "dora", "reviewer").output == "dora is now reviewer.\n"
+    assert run("users", "deactivate", "dora").output == "dora deactivated.\n"
+    listing = run("users", "list", "--format", "csv").output.splitlines()
+    assert listing[0] == "username,name,role,active,last_login_at"
+    assert listing[1:] == ["ada,ada,admin,True,", "dora,dora,reviewer,False,"]
+
+
+def test_core_errors_are_clean_messages(run):
+    result = CliRunner().invoke(cli, ["users", "add", "x", "--role", "viewer", "--password", PASSWORD])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: username:")
+    assert "Traceback" not in result.output
+
+
+def test_bad_database_url_is_one_line(run, monkeypatch):
+    monkeypatch.setenv("PLANNER_DATABASE_URL", "nosuchdb://x")
+    result = CliRunner().invoke(cli, ["users", "list"])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "PLANNER_DATABASE_URL" in result.output
+
+
+def test_db_upgrade_is_idempotent(run):
+    first = run("db", "upgrade").output
+    assert first.startswith("Upgraded schema empty -> ")
+    assert run("db", "upgrade").output.startswith("Already up to date")
+    assert "Schema: " in run("db", "status").output
+
+
+def test_backup(run, tmp_path):
+    run("users", "add", "ada", "--role", "admin", "--password", PASSWORD)
+    target = tmp_path / "copy.db"
+    assert run("backup", str(target)).output == f"Backed up to {target}\n"
+    assert target.stat().st_size > 0
+    again = CliRunner().invoke(cli, ["backup", str(target)])
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_demo_twice(run):
+    first = run("demo")
+    assert first.exit_code == 0 and "fictional monitored posts" in first.output
+    second = CliRunner().invoke(cli, ["demo"])
+    assert second.exit_code == 1 and "already loaded" in second.output

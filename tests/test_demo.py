@@ -1,0 +1,57 @@
+"""Demo workspace: fictional, reproducible, loaded once, admin only, with the planted signals in place."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from planner import auth, demo, workspace
+from planner.demo import posts as demo_posts
+from planner.models import AuditEntry, Post
+
+
+def _post_frame(session):
+    rows = session.execute(select(Post.author_id, Post.created_at, Post.text, Post.hashtags)).all()
+    return pd.DataFrame(rows, columns=["author", "at", "text", "hashtags"])
+
+
+def test_demo_loads_once_with_planted_signals(session, admin):
+    summaries = demo.load_demo(session, admin)
+    assert summaries[0].startswith("Fictional world: Order of the Grey Lantern")
+    assert workspace.overview(session).demo_loaded
+    df = _post_frame(session)
+    assert 45_000 <= len(df) <= 55_000
+    assert df["at"].min() >= demo_posts.START and df["at"].max() < demo_posts.END
+    blitz = demo_posts.PLANTED_BURSTS[0]
+    tagged = df[df["hashtags"].str.split().apply(lambda tags: "greylanternrises" in tags)]
+    inside = tagged[(tagged["at"] >= blitz["start"]) & (tagged["at"] < blitz["end"])]
+    assert len(inside) >= blitz["posts"]
+    assert len(inside) / 6 > 20 * (len(tagged) - len(inside)) / (len(df["at"].dt.floor("h").unique()) - 6)
+    coordinated = df[df["author"].isin(demo_posts.COORDINATED_ACCOUNT_IDS)]
+    same_text = coordinated.groupby("text")["author"].nunique()
+    assert (same_text >= 28).sum() >= 3
+    assert session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "demo.load")) == 1
+    with pytest.raises(demo.DemoAlreadyLoaded):
+        demo.load_demo(session, admin)
+
+
+def test_demo_is_reproducible(tmp_path, ws, session, admin):
+    from planner.db import open_workspace
+
+    demo.load_demo(session, admin, seed=5)
+    other = open_workspace(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        with other.session() as s2:
+            demo.load_demo(s2, auth.CLI_ACTOR, seed=5)
+            first = _post_frame(session).sort_values(["at", "author", "text"], ignore_index=True)
+            second = _post_frame(s2).sort_values(["at", "author", "text"], ignore_index=True)
+    finally:
+        other.dispose()
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_demo_needs_admin(session, drafter):
+    with pytest.raises(auth.PermissionDenied):
+        demo.load_demo(session, drafter)
+    assert session.scalar(select(func.count(Post.id))) == 0
