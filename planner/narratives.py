@@ -100,9 +100,7 @@ class _Features:
         return [str(vocab[i]) for i in np.argsort(-weights)[:n] if weights[i] > 0]
 
 
-def cluster_texts(
-    texts: pd.Series, langs: pd.Series | None = None, n_clusters: int = 8, seed: int = 0
-) -> Clustering:
+def cluster_texts(texts: pd.Series, langs: pd.Series | None = None, n_clusters: int = 8, seed: int = 0) -> Clustering:
     """Cluster texts (any language) into at most `n_clusters` narratives; the same input and seed give the same result.
 
     Raises NarrativeError when there are fewer than 2 distinct texts.
@@ -153,8 +151,26 @@ def build_narratives(
     seed: int = 0,
     progress: Progress | None = None,
 ) -> list[Narrative]:
-    """Cluster the posts in [since, until) into narratives, replacing the stored ones; return them, largest first."""
+    """Cluster the posts in [since, until) into narratives, replacing the stored ones; return them, largest first.
+
+    Raises PermissionDenied or NarrativeError.
+    """
     require(actor, Action.RUN_DETECTION)
+    with atomic(session):
+        stored = store_narratives(session, actor, since, until, n_clusters, seed, progress)
+    return stored
+
+
+def store_narratives(
+    session: Session,
+    actor: Actor,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    n_clusters: int = 8,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> list[Narrative]:
+    """Do the work of build_narratives inside the caller's transaction (the demo loader uses it); does not commit."""
     report = progress or (lambda _f, _m: None)
     report(0.0, "Loading monitored posts")
     posts = load_posts(session, since, until)
@@ -165,45 +181,44 @@ def build_narratives(
     report(0.8, "Saving narratives")
     ids = posts["id"].to_numpy()
     times = posts["created_at"]
-    with atomic(session):
-        session.execute(delete(NarrativePost))
-        session.execute(delete(Narrative))
-        stored = []
-        labels_used: set[str] = set()
-        for c, terms in enumerate(result.top_terms):
-            members = np.flatnonzero(result.labels == c)
-            if not len(members):
-                continue
-            label = _label(terms, c)
-            if label in labels_used:
-                label = f"{label} ({c + 1})"
-            labels_used.add(label)
-            narrative = Narrative(
-                label=label,
-                top_terms=json.dumps(terms, ensure_ascii=False),
-                size=len(members),
-                first_at=times.iloc[members].min().to_pydatetime(),
-                last_at=times.iloc[members].max().to_pydatetime(),
-                created_at=utcnow(),
-                params=json.dumps(
-                    {"n_clusters": n_clusters, "seed": seed, "sample_post_ids": [int(ids[i]) for i in result.samples[c]]}
-                ),
-            )
-            session.add(narrative)
-            session.flush()
-            session.execute(
-                NarrativePost.__table__.insert(),
-                [{"narrative_id": narrative.id, "post_id": int(p)} for p in ids[members]],
-            )
-            stored.append(narrative)
-        audit.record(
-            session,
-            actor,
-            "narratives.build",
-            "narrative",
-            "",
-            f"{len(stored)} narratives from {len(posts):,} posts (k={n_clusters}, seed={seed})",
+    session.execute(delete(NarrativePost))
+    session.execute(delete(Narrative))
+    stored = []
+    labels_used: set[str] = set()
+    for c, terms in enumerate(result.top_terms):
+        members = np.flatnonzero(result.labels == c)
+        if not len(members):
+            continue
+        label = _label(terms, c)
+        if label in labels_used:
+            label = f"{label} ({c + 1})"
+        labels_used.add(label)
+        narrative = Narrative(
+            label=label,
+            top_terms=json.dumps(terms, ensure_ascii=False),
+            size=len(members),
+            first_at=times.iloc[members].min().to_pydatetime(),
+            last_at=times.iloc[members].max().to_pydatetime(),
+            created_at=utcnow(),
+            params=json.dumps(
+                {"n_clusters": n_clusters, "seed": seed, "sample_post_ids": [int(ids[i]) for i in result.samples[c]]}
+            ),
         )
+        session.add(narrative)
+        session.flush()
+        session.execute(
+            NarrativePost.__table__.insert(),
+            [{"narrative_id": narrative.id, "post_id": int(p)} for p in ids[members]],
+        )
+        stored.append(narrative)
+    audit.record(
+        session,
+        actor,
+        "narratives.build",
+        "narrative",
+        "",
+        f"{len(stored)} narratives from {len(posts):,} posts (k={n_clusters}, seed={seed})",
+    )
     report(1.0, f"Found {len(stored)} narratives")
     return sorted(stored, key=lambda n: -n.size)
 
@@ -211,8 +226,9 @@ def build_narratives(
 def list_narratives(session: Session) -> pd.DataFrame:
     """Return the stored narratives (id, label, top_terms, size, first_at, last_at), largest first."""
     rows = session.execute(
-        select(Narrative.id, Narrative.label, Narrative.top_terms, Narrative.size, Narrative.first_at, Narrative.last_at)
-        .order_by(Narrative.size.desc(), Narrative.id)
+        select(
+            Narrative.id, Narrative.label, Narrative.top_terms, Narrative.size, Narrative.first_at, Narrative.last_at
+        ).order_by(Narrative.size.desc(), Narrative.id)
     ).all()
     frame = pd.DataFrame(rows, columns=["id", "label", "top_terms", "size", "first_at", "last_at"])
     frame["top_terms"] = frame["top_terms"].map(lambda t: ", ".join(json.loads(t)))
@@ -225,9 +241,9 @@ def narrative_volume(session: Session, bucket: str | pd.Timedelta = "1h") -> pd.
 
     step = parse_bucket(bucket)
     rows = session.execute(
-        select(Narrative.label, Post.created_at).join(NarrativePost, NarrativePost.narrative_id == Narrative.id).join(
-            Post, Post.id == NarrativePost.post_id
-        )
+        select(Narrative.label, Post.created_at)
+        .join(NarrativePost, NarrativePost.narrative_id == Narrative.id)
+        .join(Post, Post.id == NarrativePost.post_id)
     ).all()
     frame = pd.DataFrame(rows, columns=["narrative", "created_at"])
     if frame.empty:

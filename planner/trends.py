@@ -32,7 +32,18 @@ MAX_BUCKET = pd.Timedelta(days=1)
 CHUNK_POSTS = 200_000
 # Series kept with a trend for sparklines and the detail chart, in buckets.
 SERIES_MAX = 720
-POST_COLUMNS = ["id", "created_at", "author_id", "author_handle", "text", "lang", "hashtags", "urls", "likes", "reposts"]
+POST_COLUMNS = [
+    "id",
+    "created_at",
+    "author_id",
+    "author_handle",
+    "text",
+    "lang",
+    "hashtags",
+    "urls",
+    "likes",
+    "reposts",
+]
 
 Progress = Callable[[float, str], None]
 
@@ -51,7 +62,9 @@ class DetectionParams:
     min_score: float = 4.0  # robust z-score: (volume - median) / max(1.4826 MAD, sqrt(median), 1)
     min_count: int = 10  # posts in one bucket
     min_authors: int = 5  # distinct accounts in that bucket, so one noisy account is not a trend
-    min_history: int = 1  # buckets of known past a bucket needs to be scored (the first monitored bucket has none)
+    # Buckets of known past a bucket needs before it is scored (None: a full baseline window). Before the first
+    # monitored post nothing is known, so by default the first window of monitoring only feeds baselines.
+    min_history: int | None = None
     recent_buckets: int = 3  # the "now" window the lifecycle and growth look at
     burst_s: float = 2.0
     burst_gamma: float = 1.0
@@ -104,6 +117,8 @@ _TERM_NOISE_RE = _URL_RE + r"|[@#]\w+"
 _WORD_RE = r"[^\W\d_]{2,}"
 _DOMAIN_RE = r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/?#]*@)?(?:www\.)?([^/:?#]+)"
 _STOP_CACHE: dict[str, frozenset[str]] = {}
+# Platform noise that is a stop word in every language.
+_PLATFORM_STOP = frozenset({"rt", "via", "amp", "http", "https", "www"})
 
 
 def stop_words(lang: str) -> frozenset[str]:
@@ -113,8 +128,10 @@ def stop_words(lang: str) -> frozenset[str]:
         if code in LANGUAGE_MAPPING:
             words = get_stop_words(code)
         else:
-            words = [w for c in ("en", "fr", "de", "es", "it", "pt", "nl", "ru", "uk", "ar", "tr") for w in get_stop_words(c)]
-        _STOP_CACHE[code] = frozenset(w.casefold() for w in words)
+            words = [
+                w for c in ("en", "fr", "de", "es", "it", "pt", "nl", "ru", "uk", "ar", "tr") for w in get_stop_words(c)
+            ]
+        _STOP_CACHE[code] = frozenset(w.casefold() for w in words) | _PLATFORM_STOP
     return _STOP_CACHE[code]
 
 
@@ -204,8 +221,10 @@ class _Vocabulary:
         return np.concatenate(self.parts), np.concatenate(self.kind_parts)
 
 
-def extract_keys(posts: pd.DataFrame, kinds: tuple[str, ...] = KEY_KINDS, progress: Progress | None = None) -> Occurrences:
-    """Return every (post, trend key) pair of `posts` (a frame with text, lang, hashtags, urls), vectorised in chunks."""
+def extract_keys(
+    posts: pd.DataFrame, kinds: tuple[str, ...] = KEY_KINDS, progress: Progress | None = None
+) -> Occurrences:
+    """Return every (post, trend key) pair of `posts` (text, lang, hashtags, urls), vectorised in chunks."""
     vocab = _Vocabulary()
     post_parts: list[np.ndarray] = []
     key_parts: list[np.ndarray] = []
@@ -220,7 +239,9 @@ def extract_keys(posts: pd.DataFrame, kinds: tuple[str, ...] = KEY_KINDS, progre
             post_parts.append(pairs["p"].to_numpy(np.int64))
             key_parts.append(pairs["k"].to_numpy(np.int32))
         if progress:
-            progress(min(start + CHUNK_POSTS, n) / max(n, 1), f"Reading trend keys: {min(start + CHUNK_POSTS, n):,} posts")
+            progress(
+                min(start + CHUNK_POSTS, n) / max(n, 1), f"Reading trend keys: {min(start + CHUNK_POSTS, n):,} posts"
+            )
     keys, key_kinds = vocab.arrays()
     if not post_parts:
         return Occurrences(np.array([], np.int64), np.array([], np.int32), keys, key_kinds)
@@ -334,7 +355,7 @@ def detect(
     narratives: pd.DataFrame | None = None,
     progress: Progress | None = None,
 ) -> Detection:
-    """Find trends in `posts` (columns of POST_COLUMNS; created_at UTC); buckets before `score_from` only feed baselines.
+    """Find trends in `posts` (POST_COLUMNS, created_at UTC); buckets before `score_from` only feed baselines.
 
     `narratives` (columns post_id, key) adds narrative clusters as keys when "narrative" is in params.kinds.
     """
@@ -379,7 +400,8 @@ def detect(
     history = _history(counts, cand_rows, cand_cols, params.baseline_buckets)
     med, scale = robust_baseline(history)
     cand_score = (counts[cand_rows, cand_cols] - med) / scale
-    strong = (cand_score >= params.min_score) & ((~np.isnan(history)).sum(axis=1) >= params.min_history)
+    min_history = params.baseline_buckets if params.min_history is None else params.min_history
+    strong = (cand_score >= params.min_score) & ((~np.isnan(history)).sum(axis=1) >= min_history)
     cand_rows, cand_cols = cand_rows[strong], cand_cols[strong]
     # Distinct accounts in each strong (key, bucket).
     author_code = pd.factorize(posts["author_id"].astype(str))[0].astype(np.int64)
@@ -395,18 +417,14 @@ def detect(
     cand_rows, cand_cols = cand_rows[ok], cand_cols[ok]
     if not len(cand_rows):
         report(1.0, "No trends found")
-        return Detection(
-            pd.DataFrame(columns=TREND_COLUMNS), bucket_starts, bucket, len(posts), params, totals=totals
-        )
+        return Detection(pd.DataFrame(columns=TREND_COLUMNS), bucket_starts, bucket, len(posts), params, totals=totals)
     first = pd.DataFrame({"r": cand_rows, "b": cand_cols}).groupby("r")["b"].min()
     trend_rows = first.index.to_numpy(np.int64)
     detected = first.to_numpy(np.int64)
 
     report(0.8, f"Describing {len(trend_rows):,} trends")
     trend_counts = counts[trend_rows]
-    pre_med, pre_scale = robust_baseline(
-        _history(counts, trend_rows, detected, params.baseline_buckets)
-    )
+    pre_med, pre_scale = robust_baseline(_history(counts, trend_rows, detected, params.baseline_buckets))
     after = np.where(np.arange(n_buckets)[None, :] >= detected[:, None], trend_counts, -1)
     peak = after.argmax(axis=1)
     peak_volume = trend_counts[np.arange(len(trend_rows)), peak]
@@ -558,6 +576,22 @@ def detect_trends(
     Raises PermissionDenied or TrendError.
     """
     require(actor, Action.RUN_DETECTION)
+    with atomic(session):
+        run = run_detection(session, actor, since, until, bucket, kinds, params, progress)
+    return run
+
+
+def run_detection(
+    session: Session,
+    actor: Actor,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    bucket: str | pd.Timedelta = "1h",
+    kinds: tuple[str, ...] | None = None,
+    params: DetectionParams | None = None,
+    progress: Progress | None = None,
+) -> DetectionRun:
+    """Do the work of detect_trends inside the caller's transaction (the demo loader uses it); does not commit."""
     since, until = _as_utc(since, "since"), _as_utc(until, "until")
     if since and until and since >= until:
         raise TrendError("since must be before until")
@@ -581,31 +615,30 @@ def detect_trends(
         progress=lambda f, m: report(0.05 + 0.85 * f, m),
     )
     report(0.95, "Saving trends")
-    with atomic(session):
-        run = DetectionRun(
-            actor_name=actor.username,
-            range_start=result.range_start.to_pydatetime() if result.range_start is not None else since,
-            range_end=result.range_end.to_pydatetime() if result.range_end is not None else until,
-            bucket_seconds=int(params.bucket.total_seconds()),
-            kinds=",".join(kinds),
-            params=params.as_json(),
-            posts_scanned=result.posts_scanned,
-            trends_found=len(result.trends),
-        )
-        session.add(run)
-        session.flush()
-        new = _store(session, run, result)
-        watchlists.refresh_flags(session)
-        run.finished_at = utcnow()
-        audit.record(
-            session,
-            actor,
-            "trends.detect",
-            "detection_run",
-            run.id,
-            f"{len(result.trends)} trends ({new} new) in {result.posts_scanned:,} posts, "
-            f"bucket {bucket_label(params.bucket)}, kinds {','.join(kinds)}",
-        )
+    run = DetectionRun(
+        actor_name=actor.username,
+        range_start=result.range_start.to_pydatetime() if result.range_start is not None else since,
+        range_end=result.range_end.to_pydatetime() if result.range_end is not None else until,
+        bucket_seconds=int(params.bucket.total_seconds()),
+        kinds=",".join(kinds),
+        params=params.as_json(),
+        posts_scanned=result.posts_scanned,
+        trends_found=len(result.trends),
+    )
+    session.add(run)
+    session.flush()
+    new = _store(session, run, result)
+    watchlists.refresh_flags(session)
+    run.finished_at = utcnow()
+    audit.record(
+        session,
+        actor,
+        "trends.detect",
+        "detection_run",
+        run.id,
+        f"{len(result.trends)} trends ({new} new) in {result.posts_scanned:,} posts, "
+        f"bucket {bucket_label(params.bucket)}, kinds {','.join(kinds)}",
+    )
     report(1.0, f"Found {len(result.trends):,} trends")
     return run
 
@@ -665,6 +698,7 @@ class TrendFilter:
     watchlisted_only: bool = False
     since: datetime | None = None  # detected at or after
     until: datetime | None = None  # detected before
+    run_id: int | None = None  # found by this detection run
 
 
 def query_trends(session: Session, flt: TrendFilter = TrendFilter(), limit: int | None = None) -> list[Trend]:
@@ -682,6 +716,8 @@ def query_trends(session: Session, flt: TrendFilter = TrendFilter(), limit: int 
         stmt = stmt.where(Trend.detected_at >= flt.since)
     if flt.until:
         stmt = stmt.where(Trend.detected_at < flt.until)
+    if flt.run_id is not None:
+        stmt = stmt.where(Trend.run_id == flt.run_id)
     stmt = stmt.order_by(Trend.watchlisted.desc(), Trend.score.desc(), Trend.id)
     if limit:
         stmt = stmt.limit(limit)
@@ -796,7 +832,10 @@ def top_accounts(trend: Trend) -> pd.DataFrame:
 
 
 def set_status(session: Session, actor: Actor, trend_id: int, status: str, note: str = "") -> Trend:
-    """Set a trend's triage status (new, watching, respond, ignored) with a note; raise TrendError or PermissionDenied."""
+    """Set a trend's triage status (new, watching, respond, ignored) with a note.
+
+    Raises TrendError or PermissionDenied.
+    """
     require(actor, Action.TRIAGE_TRENDS)
     if status not in STATUSES:
         raise TrendError(f"status: {status!r} is not one of {', '.join(STATUSES)}")
@@ -824,4 +863,3 @@ def new_since(session: Session, when: datetime | None, limit: int = 10) -> list[
 def latest_run(session: Session) -> DetectionRun | None:
     """Return the most recent detection run, or None."""
     return session.scalar(select(DetectionRun).order_by(DetectionRun.id.desc()).limit(1))
-

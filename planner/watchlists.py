@@ -51,16 +51,22 @@ def normalise(kind: str, value: str) -> str:
 def create_watchlist(session: Session, actor: Actor, name: str, description: str = "") -> Watchlist:
     """Create a watchlist; raise WatchlistError when the name is empty or taken."""
     require(actor, Action.EDIT_WATCHLISTS)
+    with atomic(session):
+        wl = new_watchlist(session, actor, name, description)
+    return wl
+
+
+def new_watchlist(session: Session, actor: Actor, name: str, description: str = "") -> Watchlist:
+    """Do the work of create_watchlist inside the caller's transaction (the demo loader uses it); does not commit."""
     name = " ".join((name or "").split())
     if not name:
         raise WatchlistError("name: give the watchlist a name")
-    with atomic(session):
-        if session.scalar(select(Watchlist.id).where(Watchlist.name == name)) is not None:
-            raise WatchlistError(f"name: a watchlist called {name!r} exists")
-        wl = Watchlist(name=name, description=description.strip())
-        session.add(wl)
-        session.flush()
-        audit.record(session, actor, "watchlist.create", "watchlist", wl.id, f"created watchlist {name!r}")
+    if session.scalar(select(Watchlist.id).where(Watchlist.name == name)) is not None:
+        raise WatchlistError(f"name: a watchlist called {name!r} exists")
+    wl = Watchlist(name=name, description=(description or "").strip())
+    session.add(wl)
+    session.flush()
+    audit.record(session, actor, "watchlist.create", "watchlist", wl.id, f"created watchlist {name!r}")
     return wl
 
 
@@ -88,22 +94,28 @@ def delete_watchlist(session: Session, actor: Actor, watchlist_id: int) -> None:
 def add_item(session: Session, actor: Actor, watchlist_id: int, kind: str, value: str, note: str = "") -> WatchlistItem:
     """Add a normalised value to a watchlist and re-flag trends; raise WatchlistError for a duplicate."""
     require(actor, Action.EDIT_WATCHLISTS)
-    normal = normalise(kind, value)
     with atomic(session):
-        wl = get_watchlist(session, watchlist_id)
-        exists = select(WatchlistItem.id).where(
-            WatchlistItem.watchlist_id == wl.id, WatchlistItem.kind == kind, WatchlistItem.value == normal
-        )
-        if session.scalar(exists) is not None:
-            raise WatchlistError(f"value: {normal} is already on {wl.name!r}")
-        item = WatchlistItem(watchlist_id=wl.id, kind=kind, value=normal, note=note.strip())
-        session.add(item)
-        try:
-            session.flush()
-        except IntegrityError as exc:
-            raise WatchlistError(f"value: {normal} is already on {wl.name!r}") from exc
-        refresh_flags(session)
-        audit.record(session, actor, "watchlist.add", "watchlist", wl.id, f"{wl.name}: added {kind} {normal}")
+        item = new_item(session, actor, watchlist_id, kind, value, note)
+    return item
+
+
+def new_item(session: Session, actor: Actor, watchlist_id: int, kind: str, value: str, note: str = "") -> WatchlistItem:
+    """Do the work of add_item inside the caller's transaction (the demo loader uses it); does not commit."""
+    normal = normalise(kind, value)
+    wl = get_watchlist(session, watchlist_id)
+    exists = select(WatchlistItem.id).where(
+        WatchlistItem.watchlist_id == wl.id, WatchlistItem.kind == kind, WatchlistItem.value == normal
+    )
+    if session.scalar(exists) is not None:
+        raise WatchlistError(f"value: {normal} is already on {wl.name!r}")
+    item = WatchlistItem(watchlist_id=wl.id, kind=kind, value=normal, note=(note or "").strip())
+    session.add(item)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise WatchlistError(f"value: {normal} is already on {wl.name!r}") from exc
+    refresh_flags(session)
+    audit.record(session, actor, "watchlist.add", "watchlist", wl.id, f"{wl.name}: added {kind} {normal}")
     return item
 
 

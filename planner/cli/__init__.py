@@ -7,7 +7,7 @@ import sys
 import click
 
 from planner import __version__
-from planner.cli import admin, demo
+from planner.cli import admin, demo, trends
 from planner.errors import PlannerError
 
 
@@ -30,7 +30,7 @@ def cli() -> None:
     """
 
 
-for module in (admin, demo):
+for module in (admin, demo, trends):
     module.register(cli)
 
 

@@ -67,3 +67,7 @@ def load_demo(
 from planner.demo import posts as _posts  # noqa: E402  (parts register after PARTS exists)
 
 PARTS.append(_posts.add_demo_posts)
+
+from planner.demo import trends as _trends  # noqa: E402
+
+PARTS.append(_trends.add_demo_trends)
