@@ -11,6 +11,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stop_words import LANGUAGE_MAPPING, get_stop_words
@@ -75,17 +76,20 @@ class DetectionParams:
         return json.dumps(d)
 
 
+_BUCKET_RE = re.compile(r"^(\d+)\s*(s|sec|m|min|mins|minutes?|h|hours?|d|days?)$")
+_BUCKET_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60}
+_BUCKET_UNITS |= {"h": 3600, "hour": 3600, "hours": 3600, "d": 86400, "day": 86400, "days": 86400}
+
+
 def parse_bucket(text: str | pd.Timedelta) -> pd.Timedelta:
     """Return the bucket length for '5min', '15m', '1h', '1d' ...; raise TrendError outside 5 minutes..1 day."""
     if isinstance(text, pd.Timedelta):
         value = text
     else:
-        raw = str(text).strip().lower()
-        raw = re.sub(r"^(\d+)m$", r"\1min", raw)
-        try:
-            value = pd.Timedelta(raw)
-        except ValueError as exc:
-            raise TrendError(f"bucket: {text!r} is not a duration such as 5min, 1h or 1d") from exc
+        match = _BUCKET_RE.match(str(text).strip().lower())
+        if not match:
+            raise TrendError(f"bucket: {text!r} is not a duration such as 5min, 1h or 1d")
+        value = pd.Timedelta(seconds=int(match.group(1)) * _BUCKET_UNITS[match.group(2)])
     if not MIN_BUCKET <= value <= MAX_BUCKET:
         raise TrendError(f"bucket: {text!s} is outside 5 minutes to 1 day")
     return value
@@ -117,6 +121,7 @@ _TERM_NOISE_RE = _URL_RE + r"|[@#]\w+"
 _WORD_RE = r"[^\W\d_]{2,}"
 _DOMAIN_RE = r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/?#]*@)?(?:www\.)?([^/:?#]+)"
 _STOP_CACHE: dict[str, frozenset[str]] = {}
+_COMMON_LANGS = ("en", "fr", "de", "es", "it", "pt", "nl", "ru", "uk", "ar", "tr")
 # Platform noise that is a stop word in every language.
 _PLATFORM_STOP = frozenset({"rt", "via", "amp", "http", "https", "www"})
 
@@ -125,12 +130,12 @@ def stop_words(lang: str) -> frozenset[str]:
     """Return the stop words of a language code ('en', 'ru', 'ar', ...); all known languages' for '' or unknown."""
     code = (lang or "").strip().lower()[:2]
     if code not in _STOP_CACHE:
-        if code in LANGUAGE_MAPPING:
+        if code == "en":
+            words = list(ENGLISH_STOP_WORDS)  # the stop-words package's English list drops content words ("sees")
+        elif code in LANGUAGE_MAPPING:
             words = get_stop_words(code)
         else:
-            words = [
-                w for c in ("en", "fr", "de", "es", "it", "pt", "nl", "ru", "uk", "ar", "tr") for w in get_stop_words(c)
-            ]
+            words = [w for c in _COMMON_LANGS for w in stop_words(c)]
         _STOP_CACHE[code] = frozenset(w.casefold() for w in words) | _PLATFORM_STOP
     return _STOP_CACHE[code]
 
@@ -316,10 +321,13 @@ def baseline_series(counts: np.ndarray, width: int) -> tuple[np.ndarray, np.ndar
     return robust_baseline(_history(counts[None, :], np.zeros(len(counts), dtype=np.int64), cols, width))
 
 
-def classify_lifecycle(counts: np.ndarray, detected: int, peak: int, recent: int, min_count: int) -> tuple[str, float]:
+def classify_lifecycle(
+    counts: np.ndarray, detected: int, peak: int, recent: int, min_count: int, quiet_level: float = 0.0
+) -> tuple[str, float]:
     """Return (lifecycle stage, growth) of one series at its last bucket.
 
-    growth is the relative change of the last `recent` buckets over the `recent` before them.
+    growth is the relative change of the last `recent` buckets over the `recent` before them; a trend whose recent
+    volume is back to `quiet_level` (its pre-trend baseline plus noise) is dormant.
     """
     end = len(counts) - 1
     now = float(counts[max(0, end - recent + 1) :].mean())
@@ -331,7 +339,7 @@ def classify_lifecycle(counts: np.ndarray, detected: int, peak: int, recent: int
         return ("emerging" if growth > 0.25 or detected > end - recent else "peaking"), growth
     if now >= 0.8 * peak_volume:
         return "peaking", growth
-    if now < min_count and now <= 0.2 * peak_volume:
+    if now <= quiet_level or (now < min_count and now <= 0.2 * peak_volume):
         return "dormant", growth
     return "declining", growth
 
@@ -474,7 +482,12 @@ def detect(
         series_from = max(0, int(detected[i]) - 3 * params.baseline_buckets)
         series_to = min(n_buckets, series_from + SERIES_MAX)
         stage, growth = classify_lifecycle(
-            trend_counts[i], int(detected[i]), int(peak[i]), params.recent_buckets, params.min_count
+            trend_counts[i],
+            int(detected[i]),
+            int(peak[i]),
+            params.recent_buckets,
+            params.min_count,
+            quiet_level=float(pre_med[i] + 2 * pre_scale[i]),
         )
         base = float(pre_med[i])
         rows.append(
