@@ -34,6 +34,7 @@ _TOKEN_RE = r"(?u)#?\b[^\W\d_][\w'-]+\b"
 TEXT_CHARS = 400
 CHAR_WEIGHT = 0.7
 LSA_DIMS = 50
+SMALL_CORPUS = 1000
 
 
 class NarrativeError(PlannerError):
@@ -53,6 +54,8 @@ class _Features:
     """TF-IDF over word uni/bigrams and character n-grams (so Arabic and Russian work), reduced by LSA."""
 
     def __init__(self, langs: pd.Series, seed: int) -> None:
+        # Texts are deduplicated first, so on few distinct texts a term seen once is still a real signal.
+        min_df = 1 if len(langs) < SMALL_CORPUS else 2
         stops = set().union(*(stop_words(code) for code in pd.unique(langs.fillna("").str[:2])))
         # Only single-token stop words, so they match what the tokenizer produces.
         stops = sorted(w for w in stops if re.fullmatch(_TOKEN_RE, w))
@@ -60,14 +63,19 @@ class _Features:
             token_pattern=_TOKEN_RE,
             ngram_range=(1, 2),
             stop_words=stops or None,
-            min_df=2,
+            min_df=min_df,
             max_df=0.5,
             max_features=30_000,
             sublinear_tf=True,
             dtype=np.float32,
         )
         self.chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 4), min_df=2, max_features=30_000, sublinear_tf=True, dtype=np.float32
+            analyzer="char_wb",
+            ngram_range=(3, 4),
+            min_df=min_df,
+            max_features=30_000,
+            sublinear_tf=True,
+            dtype=np.float32,
         )
         self.seed = seed
         self.has_words = True
@@ -92,12 +100,17 @@ class _Features:
         matrix = sp.hstack([normalize(w), normalize(self.chars.transform(texts)) * CHAR_WEIGHT]).tocsr()
         return normalize(self.svd.transform(matrix))
 
-    def top_words(self, centre: np.ndarray, n: int = 4) -> list[str]:
-        if not self.has_words or not self.n_words:
-            return []
-        weights = (centre @ self.svd.components_)[: self.n_words]
+    def top_words(
+        self, texts: pd.Series, labels: np.ndarray, weights: np.ndarray, k: int, n: int = 4
+    ) -> list[list[str]]:
+        """Return each cluster's heaviest word n-grams (mean TF-IDF over its posts)."""
+        if not self.has_words:
+            return [[] for _ in range(k)]
+        words = self.words.transform(texts.str.slice(0, TEXT_CHARS))
+        member = sp.csr_matrix((weights, (labels, np.arange(len(labels)))), shape=(k, len(labels)))
+        mass = np.asarray((member @ words).todense())
         vocab = self.words.get_feature_names_out()
-        return [str(vocab[i]) for i in np.argsort(-weights)[:n] if weights[i] > 0]
+        return [[str(vocab[i]) for i in np.argsort(-row, kind="stable")[:n] if row[i] > 0] for row in mass]
 
 
 def cluster_texts(texts: pd.Series, langs: pd.Series | None = None, n_clusters: int = 8, seed: int = 0) -> Clustering:
@@ -128,10 +141,10 @@ def cluster_texts(texts: pd.Series, langs: pd.Series | None = None, n_clusters: 
     full = features.transform(unique_texts) if len(fit_idx) < len(uniques) else reduced
     unique_labels = model.predict(full)
     first_pos = pd.Series(np.arange(len(codes))).groupby(codes).first().reindex(range(len(uniques))).to_numpy()
-    top_terms, samples = [], []
+    top_terms = features.top_words(unique_texts, unique_labels, weights, k)
+    samples = []
     for c in range(k):
         centre = model.cluster_centers_[c]
-        top_terms.append(features.top_words(centre))
         members = np.flatnonzero(unique_labels == c)
         best = members[np.argsort(-(full[members] @ centre), kind="stable")[:SAMPLES_PER_NARRATIVE]]
         samples.append([int(first_pos[u]) for u in best])
