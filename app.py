@@ -14,6 +14,11 @@ if actor is None:
 else:
     sections = {
         "": [st.Page("planner/ui/home.py", title="Home", icon=":material/home:", default=True)],
+        "Monitor": [
+            st.Page("planner/ui/trends.py", title="Trends", icon=":material/trending_up:"),
+            st.Page("planner/ui/narratives.py", title="Narratives", icon=":material/hub:"),
+            st.Page("planner/ui/watchlists.py", title="Watchlists", icon=":material/visibility:"),
+        ],
         "Account": [st.Page("planner/ui/account.py", title="My account", icon=":material/person:")],
     }
     if auth.can(actor, auth.Action.MANAGE_USERS):
