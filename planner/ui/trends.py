@@ -12,7 +12,7 @@ from planner.ui import common
 actor = common.require_actor()
 common.header(
     "Trends",
-    "Hashtags, terms, links and narratives spiking in the monitored posts. Run detection, then open a trend to triage it.",
+    "Hashtags, terms, links and narratives spiking in the monitored posts. Run detection, then open a trend to triage.",
 )
 zone = common.user_zone()
 can_detect = auth.can(actor, auth.Action.RUN_DETECTION)
