@@ -11,6 +11,8 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +35,8 @@ MAX_BUCKET = pd.Timedelta(days=1)
 CHUNK_POSTS = 200_000
 # Series kept with a trend for sparklines and the detail chart, in buckets.
 SERIES_MAX = 720
+# Keys are first counted in about this many coarse buckets, to skip those that can never reach min_count.
+COARSE_BUCKETS = 64
 POST_COLUMNS = [
     "id",
     "created_at",
@@ -116,10 +120,10 @@ def _bucket_words(bucket: pd.Timedelta) -> str:
 
 # --- trend keys -----------------------------------------------------------------------------------------------------
 
-_URL_RE = r"(?:https?://|www\.)\S+"
-_TERM_NOISE_RE = _URL_RE + r"|[@#]\w+"
-_WORD_RE = r"[^\W\d_]{2,}"
-_DOMAIN_RE = r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/?#]*@)?(?:www\.)?([^/:?#]+)"
+# RE2 patterns (Arrow's regex engine); \p{L} and \p{M} are letters and marks of every script.
+_TERM_NOISE_RE = r"(?:https?://|www\.)\S+|[@#][\p{L}\p{M}\p{N}_]+"
+_NON_WORD_RE = r"[^\p{L}\p{M}]+"
+_DOMAIN_RE = r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/?#]*@)?(?:www\.)?(?P<domain>[^/:?#]+)"
 _STOP_CACHE: dict[str, frozenset[str]] = {}
 _COMMON_LANGS = ("en", "fr", "de", "es", "it", "pt", "nl", "ru", "uk", "ar", "tr")
 # Platform noise that is a stop word in every language.
@@ -140,47 +144,53 @@ def stop_words(lang: str) -> frozenset[str]:
     return _STOP_CACHE[code]
 
 
-def _explode(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Split space-separated values; return (row positions, values) with empties dropped."""
-    parts = series.fillna("").str.split().explode()
-    parts = parts[parts.notna() & (parts != "")]
-    return parts.index.to_numpy(dtype=np.int64), parts.to_numpy(dtype=object)
+def _arrow(series: pd.Series) -> pa.Array:
+    return pa.array(series.fillna("").astype("str"), type=pa.large_string())
 
 
-def _terms(text: pd.Series, lang: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _split(values: pa.Array, pattern: str) -> tuple[np.ndarray, pa.Array]:
+    """Split every string on a regex; return (row positions, non-empty parts), all inside Arrow."""
+    lists = pc.split_pattern_regex(values, pattern=pattern)
+    parts = pc.list_flatten(lists)
+    rows = pc.list_parent_indices(lists)
+    keep = pc.greater(pc.utf8_length(parts), 0)
+    return pc.filter(rows, keep).to_numpy().astype(np.int64), pc.filter(parts, keep)
+
+
+def _terms(text: pd.Series, lang: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """Return (row positions, unigram and bigram terms) after removing each post's language's stop words."""
-    clean = text.fillna("").str.lower().str.replace(_TERM_NOISE_RE, " ", regex=True)
-    tokens = clean.str.findall(_WORD_RE).explode()
-    tokens = tokens[tokens.notna()]
-    rows = tokens.index.to_numpy(dtype=np.int64)
-    words = tokens.to_numpy(dtype=object)
-    if not len(words):
-        return rows, words
-    langs = lang.fillna("").str.lower().str[:2].to_numpy(dtype=object)[rows]
-    stop = np.zeros(len(words), dtype=bool)
+    clean = pc.replace_substring_regex(pc.utf8_lower(_arrow(text)), pattern=_TERM_NOISE_RE, replacement=" ")
+    rows, words = _split(clean, _NON_WORD_RE)
+    long_enough = pc.greater_equal(pc.utf8_length(words), 2).to_numpy(zero_copy_only=False)
+    langs = lang.fillna("").astype("str").str.lower().str[:2].to_numpy(dtype=object)[rows]
+    keep = long_enough.copy()
     for code in pd.unique(langs):
         sel = langs == code
-        stop[sel] = pd.Series(words[sel]).isin(stop_words(code)).to_numpy()
-    rows, words = rows[~stop], words[~stop]
+        stop = pc.is_in(words.filter(pa.array(sel)), value_set=pa.array(sorted(stop_words(code)), pa.large_string()))
+        keep[sel] &= ~stop.to_numpy(zero_copy_only=False)
+    rows, words = rows[keep], words.filter(pa.array(keep))
     # Bigrams of neighbouring words that survive the stop list, within one post.
     same = rows[1:] == rows[:-1]
-    bigrams = words[:-1][same] + " " + words[1:][same]
-    return np.concatenate([rows, rows[:-1][same]]), np.concatenate([words, bigrams])
+    mask = pa.array(same)
+    space = pa.scalar(" ", pa.large_string())
+    bigrams = pc.binary_join_element_wise(words[:-1].filter(mask), words[1:].filter(mask), space)
+    return np.concatenate([rows, rows[:-1][same]]), pa.concat_arrays([words, bigrams])
 
 
-def _chunk_keys(chunk: pd.DataFrame, kinds: tuple[str, ...]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+def _chunk_keys(chunk: pd.DataFrame, kinds: tuple[str, ...]) -> dict[str, tuple[np.ndarray, pa.Array]]:
+    out: dict[str, tuple[np.ndarray, pa.Array]] = {}
     if "hashtag" in kinds:
-        rows, tags = _explode(chunk["hashtags"].str.lower().str.replace("#", "", regex=False))
-        out["hashtag"] = rows, "#" + tags.astype(str).astype(object)
+        rows, tags = _split(pc.utf8_lower(_arrow(chunk["hashtags"])), r"[\s#]+")
+        hash_sign = pa.scalar("#", pa.large_string())
+        out["hashtag"] = rows, pc.binary_join_element_wise(hash_sign, tags, pa.scalar("", pa.large_string()))
     if "url" in kinds or "domain" in kinds:
-        rows, urls = _explode(chunk["urls"])
+        rows, urls = _split(_arrow(chunk["urls"]), r"\s+")
         if "url" in kinds:
             out["url"] = rows, urls
         if "domain" in kinds:
-            domains = pd.Series(urls, dtype=object).str.lower().str.extract(_DOMAIN_RE, expand=False)
-            ok = domains.notna().to_numpy()
-            out["domain"] = rows[ok], domains.to_numpy(dtype=object)[ok]
+            domains = pc.extract_regex(pc.utf8_lower(urls), pattern=_DOMAIN_RE).field("domain")
+            ok = pc.is_valid(domains).to_numpy(zero_copy_only=False)
+            out["domain"] = rows[ok], domains.filter(pa.array(ok))
     if "term" in kinds:
         out["term"] = _terms(chunk["text"], chunk["lang"])
     return out
@@ -200,30 +210,29 @@ class Occurrences:
 
 
 class _Vocabulary:
-    """Grow one code table for keys over chunks, without a Python loop over keys."""
+    """Give every (kind, key) a stable code while chunks come in: code = position in its kind's list * 4 + kind."""
 
     def __init__(self) -> None:
-        self.parts: list[np.ndarray] = []
-        self.kind_parts: list[np.ndarray] = []
-        self.index = pd.Index([], dtype=object)
+        self.index: dict[str, pd.Index] = {kind: pd.Index([], dtype="str") for kind in KEY_KINDS}
 
-    def codes(self, kind: str, values: np.ndarray) -> np.ndarray:
-        tagged = pd.Index(kind[0] + "\x1f" + pd.Series(values, dtype=object))
-        local, uniques = pd.factorize(tagged)
-        known = self.index.get_indexer(uniques)
+    def codes(self, kind: str, values: pa.Array) -> np.ndarray:
+        local, uniques = pd.factorize(pd.Series(values, dtype=pd.ArrowDtype(pa.large_string())).astype("str"))
+        uniques = pd.Index(uniques, dtype="str")
+        known = self.index[kind].get_indexer(uniques)
         new = known < 0
-        known[new] = len(self.index) + np.arange(int(new.sum()))
+        known[new] = len(self.index[kind]) + np.arange(int(new.sum()))
         if new.any():
-            fresh = uniques[new]
-            self.index = self.index.append(pd.Index(fresh))
-            self.parts.append(pd.Series(fresh).str.split("\x1f", n=1).str[1].to_numpy(dtype=object))
-            self.kind_parts.append(np.full(int(new.sum()), kind, dtype=object))
-        return known[local].astype(np.int32)
+            self.index[kind] = self.index[kind].append(uniques[new])
+        return (known[local] * len(KEY_KINDS) + KEY_KINDS.index(kind)).astype(np.int64)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        if not self.parts:
-            return np.array([], dtype=object), np.array([], dtype=object)
-        return np.concatenate(self.parts), np.concatenate(self.kind_parts)
+        size = max((len(v) * len(KEY_KINDS) for v in self.index.values()), default=0)
+        keys = np.full(size, "", dtype=object)
+        kinds = np.full(size, "", dtype=object)
+        for k, (kind, values) in enumerate(self.index.items()):
+            keys[k : len(values) * len(KEY_KINDS) : len(KEY_KINDS)] = values.to_numpy(dtype=object)
+            kinds[k : len(values) * len(KEY_KINDS) : len(KEY_KINDS)] = kind
+        return keys, kinds
 
 
 def extract_keys(
@@ -240,16 +249,16 @@ def extract_keys(
             if not len(rows):
                 continue
             codes = vocab.codes(kind, values)
-            pairs = pd.DataFrame({"p": rows + start, "k": codes}).drop_duplicates()
-            post_parts.append(pairs["p"].to_numpy(np.int64))
-            key_parts.append(pairs["k"].to_numpy(np.int32))
+            pairs = np.sort(((rows + start).astype(np.int64) << 32) | codes)
+            pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]  # each (post, key) once
+            post_parts.append(pairs >> 32)
+            key_parts.append(pairs & 0xFFFFFFFF)
         if progress:
-            progress(
-                min(start + CHUNK_POSTS, n) / max(n, 1), f"Reading trend keys: {min(start + CHUNK_POSTS, n):,} posts"
-            )
+            done = min(start + CHUNK_POSTS, n)
+            progress(done / max(n, 1), f"Reading trend keys: {done:,} posts")
     keys, key_kinds = vocab.arrays()
     if not post_parts:
-        return Occurrences(np.array([], np.int64), np.array([], np.int32), keys, key_kinds)
+        return Occurrences(np.array([], np.int64), np.array([], np.int64), keys, key_kinds)
     return Occurrences(np.concatenate(post_parts), np.concatenate(key_parts), keys, key_kinds)
 
 
@@ -361,11 +370,13 @@ def detect(
     score_from: datetime | None = None,
     until: datetime | None = None,
     narratives: pd.DataFrame | None = None,
+    occurrences: Occurrences | None = None,
     progress: Progress | None = None,
 ) -> Detection:
     """Find trends in `posts` (POST_COLUMNS, created_at UTC); buckets before `score_from` only feed baselines.
 
-    `narratives` (columns post_id, key) adds narrative clusters as keys when "narrative" is in params.kinds.
+    `narratives` (columns post_id, key) adds narrative clusters as keys when "narrative" is in params.kinds;
+    `occurrences` (from extract_keys on the same posts) skips reading the keys again.
     """
     report = progress or (lambda _f, _m: None)
     bucket = params.bucket
@@ -385,20 +396,25 @@ def detect(
     totals = np.bincount(post_bucket[(post_bucket >= 0) & (post_bucket < n_buckets)], minlength=n_buckets)
 
     report(0.05, "Reading trend keys")
-    occ = extract_keys(posts, tuple(k for k in params.kinds if k in KEY_KINDS), lambda f, m: report(0.05 + 0.5 * f, m))
+    if occurrences is None:
+        kinds = tuple(k for k in params.kinds if k in KEY_KINDS)
+        occurrences = extract_keys(posts, kinds, lambda f, m: report(0.05 + 0.5 * f, m))
+    occ = occurrences
     occ = _add_narratives(occ, posts, narratives) if "narrative" in params.kinds else occ
     report(0.6, "Counting posts per key and bucket")
     occ_bucket = post_bucket[occ.post]
     inside = (occ_bucket >= 0) & (occ_bucket < n_buckets)
     occ_post, occ_key, occ_bucket = occ.post[inside], occ.key[inside], occ_bucket[inside]
 
-    # Only keys that could reach min_count in one bucket get a dense row.
-    totals_per_key = np.bincount(occ_key, minlength=len(occ.keys))
-    kept = np.flatnonzero(totals_per_key >= params.min_count)
-    row_of = np.full(len(occ.keys), -1, dtype=np.int64)
-    row_of[kept] = np.arange(len(kept))
-    sel = row_of[occ_key] >= 0
-    occ_post, occ_row, occ_bucket = occ_post[sel], row_of[occ_key[sel]], occ_bucket[sel]
+    # Only keys that could reach min_count in one bucket get a dense row: first by their total, then by their
+    # count per coarse bucket (a bucket cannot hold more than the coarse bucket around it).
+    kept = np.flatnonzero(np.bincount(occ_key, minlength=len(occ.keys)) >= params.min_count)
+    kept, occ_post, occ_row, occ_bucket = _keep_keys(kept, len(occ.keys), occ_post, occ_key, occ_bucket)
+    coarse = max(1, n_buckets // COARSE_BUCKETS)
+    n_coarse = n_buckets // coarse + 1
+    coarse_counts = np.bincount(occ_row * n_coarse + occ_bucket // coarse, minlength=len(kept) * n_coarse)
+    possible = np.flatnonzero(coarse_counts.reshape(len(kept), n_coarse).max(axis=1) >= params.min_count)
+    kept, occ_post, occ_row, occ_bucket = _keep_keys(kept[possible], len(occ.keys), occ_post, kept[occ_row], occ_bucket)
     counts = np.bincount(occ_row * n_buckets + occ_bucket, minlength=len(kept) * n_buckets)
     counts = counts.reshape(len(kept), n_buckets).astype(np.int32)
 
@@ -528,6 +544,17 @@ def detect(
         range_end=bucket_starts[-1] + bucket,
         totals=totals,
     )
+
+
+def _keep_keys(
+    kept: np.ndarray, n_keys: int, post: np.ndarray, key: np.ndarray, bucket: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Keep the occurrences of the `kept` key codes; return (kept, post, row in kept, bucket)."""
+    row_of = np.full(n_keys, -1, dtype=np.int64)
+    row_of[kept] = np.arange(len(kept))
+    rows = row_of[key]
+    sel = rows >= 0
+    return kept, post[sel], rows[sel], bucket[sel]
 
 
 def _add_narratives(occ: Occurrences, posts: pd.DataFrame, narratives: pd.DataFrame | None) -> Occurrences:

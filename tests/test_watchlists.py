@@ -118,7 +118,7 @@ def test_matching_trends_are_flagged_and_ranked_first(session, admin):
     assert flagged == ["#blitz"]
     assert trends.query_trends(session)[0].key == "#blitz"  # flagged trends come first
     watchlists.add_item(session, admin, wl.id, "domain", "greylantern-news.example")
-    assert [t.key for t in trends.query_trends(session)][:2] == ["#blitz", "greylantern-news.example"]
+    assert {t.key for t in trends.query_trends(session)[:2]} == {"#blitz", "greylantern-news.example"}
     watchlists.remove_item(session, admin, item.id)
     blitz = session.scalar(select(Trend).where(Trend.key == "#blitz"))
     assert not blitz.watchlisted
