@@ -251,14 +251,14 @@ def extract_keys(
             codes = vocab.codes(kind, values)
             pairs = np.sort(((rows + start).astype(np.int64) << 32) | codes)
             pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]  # each (post, key) once
-            post_parts.append(pairs >> 32)
-            key_parts.append(pairs & 0xFFFFFFFF)
+            post_parts.append((pairs >> 32).astype(np.int32))
+            key_parts.append((pairs & 0xFFFFFFFF).astype(np.int32))
         if progress:
             done = min(start + CHUNK_POSTS, n)
             progress(done / max(n, 1), f"Reading trend keys: {done:,} posts")
     keys, key_kinds = vocab.arrays()
     if not post_parts:
-        return Occurrences(np.array([], np.int64), np.array([], np.int64), keys, key_kinds)
+        return Occurrences(np.array([], np.int32), np.array([], np.int32), keys, key_kinds)
     return Occurrences(np.concatenate(post_parts), np.concatenate(key_parts), keys, key_kinds)
 
 
@@ -391,7 +391,7 @@ def detect(
         last = last - bucket  # `until` is exclusive
     n_buckets = int((last - origin) // bucket) + 1
     bucket_starts = pd.date_range(origin, periods=n_buckets, freq=bucket)
-    post_bucket = ((times - origin) // bucket).to_numpy(dtype=np.int64)
+    post_bucket = ((times - origin) // bucket).to_numpy(dtype=np.int64).astype(np.int32)
     first_scored = 0 if score_from is None else max(0, int((pd.Timestamp(score_from).floor(bucket) - origin) // bucket))
     totals = np.bincount(post_bucket[(post_bucket >= 0) & (post_bucket < n_buckets)], minlength=n_buckets)
 
@@ -402,9 +402,10 @@ def detect(
     occ = occurrences
     occ = _add_narratives(occ, posts, narratives) if "narrative" in params.kinds else occ
     report(0.6, "Counting posts per key and bucket")
-    occ_bucket = post_bucket[occ.post]
-    inside = (occ_bucket >= 0) & (occ_bucket < n_buckets)
-    occ_post, occ_key, occ_bucket = occ.post[inside], occ.key[inside], occ_bucket[inside]
+    occ_post, occ_key, occ_bucket = occ.post, occ.key, post_bucket[occ.post]
+    if (post_bucket >= n_buckets).any():  # posts at or after `until`
+        inside = occ_bucket < n_buckets
+        occ_post, occ_key, occ_bucket = occ_post[inside], occ_key[inside], occ_bucket[inside]
 
     # Only keys that could reach min_count in one bucket get a dense row: first by their total, then by their
     # count per coarse bucket (a bucket cannot hold more than the coarse bucket around it).
@@ -412,10 +413,12 @@ def detect(
     kept, occ_post, occ_row, occ_bucket = _keep_keys(kept, len(occ.keys), occ_post, occ_key, occ_bucket)
     coarse = max(1, n_buckets // COARSE_BUCKETS)
     n_coarse = n_buckets // coarse + 1
-    coarse_counts = np.bincount(occ_row * n_coarse + occ_bucket // coarse, minlength=len(kept) * n_coarse)
+    coarse_counts = np.bincount(
+        occ_row.astype(np.int64) * n_coarse + occ_bucket // coarse, minlength=len(kept) * n_coarse
+    )
     possible = np.flatnonzero(coarse_counts.reshape(len(kept), n_coarse).max(axis=1) >= params.min_count)
     kept, occ_post, occ_row, occ_bucket = _keep_keys(kept[possible], len(occ.keys), occ_post, kept[occ_row], occ_bucket)
-    counts = np.bincount(occ_row * n_buckets + occ_bucket, minlength=len(kept) * n_buckets)
+    counts = np.bincount(occ_row.astype(np.int64) * n_buckets + occ_bucket, minlength=len(kept) * n_buckets)
     counts = counts.reshape(len(kept), n_buckets).astype(np.int32)
 
     report(0.7, "Scoring spikes against each key's baseline")
@@ -550,8 +553,8 @@ def _keep_keys(
     kept: np.ndarray, n_keys: int, post: np.ndarray, key: np.ndarray, bucket: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Keep the occurrences of the `kept` key codes; return (kept, post, row in kept, bucket)."""
-    row_of = np.full(n_keys, -1, dtype=np.int64)
-    row_of[kept] = np.arange(len(kept))
+    row_of = np.full(n_keys, -1, dtype=np.int32)
+    row_of[kept] = np.arange(len(kept), dtype=np.int32)
     rows = row_of[key]
     sel = rows >= 0
     return kept, post[sel], rows[sel], bucket[sel]
@@ -565,7 +568,7 @@ def _add_narratives(occ: Occurrences, posts: pd.DataFrame, narratives: pd.DataFr
     codes, uniques = pd.factorize(joined["key"])
     offset = len(occ.keys)
     return Occurrences(
-        np.concatenate([occ.post, joined["p"].to_numpy(np.int64)]),
+        np.concatenate([occ.post, joined["p"].to_numpy(np.int32)]),
         np.concatenate([occ.key, (codes + offset).astype(np.int32)]),
         np.concatenate([occ.keys, np.asarray(uniques, dtype=object)]),
         np.concatenate([occ.kinds, np.full(len(uniques), "narrative", dtype=object)]),
