@@ -270,3 +270,23 @@ def test_pheme_first_event_found_at_once_without_warm_up(session, admin, pheme):
 
 def test_cli_actor_can_detect(session):
     assert auth.can(auth.CLI_ACTOR, auth.Action.RUN_DETECTION)
+
+
+@pytest.mark.postgres
+def test_detect_and_triage_on_postgresql(pg_url):
+    from planner.db import open_workspace
+
+    ws = open_workspace(pg_url)
+    try:
+        with ws.session() as session:
+            store_posts(session, synthetic_posts())
+            trends.detect_trends(session, auth.CLI_ACTOR, kinds=("hashtag", "domain"))
+            blitz = session.scalar(select(Trend).where(Trend.key == "#blitz"))
+            trends.set_status(session, auth.CLI_ACTOR, blitz.id, "watching", "on PostgreSQL")
+            trends.detect_trends(session, auth.CLI_ACTOR, kinds=("hashtag",))
+            session.expire_all()
+            again = session.get(Trend, blitz.id)
+            assert again.status == "watching" and again.lifecycle == "dormant"
+            assert pd.Timestamp(again.detected_at) == START + pd.Timedelta(days=3, hours=18)
+    finally:
+        ws.dispose()

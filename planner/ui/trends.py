@@ -95,6 +95,7 @@ event = st.dataframe(
             "unique_authors",
             "detected_at",
             "watchlisted",
+            "coordination_share",
             "status",
         ]
     ],
@@ -111,6 +112,13 @@ event = st.dataframe(
         "unique_authors": st.column_config.NumberColumn("Accounts"),
         "detected_at": st.column_config.DatetimeColumn(f"Detected ({zone.key})", format="YYYY-MM-DD HH:mm"),
         "watchlisted": st.column_config.TextColumn("Watchlist"),
+        "coordination_share": st.column_config.ProgressColumn(
+            "Coordinated",
+            min_value=0.0,
+            max_value=1.0,
+            format="percent",
+            help="Share of posts from coordinated accounts",
+        ),
         "status": st.column_config.TextColumn("Triage"),
     },
 )
