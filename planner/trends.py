@@ -35,6 +35,8 @@ MAX_BUCKET = pd.Timedelta(days=1)
 CHUNK_POSTS = 200_000
 # Series kept with a trend for sparklines and the detail chart, in buckets.
 SERIES_MAX = 720
+# Occurrences processed at a time by the counting passes (bounds their working memory).
+OCCURRENCE_SLICE = 2_000_000
 # Keys are first counted in about this many coarse buckets, to skip those that can never reach min_count.
 COARSE_BUCKETS = 64
 POST_COLUMNS = [
@@ -402,23 +404,21 @@ def detect(
     occ = occurrences
     occ = _add_narratives(occ, posts, narratives) if "narrative" in params.kinds else occ
     report(0.6, "Counting posts per key and bucket")
-    occ_post, occ_key, occ_bucket = occ.post, occ.key, post_bucket[occ.post]
-    if (post_bucket >= n_buckets).any():  # posts at or after `until`
-        inside = occ_bucket < n_buckets
-        occ_post, occ_key, occ_bucket = occ_post[inside], occ_key[inside], occ_bucket[inside]
-
     # Only keys that could reach min_count in one bucket get a dense row: first by their total, then by their
-    # count per coarse bucket (a bucket cannot hold more than the coarse bucket around it).
-    kept = np.flatnonzero(np.bincount(occ_key, minlength=len(occ.keys)) >= params.min_count)
-    kept, occ_post, occ_row, occ_bucket = _keep_keys(kept, len(occ.keys), occ_post, occ_key, occ_bucket)
+    # count per coarse bucket (a bucket cannot hold more than the coarse bucket around it). The occurrences are
+    # streamed in slices, so no full-length copy of them is ever made.
+    kept = np.flatnonzero(np.bincount(occ.key, minlength=len(occ.keys)) >= params.min_count)
     coarse = max(1, n_buckets // COARSE_BUCKETS)
     n_coarse = n_buckets // coarse + 1
-    coarse_counts = np.bincount(
-        occ_row.astype(np.int64) * n_coarse + occ_bucket // coarse, minlength=len(kept) * n_coarse
-    )
-    possible = np.flatnonzero(coarse_counts.reshape(len(kept), n_coarse).max(axis=1) >= params.min_count)
-    kept, occ_post, occ_row, occ_bucket = _keep_keys(kept[possible], len(occ.keys), occ_post, kept[occ_row], occ_bucket)
-    counts = np.bincount(occ_row.astype(np.int64) * n_buckets + occ_bucket, minlength=len(kept) * n_buckets)
+    row_of = _row_of(kept, len(occ.keys))
+    coarse_counts = np.zeros(len(kept) * n_coarse, dtype=np.int64)
+    for _post, row, bkt in _slices(occ, row_of, post_bucket, n_buckets):
+        coarse_counts += np.bincount(row * n_coarse + bkt // coarse, minlength=len(coarse_counts))
+    kept = kept[coarse_counts.reshape(len(kept), n_coarse).max(axis=1) >= params.min_count]
+    row_of = _row_of(kept, len(occ.keys))
+    counts = np.zeros(len(kept) * n_buckets, dtype=np.int64)
+    for _post, row, bkt in _slices(occ, row_of, post_bucket, n_buckets):
+        counts += np.bincount(row * n_buckets + bkt, minlength=len(counts))
     counts = counts.reshape(len(kept), n_buckets).astype(np.int32)
 
     report(0.7, "Scoring spikes against each key's baseline")
@@ -434,10 +434,11 @@ def detect(
     author_code = pd.factorize(posts["author_id"].astype(str))[0].astype(np.int64)
     cand_mask = np.zeros(counts.shape, dtype=bool)
     cand_mask[cand_rows, cand_cols] = True
-    in_cand = cand_mask[occ_row, occ_bucket]
-    triples = pd.DataFrame(
-        {"r": occ_row[in_cand], "b": occ_bucket[in_cand], "a": author_code[occ_post[in_cand]]}
-    ).drop_duplicates()
+    parts = []
+    for post, row, bkt in _slices(occ, row_of, post_bucket, n_buckets):
+        hit = cand_mask[row, bkt]
+        parts.append(pd.DataFrame({"r": row[hit], "b": bkt[hit], "a": author_code[post[hit]]}).drop_duplicates())
+    triples = pd.concat(parts, ignore_index=True).drop_duplicates()
     cell_authors = triples.groupby(["r", "b"]).size()
     authors = cell_authors.reindex(pd.MultiIndex.from_arrays([cand_rows, cand_cols])).fillna(0).to_numpy()
     ok = authors >= params.min_authors
@@ -458,19 +459,11 @@ def detect(
     total_volume = trend_counts[:, first_scored:].sum(axis=1)
     score = (peak_volume - pre_med) / pre_scale
     # Distinct accounts and top accounts from detection to the end.
-    pos_of_row = np.full(len(kept), -1, dtype=np.int64)
-    pos_of_row[trend_rows] = np.arange(len(trend_rows))
-    tpos = pos_of_row[occ_row]
-    tsel = tpos >= 0
-    tsel[tsel] = occ_bucket[tsel] >= detected[tpos[tsel]]
-    members = pd.DataFrame(
-        {
-            "t": tpos[tsel],
-            "a": author_code[occ_post[tsel]],
-            "b": occ_bucket[tsel],
-            "p": occ_post[tsel],
-        }
-    )
+    parts = []
+    for post, t, bkt in _slices(occ, _row_of(kept[trend_rows], len(occ.keys)), post_bucket, n_buckets):
+        since = bkt >= detected[t]
+        parts.append(pd.DataFrame({"t": t[since], "a": author_code[post[since]], "b": bkt[since], "p": post[since]}))
+    members = pd.concat(parts, ignore_index=True)
     per_author = members.groupby(["t", "a"]).size().rename("n").reset_index()
     unique_authors = per_author.groupby("t").size().reindex(range(len(trend_rows)), fill_value=0).to_numpy()
     handles = posts["author_handle"].fillna("").astype(str).to_numpy(dtype=object)
@@ -549,15 +542,21 @@ def detect(
     )
 
 
-def _keep_keys(
-    kept: np.ndarray, n_keys: int, post: np.ndarray, key: np.ndarray, bucket: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Keep the occurrences of the `kept` key codes; return (kept, post, row in kept, bucket)."""
-    row_of = np.full(n_keys, -1, dtype=np.int32)
-    row_of[kept] = np.arange(len(kept), dtype=np.int32)
-    rows = row_of[key]
-    sel = rows >= 0
-    return kept, post[sel], rows[sel], bucket[sel]
+def _row_of(kept: np.ndarray, n_keys: int) -> np.ndarray:
+    """Return, per key code, its row among `kept` (-1 when not kept)."""
+    row_of = np.full(n_keys, -1, dtype=np.int64)
+    row_of[kept] = np.arange(len(kept))
+    return row_of
+
+
+def _slices(occ: Occurrences, row_of: np.ndarray, post_bucket: np.ndarray, n_buckets: int):
+    """Yield (post, row, bucket) for the occurrences of kept keys inside the bucket range, a slice at a time."""
+    for start in range(0, len(occ), OCCURRENCE_SLICE):
+        post = occ.post[start : start + OCCURRENCE_SLICE]
+        row = row_of[occ.key[start : start + OCCURRENCE_SLICE]]
+        bkt = post_bucket[post].astype(np.int64)
+        sel = (row >= 0) & (bkt < n_buckets)
+        yield post[sel], row[sel], bkt[sel]
 
 
 def _add_narratives(occ: Occurrences, posts: pd.DataFrame, narratives: pd.DataFrame | None) -> Occurrences:
