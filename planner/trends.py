@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,6 +38,8 @@ CHUNK_POSTS = 200_000
 SERIES_MAX = 720
 # Occurrences processed at a time by the counting passes (bounds their working memory).
 OCCURRENCE_SLICE = 2_000_000
+# Cells whose baseline is computed at a time (bounds the memory of the history windows).
+CELL_BATCH = 100_000
 # Keys are first counted in about this many coarse buckets, to skip those that can never reach min_count.
 COARSE_BUCKETS = 64
 POST_COLUMNS = [
@@ -422,14 +425,7 @@ def detect(
     counts = counts.reshape(len(kept), n_buckets).astype(np.int32)
 
     report(0.7, "Scoring spikes against each key's baseline")
-    cand_rows, cand_cols = np.nonzero(counts[:, first_scored:] >= params.min_count)
-    cand_cols = cand_cols + first_scored
-    history = _history(counts, cand_rows, cand_cols, params.baseline_buckets)
-    med, scale = robust_baseline(history)
-    cand_score = (counts[cand_rows, cand_cols] - med) / scale
-    min_history = params.baseline_buckets if params.min_history is None else params.min_history
-    strong = (cand_score >= params.min_score) & ((~np.isnan(history)).sum(axis=1) >= min_history)
-    cand_rows, cand_cols = cand_rows[strong], cand_cols[strong]
+    cand_rows, cand_cols = _strong_cells(counts, first_scored, params)
     # Distinct accounts in each strong (key, bucket).
     author_code = pd.factorize(posts["author_id"].astype(str))[0].astype(np.int64)
     cand_mask = np.zeros(counts.shape, dtype=bool)
@@ -540,6 +536,30 @@ def detect(
         range_end=bucket_starts[-1] + bucket,
         totals=totals,
     )
+
+
+def _strong_cells(counts: np.ndarray, first_scored: int, params: DetectionParams) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (row, bucket) cells whose volume is at least min_count and min_score above their baseline."""
+    width = params.baseline_buckets
+    # Cheap bound first: the median is at least the window's minimum, and the scale at least sqrt of it, so
+    # (count - min) / max(1, sqrt(min)) bounds the score from above; only cells passing it get a median.
+    padded = np.pad(counts, ((0, 0), (width, 0)), constant_values=np.iinfo(np.int32).max)
+    window_min = sliding_window_view(padded, width, axis=1)[:, : counts.shape[1]].min(axis=2).astype(np.float64)
+    bound = (counts - window_min) / np.maximum(np.sqrt(np.maximum(window_min, 0)), 1.0)
+    possible = (counts >= params.min_count) & (bound >= params.min_score)
+    possible[:, :first_scored] = False
+    rows, cols = np.nonzero(possible)
+    min_history = width if params.min_history is None else params.min_history
+    keep = np.zeros(len(rows), dtype=bool)
+    for start in range(0, len(rows), CELL_BATCH):
+        r, c = rows[start : start + CELL_BATCH], cols[start : start + CELL_BATCH]
+        history = _history(counts, r, c, width)
+        med, scale = robust_baseline(history)
+        score = (counts[r, c] - med) / scale
+        keep[start : start + CELL_BATCH] = (score >= params.min_score) & (
+            (~np.isnan(history)).sum(axis=1) >= min_history
+        )
+    return rows[keep], cols[keep]
 
 
 def _row_of(kept: np.ndarray, n_keys: int) -> np.ndarray:
