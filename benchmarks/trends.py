@@ -26,6 +26,7 @@ START = pd.Timestamp("2026-10-01T00:00Z")
 DAYS = 30
 TARGET_RATIO = 3.0
 TARGET_PEAK_GB = 1.5
+BURST_POSTS = 1_500
 SYLLABLES = np.array(["ka", "lo", "mi", "ten", "ra", "vu", "sel", "do", "pri", "na", "gor", "e", "li", "sta", "um"])
 
 
@@ -41,7 +42,7 @@ def _zipf_choice(rng: np.random.Generator, n_items: int, size, a: float = 1.1) -
 
 
 def generate(n: int, seed: int = 1) -> pd.DataFrame:
-    """Return n fictional posts over 30 days: Zipf words, hashtags and links, with 20 planted hashtag bursts."""
+    """Return n fictional posts over 30 days: Zipf words, hashtags and links, 20 of 1,500 of them planted bursts."""
     rng = np.random.default_rng(seed)
     words = _vocabulary(rng, 20_000)
     n_words = 10
@@ -57,27 +58,30 @@ def generate(n: int, seed: int = 1) -> pd.DataFrame:
     domains = np.array([f"site{i}.example" for i in range(2_000)], dtype=object)
     dom_idx = _zipf_choice(rng, len(domains), n)
     urls = pd.Series("https://" + domains[dom_idx] + "/p/" + rng.integers(0, 50, n).astype(str), dtype="str")
-    urls = urls.where(rng.random(n) < 0.3, "")
+    urls = urls.where(rng.random(n) < 0.3, "").to_numpy(dtype=object)
     seconds = rng.uniform(0, DAYS * 86400, n)
-    # Planted bursts: 20 new hashtags, 1,500 posts each within 3 hours, from 300 accounts each.
-    burst_rows = rng.choice(n, 20 * 1_500, replace=False).reshape(20, 1_500)
     authors = rng.integers(0, 50_000, n)
+    # Planted bursts: the last 20 x 1,500 posts become 20 blitzes of a new hashtag with a slogan of its own,
+    # each within 3 hours from 300 accounts.
+    hashtags = hashtags.to_numpy(dtype=object)
+    text = text.to_numpy(dtype=object)
     for b in range(20):
-        rows = burst_rows[b]
+        rows = np.arange(n - (b + 1) * BURST_POSTS, n - b * BURST_POSTS)
         seconds[rows] = (2 + b) * 86400 * 0.6 + rng.uniform(0, 3 * 3600, len(rows))
         authors[rows] = 60_000 + b * 300 + rng.integers(0, 300, len(rows))
-    hashtags = hashtags.to_numpy(dtype=object)
-    hashtags[burst_rows.ravel()] = np.repeat([f"planted{b}" for b in range(20)], 1_500)
+        hashtags[rows] = f"planted{b}"
+        text[rows] = f"fictional slogan number {b} of the grey lantern order #planted{b}"
+        urls[rows] = f"https://lantern-{b}.example/dispatch"
     frame = pd.DataFrame(
         {
             "id": np.arange(1, n + 1),
             "created_at": START + pd.to_timedelta(seconds, unit="s"),
             "author_id": pd.Series(authors).astype(str),
             "author_handle": "",
-            "text": text,
+            "text": pd.Series(text, dtype="str"),
             "lang": "en",
             "hashtags": pd.Series(hashtags, dtype="str"),
-            "urls": urls,
+            "urls": pd.Series(urls, dtype="str"),
             "likes": rng.poisson(3, n),
             "reposts": rng.poisson(1, n),
         }

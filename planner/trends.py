@@ -454,14 +454,25 @@ def detect(
     peak_volume = trend_counts[np.arange(len(trend_rows)), peak]
     total_volume = trend_counts[:, first_scored:].sum(axis=1)
     score = (peak_volume - pre_med) / pre_scale
-    # Distinct accounts and top accounts from detection to the end.
-    parts = []
+    # Distinct accounts and top accounts from detection to the end, reduced slice by slice to (trend, account)
+    # counts; posts at each trend's peak are kept for the samples.
+    n_authors = int(author_code.max()) + 1
+    pair_parts, peak_parts = [], []
     for post, t, bkt in _slices(occ, _row_of(kept[trend_rows], len(occ.keys)), post_bucket, n_buckets):
         since = bkt >= detected[t]
-        parts.append(pd.DataFrame({"t": t[since], "a": author_code[post[since]], "b": bkt[since], "p": post[since]}))
-    members = pd.concat(parts, ignore_index=True)
-    per_author = members.groupby(["t", "a"]).size().rename("n").reset_index()
-    unique_authors = per_author.groupby("t").size().reindex(range(len(trend_rows)), fill_value=0).to_numpy()
+        t, post, bkt = t[since], post[since], bkt[since]
+        pair_parts.append(np.unique(t * n_authors + author_code[post], return_counts=True))
+        at_peak = bkt == peak[t]
+        peak_parts.append(pd.DataFrame({"t": t[at_peak], "p": post[at_peak]}))
+    pairs = (
+        pd.Series(np.concatenate([c for _u, c in pair_parts]))
+        .groupby(np.concatenate([u for u, _c in pair_parts]))
+        .sum()
+    )
+    per_author = pd.DataFrame(
+        {"t": pairs.index.to_numpy() // n_authors, "a": pairs.index.to_numpy() % n_authors, "n": pairs.to_numpy()}
+    )
+    unique_authors = np.bincount(per_author["t"].to_numpy(), minlength=len(trend_rows))
     handles = posts["author_handle"].fillna("").astype(str).to_numpy(dtype=object)
     author_ids = posts["author_id"].astype(str).to_numpy(dtype=object)
     first_post_of_author = pd.Series(np.arange(len(posts))).groupby(author_code).first()
@@ -471,7 +482,7 @@ def detect(
     top = top.assign(name=top_names)
     top_accounts = top.groupby("t")[["name", "n"]].apply(lambda g: [[str(a), int(b)] for a, b in g.to_numpy()])
     engagement = posts["likes"].fillna(0).to_numpy(np.float64) + posts["reposts"].fillna(0).to_numpy(np.float64)
-    peak_members = members[members["b"].to_numpy() == peak[members["t"].to_numpy()]]
+    peak_members = pd.concat(peak_parts, ignore_index=True)
     peak_members = peak_members.assign(e=engagement[peak_members["p"].to_numpy()])
     samples = (
         peak_members.sort_values(["t", "e", "p"], ascending=[True, False, True])
