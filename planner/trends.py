@@ -71,6 +71,7 @@ class DetectionParams:
     baseline_buckets: int = 24  # the key's own past the baseline is taken from (the scored bucket excluded)
     min_score: float = 4.0  # robust z-score: (volume - median) / max(1.4826 MAD, sqrt(median), 1)
     min_count: int = 10  # posts in one bucket
+    min_ratio: float = 3.0  # and at least this many times (baseline + 1): ordinary noise of busy keys is no trend
     min_authors: int = 5  # distinct accounts in that bucket, so one noisy account is not a trend
     # Buckets of known past a bucket needs before it is scored (None: a full baseline window). Before the first
     # monitored post nothing is known, so by default the first window of monitoring only feeds baselines.
@@ -557,7 +558,11 @@ def _strong_cells(counts: np.ndarray, first_scored: int, params: DetectionParams
     padded = np.pad(counts, ((0, 0), (width, 0)), constant_values=np.iinfo(np.int32).max)
     window_min = sliding_window_view(padded, width, axis=1)[:, : counts.shape[1]].min(axis=2).astype(np.float64)
     bound = (counts - window_min) / np.maximum(np.sqrt(np.maximum(window_min, 0)), 1.0)
-    possible = (counts >= params.min_count) & (bound >= params.min_score)
+    possible = (
+        (counts >= params.min_count)
+        & (bound >= params.min_score)
+        & (counts >= params.min_ratio * (np.minimum(window_min, counts) + 1))
+    )
     possible[:, :first_scored] = False
     rows, cols = np.nonzero(possible)
     min_history = width if params.min_history is None else params.min_history
@@ -567,8 +572,10 @@ def _strong_cells(counts: np.ndarray, first_scored: int, params: DetectionParams
         history = _history(counts, r, c, width)
         med, scale = robust_baseline(history)
         score = (counts[r, c] - med) / scale
-        keep[start : start + CELL_BATCH] = (score >= params.min_score) & (
-            (~np.isnan(history)).sum(axis=1) >= min_history
+        keep[start : start + CELL_BATCH] = (
+            (score >= params.min_score)
+            & (counts[r, c] >= params.min_ratio * (med + 1))
+            & ((~np.isnan(history)).sum(axis=1) >= min_history)
         )
     return rows[keep], cols[keep]
 

@@ -290,3 +290,25 @@ def test_detect_and_triage_on_postgresql(pg_url):
             assert pd.Timestamp(again.detected_at) == START + pd.Timedelta(days=3, hours=18)
     finally:
         ws.dispose()
+
+
+def test_busy_key_must_multiply_its_baseline():
+    hours = np.repeat(np.arange(72), 100)
+    hours = np.concatenate([hours, np.full(50, 60)])  # hour 60: 150 posts instead of 100 (z = 5)
+    posts = pd.DataFrame(
+        {
+            "id": np.arange(len(hours)),
+            "created_at": START + pd.to_timedelta(hours * 3600 + np.arange(len(hours)) % 3600, unit="s"),
+            "author_id": (np.arange(len(hours)) % 200).astype(str),
+            "author_handle": "",
+            "text": "",
+            "lang": "en",
+            "hashtags": "busy",
+            "urls": "",
+            "likes": 0,
+            "reposts": 0,
+        }
+    )
+    assert trends.detect(posts, trends.DetectionParams(kinds=("hashtag",))).trends.empty
+    lax = trends.detect(posts, trends.DetectionParams(kinds=("hashtag",), min_ratio=1.0))
+    assert lax.trends["detected_at"].tolist() == [START + pd.Timedelta(hours=60)]
