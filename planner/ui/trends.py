@@ -22,7 +22,9 @@ if can_detect:
     with st.expander("Run detection", expanded=False), st.form("detect_form"):
         cols = st.columns([1, 2, 1, 1])
         bucket = cols[0].selectbox("Time bucket", ["5min", "15min", "30min", "1h", "3h", "6h", "1d"], index=3)
-        kinds = cols[1].multiselect("Keys", list(trends.KINDS), default=list(trends.KINDS), key="detect_kinds")
+        kinds = cols[1].pills(
+            "Keys", list(trends.KINDS), selection_mode="multi", default=list(trends.KINDS), key="detect_kinds"
+        )
         since = cols[2].date_input("From (optional)", value=None, key="detect_since")
         until = cols[3].date_input("Until (optional)", value=None, key="detect_until")
         if st.form_submit_button("Detect trends", icon=":material/radar:", type="primary"):
