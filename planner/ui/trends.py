@@ -44,7 +44,7 @@ if can_detect:
                 bar.empty()
                 st.toast(f"Found {run.trends_found:,} trends in {run.posts_scanned:,} monitored posts")
 
-filters = st.columns([2, 3, 1, 2])
+filters = st.columns([3, 3, 1, 2])
 kind_filter = filters[0].pills("Kind", list(trends.KINDS), selection_mode="multi", key="f_kind")
 life_filter = filters[1].pills("Lifecycle", list(trends.LIFECYCLES), selection_mode="multi", key="f_life")
 watch_only = filters[2].toggle("Watchlist only", key="f_watch")
