@@ -75,15 +75,27 @@ def _fit_costs(r: np.ndarray, d: np.ndarray, p: np.ndarray) -> np.ndarray:
     return -(_xlogp(r, logp) + _xlogp(d[None, :] - r, log1mp))
 
 
+# Up to this many posts in a bucket, ln n! is looked up in a table indexed by n (8 bytes per entry).
+_TABLE_LIMIT = 1 << 22
+
+
+def _log_factorial(n: np.ndarray) -> np.ndarray:
+    """Return ln n! elementwise for an array of counts, with one lgamma call per distinct count."""
+    top = int(n.max()) if n.size else 0
+    if top <= _TABLE_LIMIT:
+        present = np.zeros(top + 1, dtype=bool)
+        present[n] = True
+        table = np.zeros(top + 1)
+        values = np.flatnonzero(present)
+        table[values] = [math.lgamma(v + 1.0) for v in values.tolist()]
+        return table[n]
+    values, inverse = np.unique(n, return_inverse=True)
+    return np.array([math.lgamma(v + 1.0) for v in values.tolist()])[inverse].reshape(n.shape)
+
+
 def _log_binomial(d: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """Return ln C(d, r) per key and bucket (lgamma evaluated once per distinct count)."""
-    dr = d[None, :] - r
-    values, inverse = np.unique(np.concatenate([d, r.ravel(), dr.ravel()]), return_inverse=True)
-    log_fact = np.array([math.lgamma(v + 1.0) for v in values.tolist()])[inverse]
-    lf_d = log_fact[: d.size]
-    lf_r = log_fact[d.size : d.size + r.size].reshape(r.shape)
-    lf_dr = log_fact[d.size + r.size :].reshape(r.shape)
-    return lf_d[None, :] - lf_r - lf_dr
+    """Return ln C(d, r) per key and bucket."""
+    return _log_factorial(d)[None, :] - _log_factorial(r) - _log_factorial(d[None, :] - r)
 
 
 def _burst_gain(r: np.ndarray, d: np.ndarray, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:

@@ -211,3 +211,13 @@ def test_intervals_refuse_naive_or_mismatched_buckets():
         intervals(np.ones(3, bool), naive, pd.Timedelta("1h"))
     with pytest.raises(BurstInputError, match="do not match"):
         intervals(np.ones(2, bool), naive.tz_localize("UTC"), pd.Timedelta("1h"))
+
+
+def test_total_cost_is_the_same_past_the_log_factorial_table(monkeypatch):
+    rng = np.random.default_rng(11)
+    d = rng.integers(0, 300, 24)
+    r = rng.binomial(d, 0.1, size=(3, 24))
+    states = kleinberg_states(r, d)
+    expected = total_cost(states, r, d)
+    monkeypatch.setattr("planner.bursts._TABLE_LIMIT", 10)
+    assert np.allclose(total_cost(states, r, d), expected, rtol=1e-12)
