@@ -30,14 +30,15 @@ def peer_venv() -> Path:
 
 
 def peer_python(create: bool = True) -> Path | None:
-    """Return the peer venv's python, creating the venv from PyPI when missing and `create` is set."""
+    """Return the peer venv's python, creating the venv from PyPI when it or the package is missing and `create`."""
     python = peer_venv() / "bin" / "python"
-    if python.exists():
+    if python.exists() and any(peer_venv().glob("lib/python*/site-packages/burst_detection/__init__.py")):
         return python
     if not create:
         return None
     print(f"creating peer venv {peer_venv()} ({', '.join(PEER_PACKAGES)})", file=sys.stderr)
-    subprocess.run([sys.executable, "-m", "venv", str(peer_venv())], check=True)
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(peer_venv())], check=True)
     subprocess.run([str(python), "-m", "pip", "install", "-q", *PEER_PACKAGES], check=True)
     return python
 
