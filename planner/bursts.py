@@ -75,53 +75,85 @@ def _fit_costs(r: np.ndarray, d: np.ndarray, p: np.ndarray) -> np.ndarray:
     return -(_xlogp(r, logp) + _xlogp(d[None, :] - r, log1mp))
 
 
+# Up to this many posts in a bucket, ln n! is looked up in a table indexed by n (8 bytes per entry).
+_TABLE_LIMIT = 1 << 22
+
+
+def _log_factorial(n: np.ndarray) -> np.ndarray:
+    """Return ln n! elementwise for an array of counts, with one lgamma call per distinct count."""
+    top = int(n.max()) if n.size else 0
+    if top <= _TABLE_LIMIT:
+        present = np.zeros(top + 1, dtype=bool)
+        present[n] = True
+        table = np.zeros(top + 1)
+        values = np.flatnonzero(present)
+        table[values] = [math.lgamma(v + 1.0) for v in values.tolist()]
+        return table[n]
+    values, inverse = np.unique(n, return_inverse=True)
+    return np.array([math.lgamma(v + 1.0) for v in values.tolist()])[inverse].reshape(n.shape)
+
+
 def _log_binomial(d: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """Return ln C(d, r) per key and bucket (lgamma evaluated once per distinct count)."""
-    dr = d[None, :] - r
-    values, inverse = np.unique(np.concatenate([d, r.ravel(), dr.ravel()]), return_inverse=True)
-    log_fact = np.array([math.lgamma(v + 1.0) for v in values.tolist()])[inverse]
-    lf_d = log_fact[: d.size]
-    lf_r = log_fact[d.size : d.size + r.size].reshape(r.shape)
-    lf_dr = log_fact[d.size + r.size :].reshape(r.shape)
-    return lf_d[None, :] - lf_r - lf_dr
+    """Return ln C(d, r) per key and bucket."""
+    return _log_factorial(d)[None, :] - _log_factorial(r) - _log_factorial(d[None, :] - r)
 
 
-def kleinberg_states(r: np.ndarray, d: np.ndarray, s: float = 2.0, gamma: float = 1.0) -> np.ndarray:
+def _burst_gain(r: np.ndarray, d: np.ndarray, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
+    """Return fit cost in the burst state minus fit cost in the base state, (T, K) bucket-major."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = np.log(p1 / p0)
+        log_ratio_rest = np.log1p(-p1) - np.log1p(-p0)
+    # p0 = 0 (a silent key, so p1 = 0 too): both states fit alike.
+    log_ratio[p0 == 0] = 0.0
+    log_ratio_rest[p0 == 0] = 0.0
+    if np.isfinite(log_ratio_rest).all():
+        return -(r.T * (log_ratio - log_ratio_rest) + d[:, None] * log_ratio_rest)
+    # p0 = 1 or p1 = 1 make ln(1 - p) infinite: keep the package's terms apart so that 0 * log(0) counts as 0.
+    return -(_xlogp(r.T, log_ratio) + _xlogp(d[:, None] - r.T, log_ratio_rest))
+
+
+def kleinberg_states(r: np.ndarray, d: np.ndarray, s: float = 2.0, gamma: float = 1.0, chunk: int = 4096) -> np.ndarray:
     """Return the minimum-cost burst states (K, T) bool for counts r (K, T) out of totals d (T,).
 
-    Costs are those of `burst_detection` 0.1.3; the sequence is the true optimum over the whole series (Viterbi),
-    on exact ties each step prefers the base state. Raises BurstInputError on bad counts or parameters.
+    Costs are those of `burst_detection` 0.1.3; the sequence is the true optimum over the whole series (Viterbi
+    over all keys at once, `chunk` keys at a time to bound memory); on exact ties each step prefers the base state.
+    Raises BurstInputError on bad counts or parameters.
     """
     r, d = _checked(r, d, s, gamma)
     k, t_len = r.shape
-    if k == 0 or t_len == 0:
-        return np.zeros((k, t_len), dtype=bool)
+    states = np.zeros((k, t_len), dtype=bool)
+    if t_len == 0:
+        return states
     p0, p1 = _proportions(r, d, s)
-    # Bucket-major layout so that each step of the loop reads contiguous rows.
-    f0 = np.ascontiguousarray(_fit_costs(r, d, p0).T)
-    f1 = np.ascontiguousarray(_fit_costs(r, d, p1).T)
     up = gamma * math.log(t_len)
-    # from_burst[t, j]: the best path into state j at bucket t comes from the burst state at t - 1.
-    from_burst = np.empty((t_len, 2, k), dtype=bool)
-    from_burst[0] = False
-    c0 = f0[0].copy()
-    c1 = f1[0] + up
+    for lo in range(0, k, chunk):
+        keys = slice(lo, lo + chunk)
+        states[keys] = _viterbi(_burst_gain(r[keys], d, p0[keys], p1[keys]), up)
+    return states
+
+
+def _viterbi(gain: np.ndarray, up: float) -> np.ndarray:
+    """Return the optimal states (K, T) for burst-minus-base fit costs `gain` (T, K) and move-up cost `up`.
+
+    With x = (best cost ending in the burst state) - (best cost ending in the base state), one step is
+    x <- clip(x, 0, up) + gain[t]: the base state is reached from the burst state when x < 0, the burst state
+    stays a burst when x < up. x stays bounded, so long series lose no precision.
+    """
+    t_len, k = gain.shape
+    # back[t]: 2 if both states at t + 1 are best reached from the burst state, 1 if only the burst state, 0 if none.
+    back = np.empty((t_len, k), dtype=np.int8)
+    x = gain[0] + up
     for t in range(1, t_len):
-        into0 = c1 < c0
-        into1 = c1 < c0 + up
-        from_burst[t, 0] = into0
-        from_burst[t, 1] = into1
-        n0 = np.where(into0, c1, c0) + f0[t]
-        n1 = np.where(into1, c1, c0 + up) + f1[t]
-        # Shift both by the smaller one: the argmins stay, and the sums stay small (precise on long series).
-        low = np.minimum(n0, n1)
-        c0 = n0 - low
-        c1 = n1 - low
+        back[t - 1] = x < 0
+        back[t - 1] += x < up
+        np.clip(x, 0.0, up, out=x)
+        x += gain[t]
     states = np.empty((t_len, k), dtype=bool)
-    states[-1] = c1 < c0
+    states[-1] = x < 0
     for t in range(t_len - 1, 0, -1):
-        states[t - 1] = np.where(states[t], from_burst[t, 1], from_burst[t, 0])
-    return states.T.copy()
+        # From the burst state at t the way back is a burst if back >= 1; from the base state only if back == 2.
+        np.greater_equal(back[t - 1], 2 - states[t].view(np.int8), out=states[t - 1])
+    return states.T
 
 
 def total_cost(states: np.ndarray, r: np.ndarray, d: np.ndarray, s: float = 2.0, gamma: float = 1.0) -> np.ndarray:

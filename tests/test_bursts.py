@@ -1,3 +1,4 @@
+import importlib.util
 import itertools
 import json
 import math
@@ -14,6 +15,7 @@ from planner.bursts import P1_CAP, BurstInputError, intervals, kleinberg_states,
 from planner.errors import PlannerError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "burst_package_cases.json"
+BENCH = Path(__file__).parent.parent / "benchmarks" / "bursts.py"
 
 
 def close(a: float, b: float) -> bool:
@@ -108,6 +110,22 @@ def test_matches_the_package_fixture():
                 outcomes["cheaper"] += 1
     # The fixture must exercise both outcomes and the package's failures.
     assert outcomes["identical"] > 100 and outcomes["cheaper"] > 5 and outcomes["package_error"] > 0
+
+
+def test_fixture_is_what_the_package_says_today():
+    """Re-run the real burst_detection 0.1.3 on the fixture's series when its peer venv is there."""
+    spec = importlib.util.spec_from_file_location("bench_bursts", BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    if bench.peer_python(create=False) is None:
+        pytest.skip(f"no burst_detection peer venv at {bench.peer_venv()} (python benchmarks/bursts.py creates it)")
+    batches = load_fixture()
+    fresh = bench.run_package(batches, create=False)
+    for batch, again in zip(batches, fresh, strict=True):
+        for before, now in zip(batch["package"], again["keys"], strict=True):
+            assert before.keys() == now.keys()
+            if "states" in before:
+                assert now["states"] == before["states"] and close(now["cost"], before["cost"])
 
 
 def test_greedy_misses_a_long_mild_burst():
@@ -211,3 +229,13 @@ def test_intervals_refuse_naive_or_mismatched_buckets():
         intervals(np.ones(3, bool), naive, pd.Timedelta("1h"))
     with pytest.raises(BurstInputError, match="do not match"):
         intervals(np.ones(2, bool), naive.tz_localize("UTC"), pd.Timedelta("1h"))
+
+
+def test_total_cost_is_the_same_past_the_log_factorial_table(monkeypatch):
+    rng = np.random.default_rng(11)
+    d = rng.integers(0, 300, 24)
+    r = rng.binomial(d, 0.1, size=(3, 24))
+    states = kleinberg_states(r, d)
+    expected = total_cost(states, r, d)
+    monkeypatch.setattr("planner.bursts._TABLE_LIMIT", 10)
+    assert np.allclose(total_cost(states, r, d), expected, rtol=1e-12)
