@@ -16,8 +16,13 @@ else:
         "": [st.Page("planner/ui/home.py", title="Home", icon=":material/home:", default=True)],
         "Monitor": [
             st.Page("planner/ui/trends.py", title="Trends", icon=":material/trending_up:"),
-            st.Page("planner/ui/narratives.py", title="Narratives", icon=":material/hub:"),
+            st.Page("planner/ui/narratives.py", title="Narratives", icon=":material/bubble_chart:"),
             st.Page("planner/ui/watchlists.py", title="Watchlists", icon=":material/visibility:"),
+            st.Page("planner/ui/networks.py", title="Networks", icon=":material/hub:"),
+        ],
+        "Plan": [
+            st.Page("planner/ui/campaigns.py", title="Campaigns", icon=":material/flag:"),
+            st.Page("planner/ui/drafts.py", title="Drafts", icon=":material/edit_note:"),
         ],
         "Account": [st.Page("planner/ui/account.py", title="My account", icon=":material/person:")],
     }

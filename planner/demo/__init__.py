@@ -64,10 +64,13 @@ def load_demo(
     return summaries
 
 
-from planner.demo import posts as _posts  # noqa: E402  (parts register after PARTS exists)
-
-PARTS.append(_posts.add_demo_posts)
-
+# The parts, in order: later parts use what earlier ones made (trends are detected on the posts, coordination
+# writes its share onto the trends, campaigns link them).
+from planner.demo import campaigns as _campaigns  # noqa: E402
+from planner.demo import coordination as _coordination  # noqa: E402
+from planner.demo import posts as _posts  # noqa: E402
 from planner.demo import trends as _trends  # noqa: E402
 
-PARTS.append(_trends.add_demo_trends)
+PARTS.extend(
+    [_posts.add_demo_posts, _trends.add_demo_trends, _coordination.add_demo_coordination, _campaigns.add_campaigns]
+)

@@ -130,7 +130,9 @@ def _burst(ctx, burst, texts, authors, growth=0.0, link="") -> pd.DataFrame:
     n = burst["posts"]
     tag = burst["tag"].lstrip("#")
     display_tag = next((t for t in ctx.world.adversary_hashtags if t.casefold() == tag), "RiverFestival")
-    body = rng.choice(texts, n)
+    # Varied wording, so that only the planted group posts identical texts within seconds of each other.
+    openers, closers = rng.choice(_OPENERS, n), rng.choice(_CLOSERS, n)
+    body = [f"{o}{b}{c}" for o, b, c in zip(openers, rng.choice(texts, n), closers, strict=True)]
     return pd.DataFrame(
         {
             "created_at": _window_times(rng, burst["start"], burst["end"], n, growth),

@@ -3,14 +3,45 @@
 from planner.models.accounts import LoginAttempt, User
 from planner.models.audit import AuditEntry
 from planner.models.base import Base, utcnow
+from planner.models.campaigns import (
+    Approval,
+    ApprovalAcknowledgement,
+    Campaign,
+    CampaignAdjustment,
+    CampaignChannel,
+    CampaignTrend,
+    Channel,
+    Draft,
+    DraftComment,
+    DraftTrend,
+    DraftVariant,
+    DraftVersion,
+)
+from planner.models.coordination import CoordinationCluster, CoordinationEdge, CoordinationMember, CoordinationRun
 from planner.models.posts import ImportBatch, Post
 from planner.models.settings import WorkspaceSetting
 from planner.models.trends import DetectionRun, Narrative, NarrativePost, Trend, Watchlist, WatchlistItem
 
 __all__ = [
+    "Approval",
+    "ApprovalAcknowledgement",
     "AuditEntry",
     "Base",
+    "Campaign",
+    "CampaignAdjustment",
+    "CampaignChannel",
+    "CampaignTrend",
+    "Channel",
+    "CoordinationCluster",
+    "CoordinationEdge",
+    "CoordinationMember",
+    "CoordinationRun",
     "DetectionRun",
+    "Draft",
+    "DraftComment",
+    "DraftTrend",
+    "DraftVariant",
+    "DraftVersion",
     "ImportBatch",
     "LoginAttempt",
     "Narrative",

@@ -1,0 +1,1 @@
+"""Coordinated behaviour: co-action networks, clusters of accounts, coordination share per trend."""

@@ -1,0 +1,379 @@
+"""Co-action networks: which accounts did the same thing within a time window, by sort and sweep over shared objects.
+
+Semantics follow the QUT coordination-network-toolkit 1.5.2 so results can be cross-checked:
+- a pair of posts co-acts when they share the object (normalised text, URL, hashtag, reposted post, or similar
+  text) and their times differ by at most the window (both ends inclusive);
+- reposts are left out of every network except co-repost;
+- edges are directed: the weight of A -> B is the number of A's posts that have at least one matching post by B in
+  the window (so A -> B and B -> A can differ); an account is never paired with itself;
+- only edges with weight >= the minimum weight are kept.
+Unlike the toolkit, empty texts and empty URLs are not treated as a shared object unless `match_empty` is set (the
+toolkit pairs all posts without text, or without links, with each other).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import regex
+
+from planner.errors import PlannerError
+
+KINDS = ("co-post", "co-similar", "co-link", "co-hashtag", "co-repost")
+DEFAULT_WINDOW_S = 60.0
+DEFAULT_MIN_WEIGHT = 2
+DEFAULT_SIMILARITY = 0.8
+# Index pairs generated per step of the sweep; memory stays bounded by this, not by the size of the largest group.
+CHUNK_PAIRS = 1_000_000
+# Partial edge tables are merged when they hold this many rows together.
+MERGE_ROWS = 4_000_000
+
+# The toolkit's preprocessing, verbatim (it uses the `regex` module, whose \s differs from `re` for \x1c-\x1f).
+_MENTION = regex.compile(r"@.*?(?=(?:\s|$))")
+_WORDS = regex.compile(r"\b\p{Word_Break=WSegSpace}*'?", flags=regex.WORD | regex.UNICODE | regex.V1)
+
+
+class CoordinationError(PlannerError):
+    """Detection parameters are invalid (unknown type, negative window, similarity outside (0, 1])."""
+
+
+def normalise_text(text: str) -> str:
+    """Return `text` lowercased, with @mentions removed and whitespace collapsed (the toolkit's co-tweet key)."""
+    return " ".join(_MENTION.sub("", text.lower()).split())
+
+
+def normalise_texts(texts: pd.Series) -> pd.Series:
+    """Return normalise_text of every text; the mention pattern only runs on texts that contain '@'."""
+    # to_numpy first: iterating an Arrow-backed string column item by item is several times slower.
+    lowered = [str(t).lower() for t in texts.to_numpy(dtype=object, na_value="")]
+    out = [" ".join((_MENTION.sub("", t) if "@" in t else t).split()) for t in lowered]
+    return pd.Series(out, index=texts.index, dtype=object)
+
+
+def sorted_unique(values: np.ndarray, counts: bool = False):
+    """Return the sorted distinct int64 values (and how often each occurs): a sort, faster than np.unique here."""
+    values = np.sort(values)
+    first = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else np.zeros(0, np.int64)
+    if not counts:
+        return values[first]
+    return values[first], np.diff(np.r_[first, len(values)])
+
+
+def word_set(text: str) -> frozenset[str]:
+    """Return the set of word tokens of `text`, lowercased and without @mentions (the toolkit's co-similar tokens)."""
+    return frozenset(t for t in _WORDS.split(_MENTION.sub("", text.lower())) if t)
+
+
+@dataclass(frozen=True)
+class Params:
+    kind: str = "co-post"
+    window_s: float = DEFAULT_WINDOW_S
+    min_weight: int = DEFAULT_MIN_WEIGHT
+    similarity: float = DEFAULT_SIMILARITY
+    match_empty: bool = False
+
+    def check(self) -> None:
+        """Raise CoordinationError naming the bad parameter."""
+        if self.kind not in KINDS:
+            raise CoordinationError(f"type: {self.kind!r} is not one of {', '.join(KINDS)}")
+        if not (self.window_s >= 0 and math.isfinite(self.window_s)):
+            raise CoordinationError(f"window: {self.window_s!r} must be a number of seconds >= 0")
+        if self.min_weight < 1:
+            raise CoordinationError(f"min weight: {self.min_weight!r} must be at least 1")
+        if not 0 < self.similarity <= 1:
+            raise CoordinationError(f"similarity: {self.similarity!r} must be above 0 and at most 1")
+
+    @property
+    def window_us(self) -> int:
+        return round(self.window_s * 1_000_000)
+
+
+@dataclass
+class Prepared:
+    """Posts reduced to the arrays the sweep needs: one row per (post, shared object)."""
+
+    accounts: np.ndarray  # account labels, indexed by account code
+    post_account: np.ndarray  # account code per post
+    post_time: np.ndarray  # int64 microseconds per post
+    row_post: np.ndarray  # post index per row
+    row_key: np.ndarray  # shared-object code per row
+    keys: np.ndarray  # shared-object labels, indexed by object code
+    tokens: _TokenTable | None = None  # co-similar: token codes per post
+    post_text: np.ndarray | None = None  # co-similar: normalised-text code per post (what clusters count as shared)
+
+
+@dataclass
+class _TokenTable:
+    """Every post's token codes, flattened: tokens of post i are flat[starts[i]:starts[i] + lens[i]]."""
+
+    flat: np.ndarray
+    starts: np.ndarray
+    lens: np.ndarray
+
+    @classmethod
+    def of(cls, tokens: list[np.ndarray]) -> _TokenTable:
+        lens = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+        flat = np.concatenate(tokens) if tokens else np.zeros(0, np.int64)
+        return cls(flat=flat.astype(np.int64), starts=np.cumsum(lens) - lens, lens=lens)
+
+
+def _times_us(series: pd.Series) -> np.ndarray:
+    return pd.to_datetime(series, utc=True).dt.tz_convert(None).astype("datetime64[us]").to_numpy().astype(np.int64)
+
+
+def _explode(values: pd.Series, match_empty: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Split space-separated strings; return (post index, item) with duplicates inside a post removed."""
+    if match_empty:  # the toolkit splits on single spaces, so an empty string is one empty item
+        parts = values.fillna("").str.split(" ")
+    else:
+        parts = values.fillna("").str.split()
+    exploded = parts.explode()
+    frame = pd.DataFrame({"post": exploded.index.to_numpy(), "item": exploded.to_numpy()}).dropna()
+    frame = frame.drop_duplicates()
+    return frame["post"].to_numpy(np.int64), frame["item"].to_numpy(object)
+
+
+def prepare(posts: pd.DataFrame, params: Params) -> Prepared:
+    """Turn posts (columns account, created_at, text, urls, hashtags, repost_of) into sweep arrays for `params.kind`."""
+    params.check()
+    needed = {"co-post": "text", "co-similar": "text", "co-link": "urls", "co-hashtag": "hashtags"}.get(params.kind)
+    columns = ["account", "created_at", *([needed] if needed else [])]
+    repost = posts["repost_of"].fillna("").astype(str) != "" if "repost_of" in posts else pd.Series(False, posts.index)
+    if params.kind == "co-repost":
+        posts = posts.loc[repost, [*columns, "repost_of"]].reset_index(drop=True)
+    else:
+        posts = posts.loc[~repost, columns].reset_index(drop=True)
+    post_account, accounts = pd.factorize(posts["account"].astype(str), sort=True)
+    post_time = _times_us(posts["created_at"])
+    tokens = post_text = None
+    if params.kind == "co-post":
+        post_key, keys = _text_codes(posts["text"])
+        row_post = np.arange(len(posts), dtype=np.int64)
+        if not params.match_empty and (keys == "").any():
+            row_post = row_post[post_key != int(np.flatnonzero(keys == "")[0])]
+        row_key = post_key[row_post]
+    else:
+        if params.kind == "co-repost":
+            row_post = np.arange(len(posts), dtype=np.int64)
+            row_item = posts["repost_of"].astype(str).to_numpy(object)
+        elif params.kind in ("co-link", "co-hashtag"):
+            row_post, row_item = _explode(posts[needed], params.match_empty and params.kind == "co-link")
+        else:  # co-similar: rows are (post, prefix token); the sweep finds candidates, Jaccard decides
+            row_post, row_item, tokens = _similarity_prefixes(posts["text"].fillna(""), params.similarity)
+            post_text = _text_codes(posts["text"])[0]
+        # Hash-based codes: texts can be long, so no fixed-width string arrays.
+        row_key, keys = pd.factorize(pd.Series(row_item, dtype=object), sort=False)
+    return Prepared(
+        accounts=np.asarray(accounts, dtype=object),
+        post_account=post_account.astype(np.int64),
+        post_time=post_time,
+        row_post=np.asarray(row_post, dtype=np.int64),
+        row_key=np.asarray(row_key, dtype=np.int64),
+        keys=np.asarray(keys, dtype=object),
+        tokens=_TokenTable.of(tokens) if tokens is not None else None,
+        post_text=post_text,
+    )
+
+
+def _text_codes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return (normalised-text code per post, the normalised texts); each distinct raw text is normalised once."""
+    raw_code, raw = pd.factorize(texts.fillna(""))
+    norm_code, keys = pd.factorize(normalise_texts(pd.Series(np.asarray(raw, dtype=object))))
+    return norm_code[raw_code].astype(np.int64), np.asarray(keys, dtype=object)
+
+
+def _similarity_prefixes(texts: pd.Series, threshold: float) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Return (post, prefix token) rows for exact prefix filtering, and every post's sorted token codes.
+
+    Tokens are ordered rarest first; two sets with Jaccard >= t always share a token among the first
+    len - ceil(t * len) + 1 of each (Chaudhuri et al. 2006), so candidates sharing a prefix token miss no pair.
+    """
+    sets = texts.map(word_set)
+    vocab: dict[str, int] = {}
+    coded = [np.fromiter((vocab.setdefault(t, len(vocab)) for t in s), dtype=np.int64, count=len(s)) for s in sets]
+    freq = np.bincount(np.concatenate(coded), minlength=len(vocab)) if vocab else np.zeros(0, np.int64)
+    # Re-code tokens so that code order = rarity order (ties broken by first appearance).
+    order = np.argsort(freq, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    tokens = [np.sort(rank[c]) for c in coded]
+    posts, items = [], []
+    for i, tok in enumerate(tokens):
+        n = len(tok)
+        if n == 0:
+            continue  # the toolkit divides by zero on two empty sets; an empty post is like nothing
+        prefix = n - math.ceil(threshold * n - 1e-9) + 1  # rounding down the ceiling only lengthens the prefix
+        posts.append(np.full(min(prefix, n), i, dtype=np.int64))
+        items.append(tok[:prefix])
+    if not posts:
+        return np.zeros(0, np.int64), np.zeros(0, object), tokens
+    return np.concatenate(posts), np.concatenate(items).astype(object), tokens
+
+
+def window_pairs(prep: Prepared, window_us: int, chunk_pairs: int = CHUNK_PAIRS) -> Iterator[tuple[np.ndarray, ...]]:
+    """Yield chunks (row_i, row_j) of row pairs with the same object and |t_i - t_j| <= window, i != j.
+
+    Rows are swept in time order inside each object; every chunk holds all pairs of whole posts (all rows of a post
+    i are in one chunk), so per-post de-duplication inside a chunk is global. Rows of objects shared by fewer than
+    two accounts are dropped first. Memory: O(rows + chunk_pairs).
+    """
+    row_time = prep.post_time[prep.row_post]
+    row_acct = prep.post_account[prep.row_post]
+    keep = _objects_with_two_accounts(prep.row_key, row_acct)
+    rows = np.flatnonzero(keep)
+    if len(rows) < 2:
+        return
+    order = rows[np.lexsort((row_time[rows], prep.row_key[rows]))]
+    sk, st = prep.row_key[order], row_time[order]
+    # Window bounds in time-rank space keep the composite (object, rank) key exact in int64.
+    uniq = sorted_unique(st)
+    span = len(uniq) + 1
+    rank = np.searchsorted(uniq, st)
+    comp = sk * span + rank
+    lo = np.searchsorted(comp, sk * span + np.searchsorted(uniq, st - window_us, "left"), "left")
+    hi = np.searchsorted(comp, sk * span + np.searchsorted(uniq, st + window_us, "right"), "left")
+    # Visit sorted positions grouped by post, so a post's rows never straddle two chunks.
+    visit = np.argsort(prep.row_post[order], kind="stable")
+    counts = (hi - lo)[visit]
+    post_of_visit = prep.row_post[order][visit]
+    ends = np.cumsum(counts)
+    start = 0
+    while start < len(visit):
+        stop = int(np.searchsorted(ends, (ends[start - 1] if start else 0) + chunk_pairs, "right"))
+        stop = max(stop, start + 1)
+        # Extend to the end of the last post in the chunk.
+        last_post = post_of_visit[stop - 1]
+        stop = int(np.searchsorted(post_of_visit, last_post, "right")) if stop < len(visit) else stop
+        pos = visit[start:stop]
+        n = counts[start:stop]
+        total = int(n.sum())
+        if total:
+            i_sorted = np.repeat(pos, n)
+            offset = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
+            j_sorted = np.repeat(lo[pos], n) + offset
+            mask = i_sorted != j_sorted
+            yield order[i_sorted[mask]], order[j_sorted[mask]]
+        start = stop
+
+
+def _objects_with_two_accounts(row_key: np.ndarray, row_acct: np.ndarray) -> np.ndarray:
+    """Return a mask of rows whose object is shared by at least two distinct accounts."""
+    if len(row_key) == 0:
+        return np.zeros(0, bool)
+    width = int(row_acct.max()) + 1
+    pairs = sorted_unique(row_key * width + row_acct)
+    accounts_per_key = np.bincount(pairs // width, minlength=int(row_key.max()) + 1)
+    return accounts_per_key[row_key] >= 2
+
+
+def _similar(prep: Prepared, pi: np.ndarray, pj: np.ndarray, threshold: float) -> np.ndarray:
+    """Return a mask of post pairs whose word sets have Jaccard similarity >= threshold (float, as the toolkit)."""
+    table = prep.tokens
+    lens, flat, starts = table.lens, table.flat, table.starts
+    li, lj = lens[pi], lens[pj]
+    # Length filter: J(A, B) <= min/max, so pairs with very different sizes cannot reach the threshold.
+    mask = np.minimum(li, lj) >= threshold * np.maximum(li, lj) - 1e-9
+    idx = np.flatnonzero(mask)
+    if len(idx) == 0:
+        return mask
+    vocab = int(flat.max()) + 1 if len(flat) else 1
+    # Intersection size per pair: count tokens that occur in both sets (each set has no duplicates).
+    sides = []
+    for side in (pi[idx], pj[idx]):
+        n = lens[side]
+        pair = np.repeat(np.arange(len(idx)), n)
+        tok = flat[np.repeat(starts[side], n) + np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)]
+        sides.append(pair * vocab + tok)
+    both = np.concatenate(sides)
+    both.sort()
+    dup = both[1:][both[1:] == both[:-1]] // vocab
+    inter = np.bincount(dup, minlength=len(idx))
+    union = li[idx] + lj[idx] - inter
+    mask[idx] = inter / union >= threshold
+    return mask
+
+
+def co_action_pairs(
+    prep: Prepared, params: Params, chunk_pairs: int = CHUNK_PAIRS
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield chunks (row_i, post_i, post_j) of co-actions between different accounts (similarity checked)."""
+    for ri, rj in window_pairs(prep, params.window_us, chunk_pairs):
+        pi, pj = prep.row_post[ri], prep.row_post[rj]
+        mask = prep.post_account[pi] != prep.post_account[pj]
+        ri, pi, pj = ri[mask], pi[mask], pj[mask]
+        if params.kind == "co-similar" and len(pi):
+            # A pair of posts can share several prefix tokens: check each post pair once.
+            n = len(prep.post_time)
+            _, first = np.unique(pi * n + pj, return_index=True)
+            ri, pi, pj = ri[first], pi[first], pj[first]
+            ok = _similar(prep, pi, pj, params.similarity)
+            ri, pi, pj = ri[ok], pi[ok], pj[ok]
+        yield ri, pi, pj
+
+
+def _merge(keys: list[np.ndarray], counts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    k = np.concatenate(keys)
+    c = np.concatenate(counts)
+    order = np.argsort(k)
+    k, c = k[order], c[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    return k[starts], np.add.reduceat(c, starts) if len(c) else c
+
+
+def co_action_edges(
+    prep: Prepared,
+    params: Params,
+    progress: Callable[[float, str], None] | None = None,
+    chunk_pairs: int = CHUNK_PAIRS,
+) -> pd.DataFrame:
+    """Return directed edges (source, target, weight) as account labels, weight >= params.min_weight, sorted."""
+    n_acc = max(len(prep.accounts), 1)
+    keys: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    held, limit = 0, MERGE_ROWS
+    total_posts = max(len(prep.post_time), 1)
+    for _ri, pi, pj in co_action_pairs(prep, params, chunk_pairs):
+        if len(pi) == 0:
+            continue
+        # Weight counts posts of the source, once per target account however many matching posts it has.
+        post_target = sorted_unique(pi * n_acc + prep.post_account[pj])
+        edge = prep.post_account[post_target // n_acc] * n_acc + post_target % n_acc
+        k, c = sorted_unique(edge, counts=True)
+        keys.append(k)
+        counts.append(c)
+        held += len(k)
+        if held > limit:
+            k, c = _merge(keys, counts)
+            keys, counts, held = [k], [c], len(k)
+            # Merging again only once the table has doubled keeps the total merge work linear.
+            limit = max(MERGE_ROWS, 2 * held)
+        if progress:
+            progress(min(float(pi.max()) / total_posts, 0.99), "sweeping co-actions")
+    if not keys:
+        return pd.DataFrame({"source": pd.Series(dtype=str), "target": pd.Series(dtype=str), "weight": []}).astype(
+            {"weight": np.int64}
+        )
+    k, c = _merge(keys, counts)
+    keep = c >= params.min_weight
+    k, c = k[keep], c[keep]
+    frame = pd.DataFrame(
+        {
+            "source": pd.Series(prep.accounts[k // n_acc], dtype=object),
+            "target": pd.Series(prep.accounts[k % n_acc], dtype=object),
+            "weight": c.astype(np.int64),
+        }
+    )
+    # Account codes follow the sorted labels and k = source * n + target is sorted: rows are in (source, target) order.
+    return frame
+
+
+def detect(
+    posts: pd.DataFrame, params: Params, progress: Callable[[float, str], None] | None = None
+) -> tuple[Prepared, pd.DataFrame]:
+    """Prepare `posts` and return (the prepared arrays, the directed edges at or above the minimum weight)."""
+    prep = prepare(posts, params)
+    return prep, co_action_edges(prep, params, progress)

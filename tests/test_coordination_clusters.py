@@ -1,0 +1,73 @@
+"""Clusters of coordinated accounts: components, communities, per-cluster counts, delays and wording."""
+
+from __future__ import annotations
+
+import pandas as pd
+from coordination_helpers import planted
+
+from planner.coordination.clusters import describe, find_clusters, format_seconds
+from planner.coordination.networks import Params, detect
+
+
+def clusters_of(frame: pd.DataFrame, **params):
+    p = Params(**params)
+    prep, edges = detect(frame, p)
+    return find_clusters(prep, p, edges)
+
+
+def test_planted_group_is_one_cluster_with_its_counts():
+    result = clusters_of(planted())
+    assert len(result.clusters) == 1
+    cluster = result.clusters.iloc[0]
+    assert set(result.members["account"]) == {f"g{g:02d}" for g in range(8)}
+    assert (cluster["accounts"], cluster["posts"], cluster["shared_objects"]) == (8, 48, 6)
+    assert cluster["total_weight"] == 8 * 7 * 6  # every ordered pair co-posted in all 6 rounds
+    assert 0 < cluster["median_delay_s"] <= 20
+    assert cluster["first_at"] >= pd.Timestamp("2026-11-10T18:00Z")
+    assert cluster["summary"].startswith("These 8 accounts posted identical text within 60 s of each other, 48 times")
+    assert "not proof of who is behind it" in cluster["summary"]
+    assert (result.members["posts"] == 6).all() and (result.members["strength"] == 2 * 7 * 6).all()
+    assert set(result.edges["cluster"]) == {1}
+
+
+def test_two_groups_are_ranked_and_communities_split_a_bridged_cluster():
+    a = planted(group=6, ordinary=0, rounds=5)
+    b = planted(group=5, ordinary=0, rounds=3, seed=9)
+    b["account"] = b["account"].str.replace("g", "h")
+    b["created_at"] += pd.Timedelta(days=1)
+    b["text"] = b["text"] + " again"
+    result = clusters_of(pd.concat([a, b], ignore_index=True))
+    assert list(result.clusters["accounts"]) == [6, 5]
+    assert list(result.clusters["posts"]) == [30, 15]
+    # A bridge account joining both groups once makes one component, but Louvain still sees two communities.
+    bridge = pd.DataFrame(
+        {
+            "account": ["g00", "h00"] * 2,
+            "created_at": pd.to_datetime(["2026-11-12T00:00:00Z", "2026-11-12T00:00:05Z"] * 2)
+            + pd.to_timedelta([0, 0, 3600, 3600], unit="s"),
+            "text": ["bridge one", "bridge one", "bridge two", "bridge two"],
+            "urls": "",
+            "hashtags": "",
+            "repost_of": "",
+        }
+    )
+    joined = clusters_of(pd.concat([a, b, bridge], ignore_index=True))
+    assert len(joined.clusters) == 1 and joined.clusters.at[0, "accounts"] == 11
+    assert joined.clusters.at[0, "communities"] == 2
+    communities = joined.members.groupby("community")["account"].apply(lambda s: {x[0] for x in s})
+    assert sorted(map(sorted, communities)) == [["g"], ["h"]]
+
+
+def test_no_edges_no_clusters():
+    result = clusters_of(planted(group=1))
+    assert result.clusters.empty and result.members.empty
+
+
+def test_wording_is_a_signal_not_attribution():
+    fast = describe(Params(kind="co-link"), 12, 43, 3, 2.0)
+    assert fast.startswith("These 12 accounts shared the same link within 60 s of each other, 43 times")
+    assert "automated" in fast and "bot" not in fast.lower()
+    slow = describe(Params(kind="co-hashtag", window_s=3600), 3, 1, 1, None)
+    assert "1 time (1 distinct hashtag)" in slow and "ordinary activism" in slow and "weak signal" in slow
+    assert "80%" in describe(Params(kind="co-similar"), 2, 2, 2, 30.0)
+    assert [format_seconds(s) for s in (5, 2.5, 600, 7200)] == ["5 s", "2.5 s", "10.0 min", "2.0 h"]

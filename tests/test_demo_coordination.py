@@ -1,0 +1,20 @@
+"""Demo part: the planted coordinated group is found as one cluster, and ordinary accounts are in none."""
+
+from __future__ import annotations
+
+from planner import demo
+from planner.coordination import results
+from planner.demo import posts as demo_posts
+
+
+def test_demo_finds_the_planted_group_as_one_cluster(session, admin):
+    summaries = demo.load_demo(session, admin)
+    assert any(s.startswith("1 coordinated cluster(s) found by co-post within 60 s") for s in summaries)
+    run = results.runs(session).iloc[0]
+    assert run["kind"] == "co-post" and run["cluster_count"] == 1
+    clusters = results.clusters(session, int(run["id"]))
+    members = results.members(session, int(run["id"]))
+    assert set(members["author_id"]) == set(demo_posts.COORDINATED_ACCOUNT_IDS)
+    assert not members["author_id"].str.startswith(("u", "a")).any()
+    assert clusters.at[0, "accounts"] == 40 and clusters.at[0, "posts"] > 500
+    assert clusters.at[0, "summary"].startswith("These 40 accounts posted identical text within 60 s")
