@@ -365,7 +365,7 @@ def _explanation(
     words = _bucket_words(bucket)
     return (
         f"{peak:,} posts in the {words} from {peak_at:%Y-%m-%d %H:%M} UTC vs a baseline of {baseline:.3g} per {words}, "
-        f"from {authors:,} accounts; {lifecycle}"
+        f"from {authors:,} accounts since detection; {lifecycle}"
     )
 
 
