@@ -33,7 +33,7 @@ LIFECYCLES = ("emerging", "peaking", "declining", "dormant")
 MIN_BUCKET = pd.Timedelta(minutes=5)
 MAX_BUCKET = pd.Timedelta(days=1)
 # Posts are tokenised this many at a time, so memory stays flat however many posts there are.
-CHUNK_POSTS = 200_000
+CHUNK_POSTS = 100_000
 # Series kept with a trend for sparklines and the detail chart, in buckets.
 SERIES_MAX = 720
 # Occurrences processed at a time by the counting passes (bounds their working memory).
