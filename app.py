@@ -16,6 +16,9 @@ else:
         "": [st.Page("planner/ui/home.py", title="Home", icon=":material/home:", default=True)],
         "Monitor": [
             st.Page("planner/ui/import_posts.py", title="Import", icon=":material/upload_file:"),
+            st.Page("planner/ui/trends.py", title="Trends", icon=":material/trending_up:"),
+            st.Page("planner/ui/narratives.py", title="Narratives", icon=":material/bubble_chart:"),
+            st.Page("planner/ui/watchlists.py", title="Watchlists", icon=":material/visibility:"),
             st.Page("planner/ui/networks.py", title="Networks", icon=":material/hub:"),
         ],
         "Plan": [

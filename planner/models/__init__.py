@@ -20,7 +20,7 @@ from planner.models.campaigns import (
 from planner.models.coordination import CoordinationCluster, CoordinationEdge, CoordinationMember, CoordinationRun
 from planner.models.posts import ImportBatch, ImportReject, Post
 from planner.models.settings import WorkspaceSetting
-from planner.models.trends import Trend, Watchlist, WatchlistItem
+from planner.models.trends import DetectionRun, Narrative, NarrativePost, Trend, Watchlist, WatchlistItem
 
 __all__ = [
     "Approval",
@@ -32,18 +32,21 @@ __all__ = [
     "CampaignChannel",
     "CampaignTrend",
     "Channel",
+    "CoordinationCluster",
+    "CoordinationEdge",
+    "CoordinationMember",
+    "CoordinationRun",
+    "DetectionRun",
     "Draft",
     "DraftComment",
     "DraftTrend",
     "DraftVariant",
     "DraftVersion",
-    "CoordinationCluster",
-    "CoordinationEdge",
-    "CoordinationMember",
-    "CoordinationRun",
     "ImportBatch",
     "ImportReject",
     "LoginAttempt",
+    "Narrative",
+    "NarrativePost",
     "Post",
     "Trend",
     "User",

@@ -1,13 +1,31 @@
-"""Detected trends (stored detection results that campaigns, drafts and briefs link to) and watchlists."""
+"""Detected trends (stored detection results that campaigns, drafts and briefs link to), narratives and watchlists."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from planner.models.base import Base, utcnow
+
+
+class DetectionRun(Base):
+    """One run of trend detection: who ran it, over which range, with which parameters, and what it found."""
+
+    __tablename__ = "detection_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    actor_name: Mapped[str] = mapped_column(String(120), default="")
+    range_start: Mapped[datetime | None]
+    range_end: Mapped[datetime | None]
+    bucket_seconds: Mapped[int] = mapped_column(default=3600)
+    kinds: Mapped[str] = mapped_column(String(120), default="")
+    params: Mapped[str] = mapped_column(Text, default="{}")  # JSON of the thresholds used
+    posts_scanned: Mapped[int] = mapped_column(default=0)
+    trends_found: Mapped[int] = mapped_column(default=0)
 
 
 class Trend(Base):
@@ -41,6 +59,43 @@ class Trend(Base):
     status_note: Mapped[str] = mapped_column(Text, default="")
     first_stored_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the latest run that found this key measured (pages read these aggregates, not the posts).
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("detection_runs.id", ondelete="SET NULL"))
+    baseline: Mapped[float] = mapped_column(default=0.0)  # posts per bucket before detected_at (median)
+    bucket_seconds: Mapped[int] = mapped_column(default=3600)
+    series_start: Mapped[datetime | None]
+    series: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of posts per bucket from series_start
+    top_accounts: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of [handle, posts]
+    sample_post_ids: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of post ids
+
+
+class Narrative(Base):
+    """A cluster of similar monitored post texts, labelled by its top terms."""
+
+    __tablename__ = "narratives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(512), default="")
+    top_terms: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of terms
+    size: Mapped[int] = mapped_column(default=0)
+    first_at: Mapped[datetime | None]
+    last_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    params: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class NarrativePost(Base):
+    """Membership of a monitored post in a narrative."""
+
+    __tablename__ = "narrative_posts"
+    __table_args__ = (Index("ix_narrative_posts_post_id", "post_id"),)
+
+    narrative_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("narratives.id", ondelete="CASCADE"), primary_key=True
+    )
+    post_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class Watchlist(Base):

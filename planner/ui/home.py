@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from planner import auth, demo, workspace
+from planner import auth, demo, trends, workspace
 from planner.ui import common
 
 actor = common.require_actor()
@@ -12,6 +12,7 @@ zone = common.user_zone()
 with common.db_session() as session:
     previous_visit = auth.touch_last_seen(session, actor)
     ov = workspace.overview(session)
+    new_trends = [trends.trend_record(t) for t in trends.new_since(session, previous_visit)]
 
 cols = st.columns(4)
 cols[0].metric("Monitored posts", f"{ov.posts:,}", border=True)
@@ -26,6 +27,12 @@ if ov.first_post_at and ov.last_post_at:
     )
 if previous_visit:
     st.caption(f"Your previous visit: {previous_visit.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key}).")
+
+if new_trends:
+    st.subheader("New trends since your last visit" if previous_visit else "Trends")
+    for rec in new_trends:
+        st.text(f"{rec['key']} ({rec['kind']}, {rec['lifecycle']}): {rec['explanation']}")
+    st.page_link("planner/ui/trends.py", label="Open Trends", icon=":material/trending_up:")
 
 st.subheader("Next steps")
 if ov.next_steps:

@@ -1,4 +1,4 @@
-"""Detected trends, watchlists and their items.
+"""Detection runs, detected trends, narratives and their posts, watchlists and their items.
 
 Revision ID: 0003_trends
 Revises: 0002_posts
@@ -16,6 +16,21 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "detection_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("started_at", UTCDateTime(), nullable=False),
+        sa.Column("finished_at", UTCDateTime(), nullable=True),
+        sa.Column("actor_name", sa.String(length=120), nullable=False),
+        sa.Column("range_start", UTCDateTime(), nullable=True),
+        sa.Column("range_end", UTCDateTime(), nullable=True),
+        sa.Column("bucket_seconds", sa.Integer(), nullable=False),
+        sa.Column("kinds", sa.String(length=120), nullable=False),
+        sa.Column("params", sa.Text(), nullable=False),
+        sa.Column("posts_scanned", sa.Integer(), nullable=False),
+        sa.Column("trends_found", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_detection_runs")),
+    )
     op.create_table(
         "trends",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -39,10 +54,48 @@ def upgrade() -> None:
         sa.Column("status_note", sa.Text(), nullable=False),
         sa.Column("first_stored_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=True),
+        sa.Column("baseline", sa.Double(), nullable=False),
+        sa.Column("bucket_seconds", sa.Integer(), nullable=False),
+        sa.Column("series_start", UTCDateTime(), nullable=True),
+        sa.Column("series", sa.Text(), nullable=False),
+        sa.Column("top_accounts", sa.Text(), nullable=False),
+        sa.Column("sample_post_ids", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["detection_runs.id"], name=op.f("fk_trends_run_id_detection_runs"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_trends")),
         sa.UniqueConstraint("kind", "key", name="uq_trends_kind_key"),
     )
     op.create_index("ix_trends_detected_at", "trends", ["detected_at"], unique=False)
+    op.create_table(
+        "narratives",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("label", sa.String(length=512), nullable=False),
+        sa.Column("top_terms", sa.Text(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("first_at", UTCDateTime(), nullable=True),
+        sa.Column("last_at", UTCDateTime(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("params", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_narratives")),
+    )
+    op.create_table(
+        "narrative_posts",
+        sa.Column("narrative_id", sa.Integer(), nullable=False),
+        sa.Column("post_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["narrative_id"],
+            ["narratives.id"],
+            name=op.f("fk_narrative_posts_narrative_id_narratives"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_narrative_posts_post_id_posts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("narrative_id", "post_id", name=op.f("pk_narrative_posts")),
+    )
+    op.create_index("ix_narrative_posts_post_id", "narrative_posts", ["post_id"], unique=False)
     op.create_table(
         "watchlists",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -73,5 +126,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("watchlist_items")
     op.drop_table("watchlists")
+    op.drop_index("ix_narrative_posts_post_id", table_name="narrative_posts")
+    op.drop_table("narrative_posts")
+    op.drop_table("narratives")
     op.drop_index("ix_trends_detected_at", table_name="trends")
     op.drop_table("trends")
+    op.drop_table("detection_runs")

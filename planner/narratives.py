@@ -1,0 +1,295 @@
+"""Cluster monitored post texts into narratives (TF-IDF over words and characters), label them, follow their volume."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from planner import audit
+from planner.audit import Actor
+from planner.auth import Action, require
+from planner.db import atomic
+from planner.errors import PlannerError
+from planner.models import Narrative, NarrativePost, Post, utcnow
+from planner.trends import Progress, load_posts, stop_words
+
+# Texts clustered at most (a seeded sample); the rest are assigned to the nearest narrative.
+MAX_FIT_TEXTS = 20_000
+SAMPLES_PER_NARRATIVE = 5
+_CLEAN_RE = r"(?:https?://|www\.)\S+|@\w+"
+_TOKEN_RE = r"(?u)#?\b[^\W\d_][\w'-]+\b"
+# Characters of each text the features look at (long posts state their narrative early).
+TEXT_CHARS = 400
+CHAR_WEIGHT = 0.7
+LSA_DIMS = 50
+SMALL_CORPUS = 1000
+
+
+class NarrativeError(PlannerError):
+    """Too few posts to cluster, or bad clustering parameters."""
+
+
+@dataclass
+class Clustering:
+    """Narrative of every input text, with each narrative's top terms and most representative texts."""
+
+    labels: np.ndarray  # narrative index per input text
+    top_terms: list[list[str]]
+    samples: list[list[int]]  # positions of representative input texts per narrative
+
+
+class _Features:
+    """TF-IDF over word uni/bigrams and character n-grams (so Arabic and Russian work), reduced by LSA."""
+
+    def __init__(self, langs: pd.Series, seed: int) -> None:
+        # Texts are deduplicated first, so on few distinct texts a term seen once is still a real signal.
+        min_df = 1 if len(langs) < SMALL_CORPUS else 2
+        stops = set().union(*(stop_words(code) for code in pd.unique(langs.fillna("").str[:2])))
+        # Only single-token stop words, so they match what the tokenizer produces.
+        stops = sorted(w for w in stops if re.fullmatch(_TOKEN_RE, w))
+        self.words = TfidfVectorizer(
+            token_pattern=_TOKEN_RE,
+            ngram_range=(1, 2),
+            stop_words=stops or None,
+            min_df=min_df,
+            max_df=0.5,
+            max_features=30_000,
+            sublinear_tf=True,
+            dtype=np.float32,
+        )
+        self.chars = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(3, 4),
+            min_df=min_df,
+            max_features=30_000,
+            sublinear_tf=True,
+            dtype=np.float32,
+        )
+        self.seed = seed
+        self.has_words = True
+
+    def fit_transform(self, texts: pd.Series) -> np.ndarray:
+        texts = texts.str.slice(0, TEXT_CHARS)
+        try:
+            w = self.words.fit_transform(texts)
+        except ValueError:  # every word is a stop word or too rare
+            self.has_words = False
+            w = sp.csr_matrix((len(texts), 0), dtype=np.float32)
+        self.n_words = w.shape[1]
+        c = self.chars.fit_transform(texts)
+        matrix = sp.hstack([normalize(w), normalize(c) * CHAR_WEIGHT]).tocsr()
+        dims = max(1, min(LSA_DIMS, matrix.shape[0] - 1, matrix.shape[1] - 1))
+        self.svd = TruncatedSVD(n_components=dims, n_iter=3, random_state=self.seed)
+        return normalize(self.svd.fit_transform(matrix))
+
+    def transform(self, texts: pd.Series) -> np.ndarray:
+        texts = texts.str.slice(0, TEXT_CHARS)
+        w = self.words.transform(texts) if self.has_words else sp.csr_matrix((len(texts), 0), dtype=np.float32)
+        matrix = sp.hstack([normalize(w), normalize(self.chars.transform(texts)) * CHAR_WEIGHT]).tocsr()
+        return normalize(self.svd.transform(matrix))
+
+    def top_words(
+        self, texts: pd.Series, labels: np.ndarray, weights: np.ndarray, k: int, n: int = 4
+    ) -> list[list[str]]:
+        """Return each cluster's heaviest word n-grams (mean TF-IDF over its posts)."""
+        if not self.has_words:
+            return [[] for _ in range(k)]
+        words = self.words.transform(texts.str.slice(0, TEXT_CHARS))
+        member = sp.csr_matrix((weights, (labels, np.arange(len(labels)))), shape=(k, len(labels)))
+        mass = np.asarray((member @ words).todense())
+        vocab = self.words.get_feature_names_out()
+        return [[str(vocab[i]) for i in np.argsort(-row, kind="stable")[:n] if row[i] > 0] for row in mass]
+
+
+def cluster_texts(texts: pd.Series, langs: pd.Series | None = None, n_clusters: int = 8, seed: int = 0) -> Clustering:
+    """Cluster texts (any language) into at most `n_clusters` narratives; the same input and seed give the same result.
+
+    Raises NarrativeError when there are fewer than 2 distinct texts.
+    """
+    if n_clusters < 2:
+        raise NarrativeError("n_clusters: use at least 2")
+    clean = texts.fillna("").astype(str).str.replace(_CLEAN_RE, " ", regex=True).str.lower().str.strip()
+    langs = (langs if langs is not None else pd.Series([""] * len(texts))).fillna("").astype(str)
+    codes, uniques = pd.factorize(clean)
+    if len(uniques) < 2:
+        raise NarrativeError("need at least 2 distinct post texts to find narratives")
+    weights = np.bincount(codes, minlength=len(uniques)).astype(np.float64)
+    first_lang = langs.groupby(codes).first().reindex(range(len(uniques))).fillna("")
+    unique_texts = pd.Series(uniques, dtype=object).astype(str)
+    rng = np.random.default_rng(seed)
+    fit_idx = (
+        np.sort(rng.choice(len(uniques), MAX_FIT_TEXTS, replace=False))
+        if len(uniques) > MAX_FIT_TEXTS
+        else np.arange(len(uniques))
+    )
+    features = _Features(first_lang.iloc[fit_idx], seed)
+    reduced = features.fit_transform(unique_texts.iloc[fit_idx])
+    k = min(n_clusters, len(fit_idx))
+    model = KMeans(n_clusters=k, random_state=seed, n_init=3).fit(reduced, sample_weight=weights[fit_idx])
+    full = features.transform(unique_texts) if len(fit_idx) < len(uniques) else reduced
+    unique_labels = model.predict(full)
+    first_pos = pd.Series(np.arange(len(codes))).groupby(codes).first().reindex(range(len(uniques))).to_numpy()
+    top_terms = features.top_words(unique_texts, unique_labels, weights, k)
+    samples = []
+    for c in range(k):
+        centre = model.cluster_centers_[c]
+        members = np.flatnonzero(unique_labels == c)
+        best = members[np.argsort(-(full[members] @ centre), kind="stable")[:SAMPLES_PER_NARRATIVE]]
+        samples.append([int(first_pos[u]) for u in best])
+    return Clustering(labels=unique_labels[codes], top_terms=top_terms, samples=samples)
+
+
+def _label(terms: list[str], index: int) -> str:
+    return " / ".join(terms[:3]) if terms else f"narrative {index + 1}"
+
+
+def build_narratives(
+    session: Session,
+    actor: Actor,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    n_clusters: int = 8,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> list[Narrative]:
+    """Cluster the posts in [since, until) into narratives, replacing the stored ones; return them, largest first.
+
+    Raises PermissionDenied or NarrativeError.
+    """
+    require(actor, Action.RUN_DETECTION)
+    with atomic(session):
+        stored = store_narratives(session, actor, since, until, n_clusters, seed, progress)
+    return stored
+
+
+def store_narratives(
+    session: Session,
+    actor: Actor,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    n_clusters: int = 8,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> list[Narrative]:
+    """Do the work of build_narratives inside the caller's transaction (the demo loader uses it); does not commit."""
+    report = progress or (lambda _f, _m: None)
+    report(0.0, "Loading monitored posts")
+    posts = load_posts(session, since, until)
+    if posts.empty:
+        raise NarrativeError("no monitored posts in that range: import posts or widen the range")
+    report(0.2, f"Clustering {len(posts):,} post texts")
+    result = cluster_texts(posts["text"], posts["lang"], n_clusters=n_clusters, seed=seed)
+    report(0.8, "Saving narratives")
+    ids = posts["id"].to_numpy()
+    times = posts["created_at"]
+    session.execute(delete(NarrativePost))
+    session.execute(delete(Narrative))
+    stored = []
+    labels_used: set[str] = set()
+    for c, terms in enumerate(result.top_terms):
+        members = np.flatnonzero(result.labels == c)
+        if not len(members):
+            continue
+        label = _label(terms, c)
+        if label in labels_used:
+            label = f"{label} ({c + 1})"
+        labels_used.add(label)
+        narrative = Narrative(
+            label=label,
+            top_terms=json.dumps(terms, ensure_ascii=False),
+            size=len(members),
+            first_at=times.iloc[members].min().to_pydatetime(),
+            last_at=times.iloc[members].max().to_pydatetime(),
+            created_at=utcnow(),
+            params=json.dumps(
+                {"n_clusters": n_clusters, "seed": seed, "sample_post_ids": [int(ids[i]) for i in result.samples[c]]}
+            ),
+        )
+        session.add(narrative)
+        session.flush()
+        session.execute(
+            NarrativePost.__table__.insert(),
+            [{"narrative_id": narrative.id, "post_id": int(p)} for p in ids[members]],
+        )
+        stored.append(narrative)
+    audit.record(
+        session,
+        actor,
+        "narratives.build",
+        "narrative",
+        "",
+        f"{len(stored)} narratives from {len(posts):,} posts (k={n_clusters}, seed={seed})",
+    )
+    report(1.0, f"Found {len(stored)} narratives")
+    return sorted(stored, key=lambda n: -n.size)
+
+
+def list_narratives(session: Session) -> pd.DataFrame:
+    """Return the stored narratives (id, label, top_terms, size, first_at, last_at), largest first."""
+    rows = session.execute(
+        select(
+            Narrative.id, Narrative.label, Narrative.top_terms, Narrative.size, Narrative.first_at, Narrative.last_at
+        ).order_by(Narrative.size.desc(), Narrative.id)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["id", "label", "top_terms", "size", "first_at", "last_at"])
+    frame["top_terms"] = frame["top_terms"].map(lambda t: ", ".join(json.loads(t)))
+    return frame
+
+
+def narrative_volume(session: Session, bucket: str | pd.Timedelta = "1h") -> pd.DataFrame:
+    """Return posts per bucket per narrative (bucket_start, narrative, posts), zero-filled."""
+    from planner.trends import parse_bucket
+
+    step = parse_bucket(bucket)
+    rows = session.execute(
+        select(Narrative.label, Post.created_at)
+        .join(NarrativePost, NarrativePost.narrative_id == Narrative.id)
+        .join(Post, Post.id == NarrativePost.post_id)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["narrative", "created_at"])
+    if frame.empty:
+        return pd.DataFrame(columns=["bucket_start", "narrative", "posts"])
+    frame["bucket_start"] = pd.to_datetime(frame["created_at"], utc=True).dt.floor(step)
+    table = frame.groupby(["bucket_start", "narrative"]).size().unstack(fill_value=0)
+    full = pd.date_range(table.index.min(), table.index.max(), freq=step)
+    table = table.reindex(full, fill_value=0)
+    table.index.name = "bucket_start"
+    return table.stack().rename("posts").reset_index()
+
+
+def sample_posts(session: Session, narrative_id: int) -> pd.DataFrame:
+    """Return the most representative monitored posts of a narrative (id, created_at, author_handle, text)."""
+    narrative = session.get(Narrative, narrative_id)
+    if narrative is None:
+        raise NarrativeError(f"no narrative with id {narrative_id}")
+    ids = json.loads(narrative.params or "{}").get("sample_post_ids", [])
+    rows = session.execute(
+        select(Post.id, Post.created_at, Post.author_handle, Post.text).where(Post.id.in_(ids))
+    ).all()
+    frame = pd.DataFrame(rows, columns=["id", "created_at", "author_handle", "text"])
+    return frame.set_index("id").reindex(ids).dropna(subset=["text"]).reset_index()
+
+
+def narrative_of_posts(session: Session, post_ids: list[int]) -> str | None:
+    """Return the label of the narrative most of `post_ids` belong to, or None."""
+    if not post_ids:
+        return None
+    rows = session.execute(
+        select(Narrative.label)
+        .join(NarrativePost, NarrativePost.narrative_id == Narrative.id)
+        .where(NarrativePost.post_id.in_(post_ids))
+    ).scalars()
+    labels = pd.Series(list(rows), dtype=object)
+    return None if labels.empty else str(labels.value_counts().index[0])

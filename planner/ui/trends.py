@@ -1,0 +1,210 @@
+"""Trends: what is spiking in the monitored posts, why the tool thinks so, and the analyst's triage."""
+
+from datetime import UTC, datetime, time, timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from planner import auth, narratives, trends
+from planner.ui import common
+
+actor = common.require_actor()
+common.header(
+    "Trends",
+    "Hashtags, terms, links and narratives spiking in the monitored posts. Run detection, then open a trend to triage.",
+)
+zone = common.user_zone()
+can_detect = auth.can(actor, auth.Action.RUN_DETECTION)
+can_triage = auth.can(actor, auth.Action.TRIAGE_TRENDS)
+
+if can_detect:
+    with st.expander("Run detection", expanded=False), st.form("detect_form"):
+        cols = st.columns([1, 2, 1, 1])
+        bucket = cols[0].selectbox("Time bucket", ["5min", "15min", "30min", "1h", "3h", "6h", "1d"], index=3)
+        kinds = cols[1].pills(
+            "Keys", list(trends.KINDS), selection_mode="multi", default=list(trends.KINDS), key="detect_kinds"
+        )
+        since = cols[2].date_input("From (optional)", value=None, key="detect_since")
+        until = cols[3].date_input("Until (optional)", value=None, key="detect_until")
+        if st.form_submit_button("Detect trends", icon=":material/radar:", type="primary"):
+            bar = st.progress(0.0, text="Starting detection...")
+            with common.db_session() as session:
+                run = common.run(
+                    trends.detect_trends,
+                    session,
+                    actor,
+                    since=datetime.combine(since, time(), zone).astimezone(UTC) if since else None,
+                    until=datetime.combine(until + timedelta(days=1), time(), zone).astimezone(UTC) if until else None,
+                    bucket=bucket,
+                    kinds=tuple(kinds) or None,
+                    progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+                )
+            if run is not None:
+                bar.empty()
+                st.toast(f"Found {run.trends_found:,} trends in {run.posts_scanned:,} monitored posts")
+
+filters = st.columns([3, 3, 1, 2])
+kind_filter = filters[0].pills("Kind", list(trends.KINDS), selection_mode="multi", key="f_kind")
+life_filter = filters[1].pills("Lifecycle", list(trends.LIFECYCLES), selection_mode="multi", key="f_life")
+watch_only = filters[2].toggle("Watchlist only", key="f_watch")
+span = filters[3].date_input("Detected between", value=(), key="f_span")
+flt = trends.TrendFilter(
+    kinds=tuple(kind_filter or ()),
+    lifecycles=tuple(life_filter or ()),
+    watchlisted_only=watch_only,
+    since=datetime.combine(span[0], time(), zone).astimezone(UTC) if len(span) >= 1 else None,
+    until=datetime.combine(span[1] + timedelta(days=1), time(), zone).astimezone(UTC) if len(span) == 2 else None,
+)
+
+with common.db_session() as session:
+    found = trends.query_trends(session, flt, limit=500)
+    table = trends.trends_frame(found)
+    run = trends.latest_run(session)
+
+if run is None:
+    st.info("No detection has run yet. Import monitored posts (or load the demo workspace), then run detection above.")
+    st.stop()
+
+metrics = st.columns(4)
+metrics[0].metric("Trends shown", f"{len(table):,}", border=True)
+metrics[1].metric("Emerging", f"{int((table['lifecycle'] == 'emerging').sum()):,}", border=True)
+metrics[2].metric("On a watchlist", f"{int(table['watchlisted'].sum()):,}", border=True)
+metrics[3].metric("Awaiting triage", f"{int((table['status'] == 'new').sum()):,}", border=True)
+st.caption(
+    f"Last detection: {run.started_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key}) by {run.actor_name}, "
+    f"{run.posts_scanned:,} monitored posts, {run.trends_found:,} trends."
+)
+
+if table.empty:
+    st.info("No trend matches these filters. Clear a filter or widen the time range.")
+    st.stop()
+
+view = table.assign(
+    detected_at=common.local_times(table["detected_at"], zone),
+    peak_at=common.local_times(table["peak_at"], zone),
+    watchlisted=table["watchlisted"].map({True: "yes", False: ""}),
+)
+event = st.dataframe(
+    view[
+        [
+            "key",
+            "kind",
+            "series",
+            "lifecycle",
+            "score",
+            "peak_volume",
+            "unique_authors",
+            "detected_at",
+            "watchlisted",
+            "coordination_share",
+            "status",
+        ]
+    ],
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key="trend_table",
+    column_config={
+        "key": st.column_config.TextColumn("Trend", width="medium"),
+        "series": st.column_config.LineChartColumn("Volume", width="small"),
+        "score": st.column_config.NumberColumn("Score", format="%.1f", help="Robust z-score of the peak"),
+        "peak_volume": st.column_config.NumberColumn("Peak posts"),
+        "unique_authors": st.column_config.NumberColumn("Accounts"),
+        "detected_at": st.column_config.DatetimeColumn(f"Detected ({zone.key})", format="YYYY-MM-DD HH:mm"),
+        "watchlisted": st.column_config.TextColumn("Watchlist"),
+        "coordination_share": st.column_config.ProgressColumn(
+            "Coordinated",
+            min_value=0.0,
+            max_value=1.0,
+            format="percent",
+            help="Share of posts from coordinated accounts",
+        ),
+        "status": st.column_config.TextColumn("Triage"),
+    },
+)
+
+rows = event.selection.rows if event and event.selection else []
+if rows:
+    st.query_params["trend"] = str(int(table["id"].iloc[rows[0]]))
+selected = st.query_params.get("trend")
+if not selected or not selected.isdigit():
+    st.caption("Select a row to see why it is a trend, its posts and accounts, and to triage it.")
+    st.stop()
+
+with common.db_session() as session:
+    trend = common.run(trends.get_trend, session, int(selected))
+    if trend is None:
+        st.stop()
+    series = trends.trend_series(trend)
+    posts = trends.trend_posts(session, trend)
+    accounts = trends.top_accounts(trend)
+    narrative = narratives.narrative_of_posts(session, [int(i) for i in posts["id"]])
+    explanation = trends.explanation_for(trend)
+
+st.subheader(f"{trend.key} ({trend.kind})")
+st.text(explanation)
+colour = common.LIFECYCLE_COLOURS.get(trend.lifecycle, "#8d99ae")
+frame = series.frame.assign(bucket_start=common.local_times(series.frame["bucket_start"], zone))
+fig = go.Figure()
+fig.add_bar(x=frame["bucket_start"], y=frame["posts"], name="posts", marker_color=colour)
+fig.add_scatter(
+    x=frame["bucket_start"], y=frame["baseline"], name="baseline (rolling median)", line={"color": "#1f5f8b"}
+)
+fig.add_scatter(
+    x=frame["bucket_start"],
+    y=frame["threshold"],
+    name="spike threshold",
+    line={"color": "#1f5f8b", "dash": "dot"},
+)
+for start, end in series.bursts:
+    fig.add_vrect(
+        x0=pd.Timestamp(start).tz_convert(zone),
+        x1=pd.Timestamp(end).tz_convert(zone),
+        fillcolor="#edae49",
+        opacity=0.2,
+        line_width=0,
+    )
+fig.update_layout(
+    title=f"Posts per {trends.bucket_label(pd.Timedelta(seconds=trend.bucket_seconds))} vs baseline "
+    "(shaded: Kleinberg bursts)",
+    xaxis_title=f"Time ({zone.key})",
+    yaxis_title="Monitored posts",
+    legend={"orientation": "h"},
+)
+st.plotly_chart(fig, width="stretch", key="trend_chart")
+
+left, right = st.columns([3, 2])
+with left:
+    st.markdown("**Top posts at the peak**")
+    if posts.empty:
+        st.caption("No sample posts stored for this trend.")
+    for rec in posts.itertuples():
+        st.text(f"@{rec.author_handle} · {pd.Timestamp(rec.created_at).tz_convert(zone):%Y-%m-%d %H:%M}\n{rec.text}")
+with right:
+    st.markdown("**Top accounts since detection**")
+    st.dataframe(accounts, hide_index=True, width="stretch", key="trend_accounts")
+    st.markdown("**Narrative**")
+    st.text(narrative or "No narratives built yet (Narratives page).")
+
+st.markdown("**Triage**")
+if can_triage:
+    with st.form("triage_form"):
+        status = st.segmented_control(
+            "Status", list(trends.STATUSES), default=trend.status, key=f"triage_status_{trend.id}"
+        )
+        note = st.text_area("Note", value=trend.status_note, key=f"triage_note_{trend.id}")
+        if st.form_submit_button("Save triage", icon=":material/save:"):
+            with common.db_session() as session:
+                common.run(
+                    trends.set_status,
+                    session,
+                    actor,
+                    trend.id,
+                    status or trend.status,
+                    note,
+                    success=f"{trend.key}: {status or trend.status}",
+                )
+else:
+    st.text(f"Status: {trend.status}. {trend.status_note}")
