@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import regex
 
 from planner.errors import PlannerError
@@ -47,11 +49,14 @@ def normalise_text(text: str) -> str:
 
 
 def normalise_texts(texts: pd.Series) -> pd.Series:
-    """Return normalise_text of every text; the mention pattern only runs on texts that contain '@'."""
-    # to_numpy first: iterating an Arrow-backed string column item by item is several times slower.
-    lowered = [str(t).lower() for t in texts.to_numpy(dtype=object, na_value="")]
-    out = [" ".join((_MENTION.sub("", t) if "@" in t else t).split()) for t in lowered]
-    return pd.Series(out, index=texts.index, dtype=object)
+    """Return normalise_text of every text (missing texts count as ""), computed once per distinct text."""
+    codes, keys = _text_codes(texts)
+    return pd.Series(np.asarray(keys, dtype=object)[codes], index=texts.index, dtype=object)
+
+
+# A text needs more than ASCII lowercasing (normalise_text in Python) when it holds "@" (mentions), any control
+# character (tabs, newlines, and \x1c-\x1f, which str.split also splits on), any non-ASCII byte (Unicode case
+# mapping and Unicode spaces), a doubled space or a space at either end. All other texts are normal once lowercased.
 
 
 def sorted_unique(values: np.ndarray, counts: bool = False):
@@ -101,7 +106,7 @@ class Prepared:
     post_time: np.ndarray  # int64 microseconds per post
     row_post: np.ndarray  # post index per row
     row_key: np.ndarray  # shared-object code per row
-    keys: np.ndarray  # shared-object labels, indexed by object code
+    keys: np.ndarray | pd.api.extensions.ExtensionArray  # shared-object labels, indexed by object code
     tokens: _TokenTable | None = None  # co-similar: token codes per post
     post_text: np.ndarray | None = None  # co-similar: normalised-text code per post (what clusters count as shared)
 
@@ -141,22 +146,27 @@ def prepare(posts: pd.DataFrame, params: Params) -> Prepared:
     """Turn posts (columns account, created_at, text, urls, hashtags, repost_of) into sweep arrays for `params.kind`."""
     params.check()
     needed = {"co-post": "text", "co-similar": "text", "co-link": "urls", "co-hashtag": "hashtags"}.get(params.kind)
-    columns = ["account", "created_at", *([needed] if needed else [])]
-    repost = posts["repost_of"].fillna("").astype(str) != "" if "repost_of" in posts else pd.Series(False, posts.index)
-    if params.kind == "co-repost":
-        posts = posts.loc[repost, [*columns, "repost_of"]].reset_index(drop=True)
+    if "repost_of" in posts:
+        repost = pc.binary_length(_arrow_strings(posts["repost_of"])).to_numpy() > 0
     else:
-        posts = posts.loc[~repost, columns].reset_index(drop=True)
-    post_account, accounts = pd.factorize(posts["account"].astype(str), sort=True)
-    post_time = _times_us(posts["created_at"])
+        repost = np.zeros(len(posts), dtype=bool)
+    kept = np.flatnonzero(repost if params.kind == "co-repost" else ~repost)
+    # Account and text codes are computed on whole columns and then filtered as integers: cheaper than copying
+    # string columns. Accounts are coded in sorted label order, so sorted edge keys give sorted edge rows.
+    all_accounts, all_labels = _dictionary(_arrow_strings(posts["account"]), sort=True)
+    post_account, accounts = _compact(all_accounts[kept], np.asarray(all_labels.to_pylist(), dtype=object))
+    post_time = _times_us(posts["created_at"])[kept]
     tokens = post_text = None
     if params.kind == "co-post":
-        post_key, keys = _text_codes(posts["text"])
-        row_post = np.arange(len(posts), dtype=np.int64)
-        if not params.match_empty and (keys == "").any():
-            row_post = row_post[post_key != int(np.flatnonzero(keys == "")[0])]
+        all_keys, keys = _text_codes(posts["text"])
+        post_key, keys = _compact(all_keys[kept], keys)
+        row_post = np.arange(len(kept), dtype=np.int64)
+        empty = np.flatnonzero(np.asarray(keys == "", dtype=bool))
+        if not params.match_empty and len(empty):
+            row_post = row_post[post_key != empty[0]]
         row_key = post_key[row_post]
     else:
+        posts = posts.iloc[kept].reset_index(drop=True)
         if params.kind == "co-repost":
             row_post = np.arange(len(posts), dtype=np.int64)
             row_item = posts["repost_of"].astype(str).to_numpy(object)
@@ -167,23 +177,104 @@ def prepare(posts: pd.DataFrame, params: Params) -> Prepared:
             post_text = _text_codes(posts["text"])[0]
         # Hash-based codes: texts can be long, so no fixed-width string arrays.
         row_key, keys = pd.factorize(pd.Series(row_item, dtype=object), sort=False)
+        keys = np.asarray(keys, dtype=object)
     return Prepared(
-        accounts=np.asarray(accounts, dtype=object),
-        post_account=post_account.astype(np.int64),
+        accounts=accounts,
+        post_account=post_account,
         post_time=post_time,
         row_post=np.asarray(row_post, dtype=np.int64),
         row_key=np.asarray(row_key, dtype=np.int64),
-        keys=np.asarray(keys, dtype=object),
+        keys=keys,
         tokens=_TokenTable.of(tokens) if tokens is not None else None,
         post_text=post_text,
     )
 
 
-def _text_codes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Return (normalised-text code per post, the normalised texts); each distinct raw text is normalised once."""
-    raw_code, raw = pd.factorize(texts.fillna(""))
-    norm_code, keys = pd.factorize(normalise_texts(pd.Series(np.asarray(raw, dtype=object))))
-    return norm_code[raw_code].astype(np.int64), np.asarray(keys, dtype=object)
+def _compact(codes: np.ndarray, labels):
+    """Return (codes, labels) without the labels no code uses, renumbered in the same order."""
+    used = np.bincount(codes, minlength=len(labels)) > 0
+    if used.all():
+        return codes.astype(np.int64), labels
+    return (np.cumsum(used) - 1)[codes], labels[used]
+
+
+def _text_codes(texts: pd.Series) -> tuple[np.ndarray, pd.api.extensions.ExtensionArray]:
+    """Return (normalised-text code per post, the distinct normalised texts).
+
+    Arrow does the bulk work (ASCII lowercasing, hashing into distinct texts); Python's normalise_text runs only on
+    the distinct texts the byte scan cannot vouch for, so results equal normalise_text on every text.
+    """
+    lowered = pc.ascii_lower(_arrow_strings(texts))
+    codes, distinct = _dictionary(lowered)
+    slow = np.flatnonzero(_needs_full_normalisation(distinct))
+    if len(slow) == 0:  # every distinct text is already normal
+        return codes, pd.array(distinct, dtype="str")
+    # lower() of an ASCII-lowercased text equals lower() of the original text, so normalising `distinct` is exact.
+    fixed_code, fixed = pd.factorize(np.array([normalise_text(t) for t in distinct.take(slow).to_pylist()], object))
+    # A normalised text can now equal another distinct text: one representative entry per normal form, preferably
+    # the already-normal entry (found by probing every entry against the few fixed texts, not by hashing all again).
+    rep = np.full(len(fixed), -1, dtype=np.int64)
+    rep[fixed_code[::-1]] = slow[::-1]  # the first slow entry of each normal form (earlier entries written last)
+    hit = pc.fill_null(pc.index_in(distinct, value_set=pa.array(fixed, distinct.type)), -1).to_numpy().astype(np.int64)
+    hit[slow] = -1
+    normal_entries = np.flatnonzero(hit >= 0)
+    rep[hit[normal_entries]] = normal_entries
+    entry_rep = np.arange(len(distinct))
+    entry_rep[slow] = rep[fixed_code]
+    is_rep = entry_rep == np.arange(len(distinct))
+    renumber = np.cumsum(is_rep) - 1
+    normal = pc.replace_with_mask(distinct, _mask(len(distinct), slow), pa.array(fixed[fixed_code], distinct.type))
+    return renumber[entry_rep][codes], pd.array(normal.filter(is_rep), dtype="str")
+
+
+def _dictionary(strings: pa.ChunkedArray, sort: bool = False) -> tuple[np.ndarray, pa.Array]:
+    """Return (int64 code per string, the distinct strings), hashed by Arrow; `sort` orders them (UTF-8 byte order)."""
+    encoded = strings.dictionary_encode().combine_chunks() if len(strings) else None
+    if encoded is None:
+        return np.zeros(0, np.int64), pa.array([], strings.type)
+    codes, distinct = encoded.indices.to_numpy().astype(np.int64), encoded.dictionary
+    if sort:
+        order = pc.array_sort_indices(distinct).to_numpy()
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        codes, distinct = rank[codes], distinct.take(order)
+    return codes, distinct
+
+
+def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
+    """Return `values` as Arrow strings with missing values as "" (no copy when pandas already holds Arrow)."""
+    if values.dtype == object:
+        values = values.fillna("").astype(str)
+    elif not pd.api.types.is_string_dtype(values):
+        values = values.astype(str)
+    strings = pa.array(values.array, type=pa.large_string())
+    if isinstance(strings, pa.Array):
+        strings = pa.chunked_array([strings])
+    return pc.fill_null(strings, "")
+
+
+def _mask(n: int, positions: np.ndarray) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[positions] = True
+    return out
+
+
+def _needs_full_normalisation(strings: pa.Array) -> np.ndarray:
+    """Return per string whether ASCII lowercasing alone might not give normalise_text (see _SLOW_BYTES)."""
+    large = pa.types.is_large_string(strings.type)
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64 if large else np.int32)
+    offsets = offsets[strings.offset : strings.offset + len(strings) + 1].astype(np.int64)
+    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    offsets -= offsets[0]
+    # Comparisons instead of a 256-entry lookup: several times faster over millions of bytes.
+    slow = (data < 0x20) | (data > 0x7E) | (data == 0x40)
+    space = data == 0x20
+    slow[1:] |= space[1:] & space[:-1]  # a doubled space (across two strings only if one has an edge space: flagged)
+    starts, ends = offsets[:-1], offsets[1:]
+    # Any flag per string; an extra False lets reduceat take start positions at the very end (empty strings).
+    flagged = np.logical_or.reduceat(np.r_[slow, False], starts)
+    edge = np.r_[space, False]
+    return (ends > starts) & (flagged | edge[starts] | edge[np.maximum(ends - 1, 0)])
 
 
 def _similarity_prefixes(texts: pd.Series, threshold: float) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
