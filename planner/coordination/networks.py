@@ -61,6 +61,12 @@ def normalise_texts(texts: pd.Series) -> pd.Series:
 
 def sorted_unique(values: np.ndarray, counts: bool = False):
     """Return the sorted distinct int64 values (and how often each occurs): a sort, faster than np.unique here."""
+    if len(values) and int(values.max()) - int(values.min()) < 2 * len(values):
+        # Values packed in a narrow range (e.g. edge keys of a few source accounts): counting beats sorting.
+        low = int(values.min())
+        tally = np.bincount(values - low)
+        present = np.flatnonzero(tally)
+        return (present + low, tally[present]) if counts else present + low
     values = np.sort(values)
     first = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else np.zeros(0, np.int64)
     if not counts:
@@ -259,22 +265,26 @@ def _mask(n: int, positions: np.ndarray) -> np.ndarray:
     return out
 
 
-def _needs_full_normalisation(strings: pa.Array) -> np.ndarray:
-    """Return per string whether ASCII lowercasing alone might not give normalise_text (see _SLOW_BYTES)."""
+def _needs_full_normalisation(strings: pa.Array, block_bytes: int = 1 << 22) -> np.ndarray:
+    """Return per string whether ASCII lowercasing alone might not give normalise_text (see the note above it)."""
     large = pa.types.is_large_string(strings.type)
     offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64 if large else np.int32)
     offsets = offsets[strings.offset : strings.offset + len(strings) + 1].astype(np.int64)
-    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    offsets -= offsets[0]
-    # Comparisons instead of a 256-entry lookup: several times faster over millions of bytes.
-    slow = (data < 0x20) | (data > 0x7E) | (data == 0x40)
-    space = data == 0x20
-    slow[1:] |= space[1:] & space[:-1]  # a doubled space (across two strings only if one has an edge space: flagged)
-    starts, ends = offsets[:-1], offsets[1:]
-    # Any flag per string; an extra False lets reduceat take start positions at the very end (empty strings).
-    flagged = np.logical_or.reduceat(np.r_[slow, False], starts)
-    edge = np.r_[space, False]
-    return (ends > starts) & (flagged | edge[starts] | edge[np.maximum(ends - 1, 0)])
+    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8) if len(strings) else np.zeros(0, np.uint8)
+    out = np.zeros(len(strings), dtype=bool)
+    # Blocks of whole strings of about block_bytes: the temporaries stay small and in cache.
+    bounds = np.unique(np.r_[np.searchsorted(offsets, np.arange(offsets[0], offsets[-1], block_bytes)), len(strings)])
+    for first, last in zip(bounds[:-1], bounds[1:], strict=True):
+        starts = offsets[first:last] - offsets[first]
+        ends = offsets[first + 1 : last + 1] - offsets[first]
+        chunk = data[offsets[first] : offsets[last]]
+        slow = (chunk < 0x20) | (chunk > 0x7E) | (chunk == 0x40)
+        space = np.r_[chunk == 0x20, False]
+        slow[1:] |= space[1:-1] & space[:-2]  # a doubled space (across two strings only if one has an edge space)
+        # Any flag per string; the appended False lets reduceat start at the very end (trailing empty strings).
+        flagged = np.logical_or.reduceat(np.r_[slow, False], starts)
+        out[first:last] = (ends > starts) & (flagged | space[starts] | space[np.maximum(ends - 1, 0)])
+    return out
 
 
 def _similarity_prefixes(texts: pd.Series, threshold: float) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
@@ -305,6 +315,73 @@ def _similarity_prefixes(texts: pd.Series, threshold: float) -> tuple[np.ndarray
     return np.concatenate(posts), np.concatenate(items).astype(object), tokens
 
 
+@dataclass
+class _Sweep:
+    """Rows of objects shared by at least two accounts, in (object, time) order, with each row's window."""
+
+    rows: np.ndarray  # row index per sorted position
+    key: np.ndarray  # object code per position
+    acct: np.ndarray  # account code per position
+    lo: np.ndarray  # first position of the same object with time >= t - window
+    hi: np.ndarray  # one past the last position of the same object with time <= t + window
+
+
+def _sweep(prep: Prepared, window_us: int) -> _Sweep | None:
+    """Sort the rows that can pair by (object, time) and find every row's window by binary search."""
+    key = prep.row_key
+    if len(key) < 2:
+        return None
+    # An object in a single row pairs with nothing: dropping those first shrinks every sort below (most texts are
+    # unique), and costs one bincount.
+    rows = np.flatnonzero(np.bincount(key)[key] >= 2)
+    time = prep.post_time[prep.row_post[rows]]
+    # One int64 sort of (object, time rank) instead of a two-key lexsort; ranks keep the composite exact in int64,
+    # and the stable sort keeps the row order among ties as lexsort did.
+    uniq = sorted_unique(time)
+    span = len(uniq) + 1
+    comp = key[rows] * span + np.searchsorted(uniq, time)
+    order = np.argsort(comp, kind="stable")
+    rows, comp, time = rows[order], comp[order], time[order]
+    if len(rows) < 2:
+        return None
+    sk, acct = key[rows], prep.post_account[prep.row_post[rows]]
+    # Objects whose rows all belong to one account pair with nothing either (lowest account == highest account).
+    starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
+    mixed = np.minimum.reduceat(acct, starts) != np.maximum.reduceat(acct, starts)
+    keep = np.repeat(mixed, np.diff(np.r_[starts, len(sk)]))
+    rows, comp, time, sk, acct = rows[keep], comp[keep], time[keep], sk[keep], acct[keep]
+    # Window bounds in time-rank space: the same composite key, searched at the ranks of t - window and t + window.
+    lo = np.searchsorted(comp, sk * span + np.searchsorted(uniq, time - window_us, "left"), "left")
+    hi = np.searchsorted(comp, sk * span + np.searchsorted(uniq, time + window_us, "right"), "left")
+    return _Sweep(rows=rows, key=sk, acct=acct, lo=lo, hi=hi)
+
+
+def _chunks(
+    counts: np.ndarray, chunk_pairs: int, groups: np.ndarray | None = None, split_groups: bool = False
+) -> Iterator[tuple[int, int]]:
+    """Yield (start, stop) runs of positions whose counts sum to about chunk_pairs (at least one position each).
+
+    With `groups` (sorted labels per position), a run does not end inside a group; with split_groups, it still
+    may when finishing the group would take the run beyond twice chunk_pairs (memory stays bounded).
+    """
+    ends = np.cumsum(counts)
+    start = 0
+    while start < len(counts):
+        before = ends[start - 1] if start else 0
+        stop = max(int(np.searchsorted(ends, before + chunk_pairs, "right")), start + 1)
+        if groups is not None and stop < len(counts):
+            whole = int(np.searchsorted(groups, groups[stop - 1], "right"))
+            if not split_groups or ends[whole - 1] - before <= 2 * chunk_pairs:
+                stop = whole
+        yield start, stop
+        start = stop
+
+
+def _expand(lo: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Return lo[0], ..., lo[0] + n[0] - 1, lo[1], ...: every position of every window, in one vectorised step."""
+    return np.arange(int(n.sum())) + np.repeat(lo - (np.cumsum(n) - n), n)
+
+
 def window_pairs(prep: Prepared, window_us: int, chunk_pairs: int = CHUNK_PAIRS) -> Iterator[tuple[np.ndarray, ...]]:
     """Yield chunks (row_i, row_j) of row pairs with the same object and |t_i - t_j| <= window, i != j.
 
@@ -312,53 +389,55 @@ def window_pairs(prep: Prepared, window_us: int, chunk_pairs: int = CHUNK_PAIRS)
     i are in one chunk), so per-post de-duplication inside a chunk is global. Rows of objects shared by fewer than
     two accounts are dropped first. Memory: O(rows + chunk_pairs).
     """
-    row_time = prep.post_time[prep.row_post]
-    row_acct = prep.post_account[prep.row_post]
-    keep = _objects_with_two_accounts(prep.row_key, row_acct)
-    rows = np.flatnonzero(keep)
-    if len(rows) < 2:
+    sweep = _sweep(prep, window_us)
+    if sweep is None:
         return
-    order = rows[np.lexsort((row_time[rows], prep.row_key[rows]))]
-    sk, st = prep.row_key[order], row_time[order]
-    # Window bounds in time-rank space keep the composite (object, rank) key exact in int64.
-    uniq = sorted_unique(st)
-    span = len(uniq) + 1
-    rank = np.searchsorted(uniq, st)
-    comp = sk * span + rank
-    lo = np.searchsorted(comp, sk * span + np.searchsorted(uniq, st - window_us, "left"), "left")
-    hi = np.searchsorted(comp, sk * span + np.searchsorted(uniq, st + window_us, "right"), "left")
+    order, lo, hi = sweep.rows, sweep.lo, sweep.hi
     # Visit sorted positions grouped by post, so a post's rows never straddle two chunks.
     visit = np.argsort(prep.row_post[order], kind="stable")
     counts = (hi - lo)[visit]
     post_of_visit = prep.row_post[order][visit]
-    ends = np.cumsum(counts)
-    start = 0
-    while start < len(visit):
-        stop = int(np.searchsorted(ends, (ends[start - 1] if start else 0) + chunk_pairs, "right"))
-        stop = max(stop, start + 1)
-        # Extend to the end of the last post in the chunk.
-        last_post = post_of_visit[stop - 1]
-        stop = int(np.searchsorted(post_of_visit, last_post, "right")) if stop < len(visit) else stop
-        pos = visit[start:stop]
-        n = counts[start:stop]
-        total = int(n.sum())
-        if total:
-            i_sorted = np.repeat(pos, n)
-            offset = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
-            j_sorted = np.repeat(lo[pos], n) + offset
-            mask = i_sorted != j_sorted
+    for start, stop in _chunks(counts, chunk_pairs, post_of_visit):
+        pos, n = visit[start:stop], counts[start:stop]
+        i_sorted = np.repeat(pos, n)
+        j_sorted = _expand(lo[pos], n)
+        mask = i_sorted != j_sorted
+        if mask.any():
             yield order[i_sorted[mask]], order[j_sorted[mask]]
-        start = stop
 
 
-def _objects_with_two_accounts(row_key: np.ndarray, row_acct: np.ndarray) -> np.ndarray:
-    """Return a mask of rows whose object is shared by at least two distinct accounts."""
-    if len(row_key) == 0:
-        return np.zeros(0, bool)
-    width = int(row_acct.max()) + 1
-    pairs = sorted_unique(row_key * width + row_acct)
-    accounts_per_key = np.bincount(pairs // width, minlength=int(row_key.max()) + 1)
-    return accounts_per_key[row_key] >= 2
+def _first_matches(
+    prep: Prepared, window_us: int, chunk_pairs: int
+) -> Iterator[tuple[np.ndarray, np.ndarray, float]]:
+    """Yield chunks (source account, target account, share done): each post paired once with each other account
+    that has a post of the same object in its window. Only for one row per post (co-post, co-repost).
+
+    Instead of listing every post pair and de-duplicating (post, target account) by sorting, a pair is kept only
+    when the target post is its account's first post inside the window: with prev = the previous position of the
+    same object and account, position j is first in the window [lo, hi) of i exactly when prev[j] < lo.
+    """
+    sweep = _sweep(prep, window_us)
+    if sweep is None:
+        return
+    n = len(sweep.rows)
+    same_key = sweep.key * (int(sweep.acct.max()) + 1) + sweep.acct
+    by_account = np.argsort(same_key, kind="stable")  # time order is kept inside each (object, account)
+    follows = same_key[by_account[1:]] == same_key[by_account[:-1]]
+    prev = np.full(n, -1, dtype=np.int64)
+    prev[by_account[1:][follows]] = by_account[:-1][follows]
+    lo, acct = sweep.lo, sweep.acct
+    # Visit posts by source account, and end chunks between accounts: the chunks' edge keys (source * accounts +
+    # target) then come in increasing, disjoint runs, so merging their tables is a concatenation, and the few
+    # source accounts of a chunk often make its keys dense enough to count with bincount instead of sorting.
+    visit = np.argsort(acct, kind="stable")
+    counts = (sweep.hi - lo)[visit]
+    for start, stop in _chunks(counts, chunk_pairs, acct[visit], split_groups=True):
+        pos, c = visit[start:stop], counts[start:stop]
+        j = _expand(lo[pos], c)
+        source = np.repeat(acct[pos], c)
+        target = acct[j]
+        keep = (prev[j] < np.repeat(lo[pos], c)) & (target != source)
+        yield source[keep], target[keep], stop / n
 
 
 def _similar(prep: Prepared, pi: np.ndarray, pj: np.ndarray, threshold: float) -> np.ndarray:
@@ -407,12 +486,37 @@ def co_action_pairs(
 
 
 def _merge(keys: list[np.ndarray], counts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Add up the counts of equal keys over several tables, each sorted by key."""
     k = np.concatenate(keys)
     c = np.concatenate(counts)
-    order = np.argsort(k)
-    k, c = k[order], c[order]
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    return k[starts], np.add.reduceat(c, starts) if len(c) else c
+    if len(k) > 1 and not (k[1:] >= k[:-1]).all():
+        # Stable sort is timsort here: it merges the already sorted tables rather than sorting from scratch.
+        order = np.argsort(k, kind="stable")
+        k, c = k[order], c[order]
+    last = np.flatnonzero(np.r_[k[1:] != k[:-1], True]) if len(k) else np.zeros(0, np.int64)
+    if len(last) == len(k):
+        return k, c
+    # Sums over runs of equal keys as differences of a running total (reduceat is slow on millions of short runs).
+    total = np.cumsum(c)[last]
+    return k[last], np.diff(total, prepend=0)
+
+
+def _edge_chunks(
+    prep: Prepared, params: Params, chunk_pairs: int
+) -> Iterator[tuple[np.ndarray, float]]:
+    """Yield chunks (source account * accounts + target account per (post, target account) co-action, share done)."""
+    n_acc = max(len(prep.accounts), 1)
+    one_row_per_post = bool(np.all(prep.row_post[1:] > prep.row_post[:-1]))
+    if params.kind != "co-similar" and one_row_per_post:
+        for source, target, done in _first_matches(prep, params.window_us, chunk_pairs):
+            yield source * n_acc + target, done
+        return
+    total_posts = max(len(prep.post_time), 1)
+    for _ri, pi, pj in co_action_pairs(prep, params, chunk_pairs):
+        if len(pi):
+            # Weight counts posts of the source, once per target account however many matching posts it has.
+            post_target = sorted_unique(pi * n_acc + prep.post_account[pj])
+            yield prep.post_account[post_target // n_acc] * n_acc + post_target % n_acc, float(pi.max()) / total_posts
 
 
 def co_action_edges(
@@ -426,13 +530,9 @@ def co_action_edges(
     keys: list[np.ndarray] = []
     counts: list[np.ndarray] = []
     held, limit = 0, MERGE_ROWS
-    total_posts = max(len(prep.post_time), 1)
-    for _ri, pi, pj in co_action_pairs(prep, params, chunk_pairs):
-        if len(pi) == 0:
+    for edge, done in _edge_chunks(prep, params, chunk_pairs):
+        if len(edge) == 0:
             continue
-        # Weight counts posts of the source, once per target account however many matching posts it has.
-        post_target = sorted_unique(pi * n_acc + prep.post_account[pj])
-        edge = prep.post_account[post_target // n_acc] * n_acc + post_target % n_acc
         k, c = sorted_unique(edge, counts=True)
         keys.append(k)
         counts.append(c)
@@ -443,20 +543,22 @@ def co_action_edges(
             # Merging again only once the table has doubled keeps the total merge work linear.
             limit = max(MERGE_ROWS, 2 * held)
         if progress:
-            progress(min(float(pi.max()) / total_posts, 0.99), "sweeping co-actions")
+            progress(min(done, 0.99), "sweeping co-actions")
     if not keys:
         return pd.DataFrame({"source": pd.Series(dtype=str), "target": pd.Series(dtype=str), "weight": []}).astype(
             {"weight": np.int64}
         )
-    k, c = _merge(keys, counts)
+    k, c = _merge(keys, counts) if len(keys) > 1 else (keys[0], counts[0])
     keep = c >= params.min_weight
     k, c = k[keep], c[keep]
+    source, target = np.divmod(k, n_acc)
     frame = pd.DataFrame(
         {
-            "source": pd.Series(prep.accounts[k // n_acc], dtype=object),
-            "target": pd.Series(prep.accounts[k % n_acc], dtype=object),
+            "source": pd.Series(prep.accounts[source], dtype=object),
+            "target": pd.Series(prep.accounts[target], dtype=object),
             "weight": c.astype(np.int64),
-        }
+        },
+        copy=False,  # no copy into one 2-D block of labels: with millions of edges that copy is a third of this step
     )
     # Account codes follow the sorted labels and k = source * n + target is sorted: rows are in (source, target) order.
     return frame
