@@ -215,13 +215,12 @@ def _text_codes(texts: pd.Series) -> tuple[np.ndarray, pd.api.extensions.Extensi
     slow = np.flatnonzero(_needs_full_normalisation(distinct))
     if len(slow) == 0:  # every distinct text is already normal
         return codes, pd.array(distinct, dtype="str")
-    # lower() of an ASCII-lowercased text equals lower() of the original text, so normalising `distinct` is exact.
-    fixed_code, fixed = pd.factorize(np.array([normalise_text(t) for t in distinct.take(slow).to_pylist()], object))
+    fixed_code, fixed = _dictionary(pa.chunked_array([_normalise_lowered(distinct.take(slow))]))
     # A normalised text can now equal another distinct text: one representative entry per normal form, preferably
     # the already-normal entry (found by probing every entry against the few fixed texts, not by hashing all again).
     rep = np.full(len(fixed), -1, dtype=np.int64)
     rep[fixed_code[::-1]] = slow[::-1]  # the first slow entry of each normal form (earlier entries written last)
-    hit = pc.fill_null(pc.index_in(distinct, value_set=pa.array(fixed, distinct.type)), -1).to_numpy().astype(np.int64)
+    hit = pc.fill_null(pc.index_in(distinct, value_set=fixed), -1).to_numpy().astype(np.int64)
     hit[slow] = -1
     normal_entries = np.flatnonzero(hit >= 0)
     rep[hit[normal_entries]] = normal_entries
@@ -229,8 +228,30 @@ def _text_codes(texts: pd.Series) -> tuple[np.ndarray, pd.api.extensions.Extensi
     entry_rep[slow] = rep[fixed_code]
     is_rep = entry_rep == np.arange(len(distinct))
     renumber = np.cumsum(is_rep) - 1
-    normal = pc.replace_with_mask(distinct, _mask(len(distinct), slow), pa.array(fixed[fixed_code], distinct.type))
+    normal = pc.replace_with_mask(distinct, _mask(len(distinct), slow), fixed.take(fixed_code))
     return renumber[entry_rep][codes], pd.array(normal.filter(is_rep), dtype="str")
+
+
+def _normalise_lowered(texts: pa.Array) -> pa.Array:
+    """Return normalise_text of ASCII-lowercased texts: ASCII ones with Arrow's regex kernels, the others in Python.
+
+    On ASCII text both steps are exact as RE2 patterns: the toolkit's mention pattern (`regex` module) ends a mention
+    at the first tab, newline, vertical tab, form feed, carriage return or space, and str.split() splits on those and
+    on \\x1c-\\x1f. Non-ASCII texts go through normalise_text itself (lower() of an ASCII-lowercased text equals
+    lower() of the original, so this is exact).
+    """
+    ascii_mask = pc.string_is_ascii(texts).to_numpy(zero_copy_only=False)
+    ascii_idx, other_idx = np.flatnonzero(ascii_mask), np.flatnonzero(~ascii_mask)
+    out = pa.chunked_array([], texts.type)
+    if len(ascii_idx):
+        plain = pc.replace_substring_regex(texts.take(ascii_idx), r"@[^\t\n\v\f\r ]*", "")
+        plain = pc.utf8_trim(pc.replace_substring_regex(plain, r"[\t\n\v\f\r\x1c-\x1f ]+", " "), " ")
+        out = pa.chunked_array([plain])
+    if len(other_idx):
+        other = pa.array([normalise_text(t) for t in texts.take(other_idx).to_pylist()], texts.type)
+        out = pa.chunked_array([*out.chunks, other])
+    # Back to the input order: ASCII results first, then the others.
+    return out.combine_chunks().take(np.argsort(np.r_[ascii_idx, other_idx]))
 
 
 def _dictionary(strings: pa.ChunkedArray, sort: bool = False) -> tuple[np.ndarray, pa.Array]:
@@ -278,16 +299,18 @@ def _needs_full_normalisation(strings: pa.Array, block_bytes: int = 1 << 22) -> 
         starts = offsets[first:last] - offsets[first]
         ends = offsets[first + 1 : last + 1] - offsets[first]
         chunk = data[offsets[first] : offsets[last]]
-        # One spare False at the end lets reduceat and the edge checks index one past the data (empty strings).
-        slow = np.zeros(len(chunk) + 1, dtype=bool)
-        space = np.zeros(len(chunk) + 1, dtype=bool)
-        np.equal(chunk, 0x20, out=space[:-1])
-        np.less(chunk, 0x20, out=slow[:-1])
-        slow[:-1] |= chunk > 0x7E
-        slow[:-1] |= chunk == 0x40
-        slow[1:-1] |= space[1:-1] & space[:-2]  # a doubled space (across two strings only if one has an edge space)
-        flagged = np.logical_or.reduceat(slow, starts)
-        out[first:last] = (ends > starts) & (flagged | space[starts] | space[np.maximum(ends - 1, 0)])
+        # Control characters and non-ASCII bytes in one comparison (bytes below 0x20 wrap around), then "@".
+        odd = np.subtract(chunk, 0x20, dtype=np.uint8) > 0x5E
+        odd |= chunk == 0x40
+        space = chunk == 0x20
+        odd[1:] |= space[1:] & space[:-1]  # a doubled space (across two strings only if one has an edge space)
+        hits = np.flatnonzero(odd)
+        if len(hits) < len(starts):  # few odd bytes (mostly ASCII text): find their strings by binary search
+            out[first + np.searchsorted(ends, hits, "right")] = True
+        else:  # many: one "any" per string (the appended False lets reduceat start at the end, for empty strings)
+            out[first:last] = np.logical_or.reduceat(np.append(odd, False), starts) & (ends > starts)
+        filled = np.flatnonzero(ends > starts)
+        out[first + filled] |= space[starts[filled]] | space[ends[filled] - 1]
     return out
 
 
@@ -444,9 +467,7 @@ def window_pairs(prep: Prepared, window_us: int, chunk_pairs: int = CHUNK_PAIRS)
             yield order[i_sorted[mask]], order[j_sorted[mask]]
 
 
-def _first_matches(
-    prep: Prepared, window_us: int, chunk_pairs: int
-) -> Iterator[tuple[np.ndarray, np.ndarray, float]]:
+def _first_matches(prep: Prepared, window_us: int, chunk_pairs: int) -> Iterator[tuple[np.ndarray, np.ndarray, float]]:
     """Yield chunks (source account, target account, share done): each post paired once with each other account
     that has a post of the same object in its window. Only for one row per post (co-post, co-repost).
 
@@ -541,9 +562,7 @@ def _merge(keys: list[np.ndarray], counts: list[np.ndarray]) -> tuple[np.ndarray
     return k[last], np.diff(total, prepend=0)
 
 
-def _edge_chunks(
-    prep: Prepared, params: Params, chunk_pairs: int
-) -> Iterator[tuple[np.ndarray, float]]:
+def _edge_chunks(prep: Prepared, params: Params, chunk_pairs: int) -> Iterator[tuple[np.ndarray, float]]:
     """Yield chunks (source account * accounts + target account per (post, target account) co-action, share done)."""
     n_acc = max(len(prep.accounts), 1)
     one_row_per_post = bool(np.all(prep.row_post[1:] > prep.row_post[:-1]))
