@@ -54,13 +54,8 @@ def normalise_texts(texts: pd.Series) -> pd.Series:
     return pd.Series(np.asarray(keys, dtype=object)[codes], index=texts.index, dtype=object)
 
 
-# A text needs more than ASCII lowercasing (normalise_text in Python) when it holds "@" (mentions), any control
-# character (tabs, newlines, and \x1c-\x1f, which str.split also splits on), any non-ASCII byte (Unicode case
-# mapping and Unicode spaces), a doubled space or a space at either end. All other texts are normal once lowercased.
-
-
 def sorted_unique(values: np.ndarray, counts: bool = False):
-    """Return the sorted distinct int64 values (and how often each occurs): a sort, faster than np.unique here."""
+    """Return the sorted distinct int64 values (and how often each occurs): a count or a sort, faster than np.unique."""
     if len(values) and int(values.max()) - int(values.min()) < 2 * len(values):
         # Values packed in a narrow range (e.g. edge keys of a few source accounts): counting beats sorting.
         low = int(values.min())
@@ -172,7 +167,7 @@ def prepare(posts: pd.DataFrame, params: Params) -> Prepared:
             row_post = row_post[post_key != empty[0]]
         row_key = post_key[row_post]
     else:
-        posts = posts.iloc[kept].reset_index(drop=True)
+        posts = posts[[needed or "repost_of"]].iloc[kept].reset_index(drop=True)
         if params.kind == "co-repost":
             row_post = np.arange(len(posts), dtype=np.int64)
             row_item = posts["repost_of"].astype(str).to_numpy(object)
@@ -287,7 +282,12 @@ def _mask(n: int, positions: np.ndarray) -> np.ndarray:
 
 
 def _needs_full_normalisation(strings: pa.Array, block_bytes: int = 1 << 22) -> np.ndarray:
-    """Return per string whether ASCII lowercasing alone might not give normalise_text (see the note above it)."""
+    """Return per string whether ASCII lowercasing alone might not give normalise_text.
+
+    That is when it holds "@" (mentions), a control character (tabs, newlines, and \\x1c-\\x1f, which str.split
+    also splits on), a non-ASCII byte (Unicode case mapping and spaces), a doubled space or a space at either end.
+    Every other text is normal once lowercased. Vectorised over the bytes of the Arrow buffer.
+    """
     large = pa.types.is_large_string(strings.type)
     offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64 if large else np.int32)
     offsets = offsets[strings.offset : strings.offset + len(strings) + 1].astype(np.int64)
@@ -455,7 +455,7 @@ def window_pairs(prep: Prepared, window_us: int, chunk_pairs: int = CHUNK_PAIRS)
         return
     order, lo, hi = sweep.rows, sweep.lo, sweep.hi
     # Visit sorted positions grouped by post, so a post's rows never straddle two chunks.
-    visit = np.argsort(prep.row_post[order], kind="stable")
+    visit = _stable_order(prep.row_post[order])
     counts = (hi - lo)[visit]
     post_of_visit = prep.row_post[order][visit]
     for start, stop in _chunks(counts, chunk_pairs, post_of_visit):
