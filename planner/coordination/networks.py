@@ -195,7 +195,7 @@ def _compact(codes: np.ndarray, labels):
     """Return (codes, labels) without the labels no code uses, renumbered in the same order."""
     used = np.bincount(codes, minlength=len(labels)) > 0
     if used.all():
-        return codes.astype(np.int64), labels
+        return codes.astype(np.int64, copy=False), labels
     return (np.cumsum(used) - 1)[codes], labels[used]
 
 
@@ -615,7 +615,7 @@ def co_action_edges(
         {
             "source": pd.Series(prep.accounts[source], dtype=object),
             "target": pd.Series(prep.accounts[target], dtype=object),
-            "weight": c.astype(np.int64),
+            "weight": c.astype(np.int64, copy=False),
         },
         copy=False,  # no copy into one 2-D block of labels: with millions of edges that copy is a third of this step
     )
