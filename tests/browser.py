@@ -86,7 +86,10 @@ def browser_page():
         if os.environ.get("CI"):
             pytest.fail("Debian's chromium is required in CI (apt-get install chromium)")
         pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # The first page load imports the whole app (pandas, scikit-learn, plotly): allow for a slow, shared CI machine.
+    expect.set_options(timeout=30_000)
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -88,3 +88,46 @@ def app_env(tmp_path, monkeypatch):
     st.cache_data.clear()
     yield data
     st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """An SQLite workspace file with first admin 'ada' and the demo loaded, built once per test run."""
+    from planner import demo
+
+    path = tmp_path_factory.mktemp("demo-template") / "counterpoint.db"
+    workspace = open_workspace(f"sqlite:///{path}")
+    with workspace.session() as s:
+        user = auth.create_first_admin(s, "ada", PASSWORD)
+        demo.load_demo(s, auth.actor_for(user))
+    workspace.dispose()  # the last connection closing checkpoints the WAL into the file
+    return path
+
+
+def copy_demo(template: Path, data_dir: Path) -> Path:
+    """Copy the demo workspace into `data_dir` as its default SQLite file; return the file."""
+    import shutil
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    target = data_dir / "counterpoint.db"
+    shutil.copyfile(template, target)
+    return target
+
+
+@pytest.fixture
+def demo_ws(demo_template, tmp_path):
+    """A fresh copy of the demo workspace, opened."""
+    workspace = open_workspace(f"sqlite:///{copy_demo(demo_template, tmp_path / 'demo')}")
+    yield workspace
+    workspace.dispose()
+
+
+@pytest.fixture
+def demo_session(demo_ws):
+    with demo_ws.session() as s:
+        yield s
+
+
+@pytest.fixture
+def demo_admin(demo_session):
+    return auth.actor_for(auth.get_user(demo_session, "ada"))

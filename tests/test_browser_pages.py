@@ -5,22 +5,16 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from planner import auth, demo
-from planner.db import open_workspace
 from tests.browser import browser_page, running_app, screenshot
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, copy_demo
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
+def demo_dir(tmp_path_factory, demo_template):
     data = tmp_path_factory.mktemp("demo") / "data"
-    ws = open_workspace(f"sqlite:///{data / 'counterpoint.db'}")
-    with ws.session() as session:
-        user = auth.create_first_admin(session, "ada", PASSWORD)
-        demo.load_demo(session, auth.actor_for(user))
-    ws.dispose()
+    copy_demo(demo_template, data)
     return data
 
 

@@ -5,27 +5,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from planner import auth, demo
-from planner.config import load_settings
-from planner.db import open_workspace
 from tests.browser import browser_page, running_app, screenshot
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, copy_demo
 
 pytestmark = pytest.mark.browser
 
 
-def _demo_workspace(data_dir) -> None:
-    ws = open_workspace(load_settings({"PLANNER_DATA_DIR": str(data_dir)}).database_url)
-    try:
-        with ws.session() as session:
-            user = auth.create_user(session, auth.CLI_ACTOR, "ada", PASSWORD, "admin")
-            demo.load_demo(session, auth.actor_for(user))
-    finally:
-        ws.dispose()
-
-
-def test_trends_detail_and_triage(tmp_path):
-    _demo_workspace(tmp_path / "data")
+def test_trends_detail_and_triage(tmp_path, demo_template):
+    copy_demo(demo_template, tmp_path / "data")
     with running_app(tmp_path / "data") as url, browser_page() as page:
         page.goto(url)
         page.get_by_role("textbox", name="Username").fill("ada")

@@ -8,13 +8,13 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import cli
+from tests.conftest import copy_demo
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
+def demo_dir(tmp_path_factory, demo_template):
     data = tmp_path_factory.mktemp("cli")
-    result = CliRunner().invoke(cli, ["demo"], env={"PLANNER_DATA_DIR": str(data), "PLANNER_DATABASE_URL": ""})
-    assert result.exit_code == 0, result.output
+    copy_demo(demo_template, data)
     return data
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from planner import auth, campaigns, drafts
-from planner.demo import load_demo
 from planner.demo.campaigns import DEMO_USERS
 from planner.models import ApprovalAcknowledgement, Channel, User
 
 
-def test_demo_part(session, admin):
-    load_demo(session, admin)
+def test_demo_part(demo_session):
+    session = demo_session
     assert {c.platform for c in session.scalars(select(Channel))} == {"x", "facebook", "instagram", "telegram", "web"}
     frame = campaigns.list_campaigns(session)
     assert set(frame["name"]) == {"Valley Together", "Open Doors for Parents"}
@@ -27,8 +26,8 @@ def test_demo_part(session, admin):
     assert not campaigns.adjustments(session, valley.id).empty
 
 
-def test_demo_colleagues_have_unknown_passwords(session, admin):
-    load_demo(session, admin)
+def test_demo_colleagues_have_unknown_passwords(demo_session):
+    session = demo_session
     for username, _display, role in DEMO_USERS:
         user = session.scalar(select(User).where(User.username == username))
         assert user.role == role and "fictional" in user.display_name

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from planner import demo
+from planner import audit
 from planner.coordination import results
 from planner.demo import posts as demo_posts
 
 
-def test_demo_finds_the_planted_group_as_one_cluster(session, admin):
-    summaries = demo.load_demo(session, admin)
-    assert any(s.startswith("1 coordinated cluster(s) found by co-post within 60 s") for s in summaries)
+def test_demo_finds_the_planted_group_as_one_cluster(demo_session):
+    session = demo_session
+    summary = audit.entries(session, audit.AuditFilter(action_prefix="demo.")).iloc[0]["summary"]
+    assert "1 coordinated cluster(s) found by co-post within 60 s" in summary
     run = results.runs(session).iloc[0]
     assert run["kind"] == "co-post" and run["cluster_count"] == 1
     clusters = results.clusters(session, int(run["id"]))

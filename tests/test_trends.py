@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from planner import audit, auth, demo, trends
+from planner import audit, auth, trends
 from planner.auth import PermissionDenied
 from planner.demo import posts as demo_posts
 from planner.models import Trend
@@ -197,8 +197,8 @@ def test_progress_is_reported(session, admin):
     assert fractions[0] == 0 and fractions[-1] == 1.0 and fractions == sorted(fractions)
 
 
-def test_demo_bursts_found_with_sensible_lifecycle(session, admin):
-    demo.load_demo(session, admin)
+def test_demo_bursts_found_with_sensible_lifecycle(demo_session):
+    session = demo_session
     found = {t.key: t for t in trends.query_trends(session)}
     blitz_spec, alleyes_spec, festival_spec = demo_posts.PLANTED_BURSTS
     blitz = found["#greylanternrises"]

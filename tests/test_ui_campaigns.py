@@ -10,18 +10,17 @@ from streamlit.testing.v1 import AppTest
 from planner import auth, campaigns, channels
 from planner.config import load_settings
 from planner.db import open_workspace
-from planner.demo import load_demo
+from tests.conftest import copy_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def demo_ws(app_env):
+def demo_ws(app_env, demo_template):
+    copy_demo(demo_template, app_env)
     ws = open_workspace(load_settings().database_url)
     with ws.session() as s:
-        admin = auth.create_first_admin(s, "ada", PASSWORD)
-        load_demo(s, auth.actor_for(admin))
         users = {
             name: auth.create_user(s, auth.CLI_ACTOR, name, PASSWORD, role).id
             for name, role in (("dora", "drafter"), ("vic", "viewer"))

@@ -11,7 +11,7 @@ from planner import auth, drafts, workflow
 from planner.channels import list_channels as channels_list
 from planner.config import load_settings
 from planner.db import open_workspace
-from planner.demo import load_demo
+from tests.conftest import copy_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,11 +19,11 @@ TIMEOUT = 30
 
 
 @pytest.fixture
-def demo_ws(app_env):
+def demo_ws(app_env, demo_template):
+    copy_demo(demo_template, app_env)
     ws = open_workspace(load_settings().database_url)
     with ws.session() as s:
-        admin = auth.create_first_admin(s, "ada", "correct horse battery")
-        load_demo(s, auth.actor_for(admin))
+        admin = auth.get_user(s, "ada")
         users = {
             name: auth.create_user(s, auth.CLI_ACTOR, name, "correct horse battery", role).id
             for name, role in (("dora", "drafter"), ("rhea", "reviewer"), ("vic", "viewer"))
