@@ -106,5 +106,7 @@ def test_home_shows_new_trends_since_last_visit(app_env, visited_before):
     heads = [s.value for s in at.subheader]
     assert ("New trends since your last visit" if visited_before else "Trends") in heads
     assert any(t.value.startswith("#rising (hashtag, emerging)") for t in at.text)
+    at.run()  # a rerun in the same browser session is the same visit: still shown
+    assert ("New trends since your last visit" if visited_before else "Trends") in [s.value for s in at.subheader]
     again = app_as(user)  # nothing new since the visit just made
     assert "New trends since your last visit" not in [s.value for s in again.subheader]

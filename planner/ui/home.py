@@ -9,8 +9,12 @@ actor = common.require_actor()
 common.header("Home", "Where this workspace stands and what to do next.")
 zone = common.user_zone()
 
+# A visit is one browser session: record it once, so reruns of this page keep showing what was new.
+if "previous_visit" not in st.session_state:
+    with common.db_session() as session:
+        st.session_state["previous_visit"] = auth.touch_last_seen(session, actor)
+previous_visit = st.session_state["previous_visit"]
 with common.db_session() as session:
-    previous_visit = auth.touch_last_seen(session, actor)
     ov = workspace.overview(session)
     new_trends = [trends.trend_record(t) for t in trends.new_since(session, previous_visit)]
 
