@@ -87,12 +87,20 @@ def require_actor() -> Actor:
     return actor
 
 
-def run(fn: Callable[..., T], *args, success: str | None = None, **kwargs) -> T | None:
-    """Call a core function; show its named error with st.error and return None on failure."""
+def run(
+    fn: Callable[..., T],
+    *args,
+    success: str | None = None,
+    on_error: Callable[[PlannerError], None] | None = None,
+    **kwargs,
+) -> T | None:
+    """Call a core function; show its named error with st.error (then `on_error`) and return None on failure."""
     try:
         result = fn(*args, **kwargs)
     except PlannerError as exc:
         st.error(str(exc))
+        if on_error:
+            on_error(exc)
         return None
     if success:
         st.toast(success)

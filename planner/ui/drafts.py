@@ -33,20 +33,14 @@ def show_findings(findings: list[checks.Finding]) -> None:
         )
 
 
+def _show_conflict(exc: PlannerError) -> None:
+    if isinstance(exc, drafts.ConflictError):
+        st.code(exc.diff or "(no content changes: only the status changed)", language="diff")
+
+
 def attempt(fn, *args, success: str | None = None, **kwargs):
     """Call a core function; show a save conflict with the other's changes, other named errors as st.error."""
-    try:
-        result = fn(*args, **kwargs)
-    except drafts.ConflictError as exc:
-        st.error(str(exc))
-        st.code(exc.diff or "(no content changes: only the status changed)", language="diff")
-        return None
-    except PlannerError as exc:
-        st.error(str(exc))
-        return None
-    if success:
-        st.toast(success)
-    return result
+    return common.run(fn, *args, success=success, on_error=_show_conflict, **kwargs)
 
 
 def _lines(text: str, sep: str = "|") -> list[list[str]]:
