@@ -43,9 +43,10 @@ def test_upload_dry_run_refusal_import_and_reimport(tmp_path):
 
         # All or nothing: with one bad row the import is refused and nothing is stored.
         page.get_by_role("button", name="Import", exact=True).click()
+        expect(page.get_by_text("pheme_sample.csv: refused, nothing imported").first).to_be_visible()
         expect(page.get_by_text("No imports yet.")).to_be_visible()
 
-        page.get_by_text("Skip bad rows").click()
+        page.get_by_text("Skip bad rows", exact=True).click()
         page.get_by_role("button", name="Import", exact=True).click()
         expect(page.get_by_text("pheme_sample.csv: imported 119, duplicates 0, rejected 1").first).to_be_visible()
         screenshot(page, "import_02_imported")
