@@ -14,7 +14,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stop_words import LANGUAGE_MAPPING, get_stop_words
@@ -141,6 +140,8 @@ def stop_words(lang: str) -> frozenset[str]:
     code = (lang or "").strip().lower()[:2]
     if code not in _STOP_CACHE:
         if code == "en":
+            from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # sklearn takes seconds to import
+
             words = list(ENGLISH_STOP_WORDS)  # the stop-words package's English list drops content words ("sees")
         elif code in LANGUAGE_MAPPING:
             words = get_stop_words(code)

@@ -3,6 +3,7 @@
 from planner.models.accounts import LoginAttempt, User
 from planner.models.audit import AuditEntry
 from planner.models.base import Base, utcnow
+from planner.models.briefs import BriefSettings
 from planner.models.campaigns import (
     Approval,
     ApprovalAcknowledgement,
@@ -27,6 +28,7 @@ __all__ = [
     "ApprovalAcknowledgement",
     "AuditEntry",
     "Base",
+    "BriefSettings",
     "Campaign",
     "CampaignAdjustment",
     "CampaignChannel",
