@@ -10,10 +10,6 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.cluster import KMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -54,6 +50,8 @@ class _Features:
     """TF-IDF over word uni/bigrams and character n-grams (so Arabic and Russian work), reduced by LSA."""
 
     def __init__(self, langs: pd.Series, seed: int) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer  # sklearn takes a second to import: on use
+
         # Texts are deduplicated first, so on few distinct texts a term seen once is still a real signal.
         min_df = 1 if len(langs) < SMALL_CORPUS else 2
         stops = set().union(*(stop_words(code) for code in pd.unique(langs.fillna("").str[:2])))
@@ -81,6 +79,9 @@ class _Features:
         self.has_words = True
 
     def fit_transform(self, texts: pd.Series) -> np.ndarray:
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.preprocessing import normalize
+
         texts = texts.str.slice(0, TEXT_CHARS)
         try:
             w = self.words.fit_transform(texts)
@@ -95,6 +96,8 @@ class _Features:
         return normalize(self.svd.fit_transform(matrix))
 
     def transform(self, texts: pd.Series) -> np.ndarray:
+        from sklearn.preprocessing import normalize
+
         texts = texts.str.slice(0, TEXT_CHARS)
         w = self.words.transform(texts) if self.has_words else sp.csr_matrix((len(texts), 0), dtype=np.float32)
         matrix = sp.hstack([normalize(w), normalize(self.chars.transform(texts)) * CHAR_WEIGHT]).tocsr()
@@ -118,6 +121,8 @@ def cluster_texts(texts: pd.Series, langs: pd.Series | None = None, n_clusters: 
 
     Raises NarrativeError when there are fewer than 2 distinct texts.
     """
+    from sklearn.cluster import KMeans
+
     if n_clusters < 2:
         raise NarrativeError("n_clusters: use at least 2")
     clean = texts.fillna("").astype(str).str.replace(_CLEAN_RE, " ", regex=True).str.lower().str.strip()
