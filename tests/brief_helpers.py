@@ -13,7 +13,7 @@ from tests.planfixtures import make_campaign, make_channels, make_trend
 LONG_WORD = "Q" * 5000
 HOSTILE = (
     "<script>alert('x')</script> <img src=x onerror=alert(1)> ![pixel](https://evil.example/p.png) "
-    "[click me](javascript:alert(1)) =HYPERLINK(\"https://evil.example\",\"x\") @SUM(1+1) "
+    '[click me](javascript:alert(1)) =HYPERLINK("https://evil.example","x") @SUM(1+1) '
     "\u202egnp.exe\u202c # not a heading | not a cell *not bold* $x^2$ "
 )
 

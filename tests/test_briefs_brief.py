@@ -27,7 +27,7 @@ def test_html_and_markdown_of_the_demo_campaigns_have_every_section(demo_session
     for title in titles():
         assert f"<h2>{title}</h2>" in html
         assert f"\n## {title}\n" in md
-    assert f"<h1 dir=\"auto\">{name}</h1>" in html
+    assert f'<h1 dir="auto">{name}</h1>' in html
 
 
 def test_demo_brief_reads_the_real_plan_and_matrix(demo_session, demo_admin):
