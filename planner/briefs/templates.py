@@ -13,7 +13,7 @@ from planner.errors import PlannerError
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "templates" / "briefs"
 # A template name is one file name in the template folder: no folders, no '..', no hidden files.
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\.(html|md|css)$")
+NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}\.(html|md|css)$")
 
 
 class TemplateError(PlannerError):
@@ -75,9 +75,16 @@ def _finalize(value: Any) -> Any:
     return value if isinstance(value, MdSafe) else md_escape(value)
 
 
+class _Loader(ChoiceLoader):
+    """A team's folder, then ours; every name asked for, includes too, must be a plain template file name."""
+
+    def get_source(self, environment, template):
+        return super().get_source(environment, validate_name(template))
+
+
 def _loader(team_dir: Path | None) -> ChoiceLoader:
     loaders = [FileSystemLoader(str(team_dir))] if team_dir else []
-    return ChoiceLoader([*loaders, FileSystemLoader(str(TEMPLATE_ROOT))])
+    return _Loader([*loaders, FileSystemLoader(str(TEMPLATE_ROOT))])
 
 
 def environment(kind: str, team_dir: str | Path | None = None) -> ImmutableSandboxedEnvironment:
