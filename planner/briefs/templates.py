@@ -81,6 +81,9 @@ class _Loader(ChoiceLoader):
     def get_source(self, environment, template):
         return super().get_source(environment, validate_name(template))
 
+    def load(self, environment, name, globals=None):
+        return super().load(environment, validate_name(name), globals)
+
 
 def _loader(team_dir: Path | None) -> ChoiceLoader:
     loaders = [FileSystemLoader(str(team_dir))] if team_dir else []
