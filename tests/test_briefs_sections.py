@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner import auth, briefs, campaigns, workflow
+from planner import briefs, campaigns, workflow
 from planner.briefs import BriefOptions, sections
 from planner.briefs.blocks import Chart, Facts, Note, Paragraph, Table, clean
 from tests.planfixtures import make_campaign

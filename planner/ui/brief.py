@@ -27,7 +27,17 @@ if frame.empty:
 names = dict(zip(frame["id"].astype(int), frame["name"], strict=True))
 titles = {name: sec.title for name, sec in briefs.SECTIONS.items()}
 f1, f2 = st.columns([1, 2])
-campaign_id = f1.selectbox("Campaign", list(names), format_func=names.get, key="brief_campaign")
+# The campaign sits in the URL (?campaign=ID), so a brief page can be shared or opened from the Campaigns page.
+wanted = st.query_params.get("campaign", "")
+ids = list(names)
+campaign_id = f1.selectbox(
+    "Campaign",
+    ids,
+    index=ids.index(int(wanted)) if wanted.isdigit() and int(wanted) in names else 0,
+    format_func=names.get,
+    key="brief_campaign",
+)
+st.query_params["campaign"] = str(campaign_id)
 chosen = f2.pills(
     "Sections",
     list(titles),
