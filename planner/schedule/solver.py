@@ -14,7 +14,7 @@ import bisect
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -292,4 +292,179 @@ def plan(
         for i, item in enumerate(chan_items):
             if i not in placed_items:
                 out.unplaced.append(Unplaced(item.key, channel_id, _explain(ch, i, start, end, len(chosen))))
+    return out
+
+
+# ---- auto-schedule over the workspace ------------------------------------------------------------------------
+
+
+@dataclass
+class AutoResult:
+    """What auto-schedule placed (entry ids unless a dry run), what it left out and why."""
+
+    plan: Plan
+    start: datetime
+    end: datetime
+    labels: dict[int, str]  # variant id -> "draft title on channel"
+    entries: list[int] = field(default_factory=list)
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)  # (draft id, title, why not considered)
+    greedy_score: float = 0.0
+
+    def lines(self) -> list[str]:
+        """Return a plain-text report: placed posts, posts not placed with why, drafts not considered with why."""
+        out = [
+            f"Placed {len(self.plan.placements)} post(s), score {self.plan.score:.2f} "
+            f"(greedy {self.greedy_score:.2f}), from {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M} UTC"
+        ]
+        out += [f"  {p.at:%Y-%m-%d %H:%M} UTC  {self.labels[p.key]}" for p in self.plan.placements]
+        out += [f"Not placed: {self.labels[u.key]}: {u.reason}" for u in self.plan.unplaced]
+        out += [f"Not considered: {title} (draft {i}): {why}" for i, title, why in self.skipped]
+        return out
+
+
+def auto_schedule(
+    session,
+    actor,
+    *,
+    campaign: int | str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    now: datetime | None = None,
+    best_hours: Mapping[int, Mapping[int, float]] | None = None,
+    variant_ids: Sequence[int] | None = None,
+    dry_run: bool = False,
+    method: str = "milp",
+) -> AutoResult:
+    """Place every approved, not yet scheduled channel variant in the best free slots of [start, end).
+
+    Default range: the next 7 days from now. Posts answering a trend marked "respond" go inside its response
+    window; paused scopes get nothing. `best_hours` maps channel id -> {UTC hour of week: reach} (optional, from
+    metrics). Raises ScheduleError for a bad range or campaign, PermissionDenied.
+    """
+    from sqlalchemy import select
+
+    from planner import audit, campaigns, channels
+    from planner.auth import Action, require
+    from planner.db import atomic
+    from planner.errors import PlannerError
+    from planner.models import Campaign, Channel, Draft, DraftTrend, DraftVariant, ScheduleEntry, Trend, utcnow
+    from planner.schedule import ScheduleError, windows
+    from planner.schedule import entries as entries_mod
+    from planner.schedule import pauses as pauses_mod
+    from planner.schedule.cadence import SLOT, all_cadences, floor_hour
+
+    require(actor, Action.SCHEDULE)
+    now = now or utcnow()
+    start = max(start or now, now)
+    if floor_hour(start) < start:
+        start = floor_hour(start) + SLOT
+    end = end or start + timedelta(days=7)
+    if end <= start:
+        raise ScheduleError("range: --to must be after --from (and after now)")
+    if end - start > timedelta(days=120):
+        raise ScheduleError("range: plan at most 120 days at once")
+    stmt = select(Draft).where(Draft.status.in_(entries_mod.SCHEDULABLE_DRAFT_STATES)).order_by(Draft.id)
+    if campaign is not None:
+        try:
+            camp_id = campaigns.get_campaign(session, campaign).id
+        except PlannerError as exc:
+            raise ScheduleError(str(exc)) from exc
+        stmt = stmt.where(Draft.campaign_id == camp_id)
+    taken = set(session.scalars(select(ScheduleEntry.variant_id).where(ScheduleEntry.status.in_(entries_mod.HOLDING))))
+    cadences = all_cadences(session)
+    all_pauses = pauses_mod.all_pauses(session)
+    active_channels = {c.id: c for c in session.scalars(select(Channel))}
+    items, scorers, labels, trend_of, skipped = [], {}, {}, {}, []
+    for draft in session.scalars(stmt):
+        reason = entries_mod.why_not_schedulable(session, draft)
+        if reason:
+            skipped.append((draft.id, draft.title, reason))
+            continue
+        camp = session.get(Campaign, draft.campaign_id)
+        window = None
+        respond = session.scalars(
+            select(Trend)
+            .join(DraftTrend, DraftTrend.trend_id == Trend.id)
+            .where(DraftTrend.draft_id == draft.id, Trend.status == "respond")
+            .order_by(Trend.detected_at.desc())
+        ).all()
+        trend = None
+        for t in respond:
+            w = windows.response_window(session, t)
+            if w.end > start:
+                window, trend = w, t
+                break
+        variants = session.scalars(select(DraftVariant).where(DraftVariant.draft_id == draft.id)).all()
+        for v in variants:
+            if v.id in taken or (variant_ids is not None and v.id not in variant_ids):
+                continue
+            ch = active_channels[v.channel_id]
+            labels[v.id] = f"{draft.title} on {channels.label(ch)}"
+            if not ch.active:
+                skipped.append((draft.id, draft.title, f"{channels.label(ch)} is inactive"))
+                continue
+            blocked = tuple(
+                (p.starts_at, pauses_mod.effective_end(p))
+                for p in all_pauses
+                if pauses_mod.scope_of(session, p).covers(ch.id, camp.id)
+            )
+            reasons = "; ".join(p.reason for p in all_pauses if pauses_mod.scope_of(session, p).covers(ch.id, camp.id))
+            cad = cadences.get(ch.id)
+            audience = windows.audience_of(camp, cad.time_zone if cad else "UTC")
+            items.append(
+                Item(
+                    v.id,
+                    ch.id,
+                    labels[v.id],
+                    earliest=window.start if window else None,
+                    latest=window.end if window else None,
+                    blocked=blocked,
+                    blocked_reason=reasons,
+                )
+            )
+            scorers[v.id] = windows.Scorer(
+                audience,
+                windows.trend_profile(trend) if trend is not None else None,
+                window,
+                (best_hours or {}).get(ch.id),
+                weight=2.0 if window else 1.0,
+            )
+            trend_of[v.id] = trend.id if trend is not None else None
+    busy = entries_mod.busy_times(session, {i.channel_id for i in items}, start, end)
+
+    def score(item: Item, times: Sequence[datetime]) -> np.ndarray:
+        return scorers[item.key].scores(times)
+
+    result = plan(items, cadences, start, end, score, busy, method=method)
+    greedy_score = plan(items, cadences, start, end, score, busy, method="greedy").score if method == "milp" else 0.0
+    out = AutoResult(result, start, end, labels, skipped=skipped, greedy_score=greedy_score or result.score)
+    if dry_run or not result.placements:
+        return out
+    with atomic(session):
+        for p in result.placements:
+            v = session.get(DraftVariant, p.key)
+            zone = cadences[p.channel_id].zone if p.channel_id in cadences else None
+            entry = ScheduleEntry(
+                draft_id=v.draft_id,
+                variant_id=v.id,
+                channel_id=p.channel_id,
+                scheduled_at=p.at,
+                trend_id=trend_of[p.key],
+                why=scorers[p.key].why(p.at, zone),
+                created_by=actor.user_id,
+            )
+            session.add(entry)
+            session.flush()
+            out.entries.append(entry.id)
+            entries_mod.move_draft(session, actor, session.get(Draft, v.draft_id), "schedule")
+        audit.record(
+            session,
+            actor,
+            "schedule.auto",
+            "schedule",
+            "",
+            f"auto-scheduled {len(result.placements)} post(s) from {start:%Y-%m-%d %H:%M} to "
+            f"{end:%Y-%m-%d %H:%M} UTC (score {result.score:.2f}, greedy {out.greedy_score:.2f}); "
+            f"{len(result.unplaced)} not placed, {len(skipped)} draft(s) not considered",
+        )
     return out

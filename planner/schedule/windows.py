@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -101,6 +102,16 @@ def trend_profile(trend: Trend) -> np.ndarray | None:
     return profile
 
 
+@lru_cache(maxsize=64)
+def _features(times: tuple[datetime, ...], zone: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return epoch seconds, UTC hour of week and local hour in `zone` of each moment (cached per slot list)."""
+    tz = ZoneInfo(zone)
+    epoch = np.array([t.timestamp() for t in times], dtype=float)
+    how = np.array([hour_of_week(t) for t in times], dtype=np.int64)
+    local = np.array([t.astimezone(tz).hour for t in times], dtype=np.int64)
+    return epoch, how, local
+
+
 @dataclass(frozen=True)
 class Audience:
     """Who the post is for: their time zone and local active hours (empty = unknown)."""
@@ -182,7 +193,26 @@ class Scorer:
         return self.weight * self._activity(at) * self._urgency(at) * self._own(at)
 
     def scores(self, times: Sequence[datetime]) -> np.ndarray:
-        return np.array([self.score(t) for t in times], dtype=float)
+        """Return score() for many moments at once (vectorised; the same values)."""
+        epoch, how, local_hour = _features(tuple(times), self.audience.time_zone)
+        if self._profile is not None:
+            activity = QUIET_ACTIVITY + (1 - QUIET_ACTIVITY) * self._profile[how]
+        elif self.audience.active_hours:
+            activity = np.where(np.isin(local_hour, self.audience.active_hours), 1.0, QUIET_ACTIVITY)
+        else:
+            activity = np.full(len(epoch), 0.5)
+        urgency = np.ones(len(epoch))
+        eligible = np.ones(len(epoch), dtype=bool)
+        if self.window is not None:
+            life = self.window.lifecycle if self.window.lifecycle in URGENCY_BOOST else "declining"
+            age = np.maximum((epoch - self.window.start.timestamp()) / 3600, 0.0)
+            urgency = 1.0 + URGENCY_BOOST[life] * 0.5 ** (age / URGENCY_HALF_LIFE[life])
+            eligible = (epoch >= self.window.start.timestamp()) & (epoch < self.window.end.timestamp())
+        own = np.ones(len(epoch))
+        if self._best is not None:
+            table = np.array([self._best.get(h, 0.0) for h in range(168)])
+            own = 0.5 + 0.5 * table[how]
+        return np.where(eligible, self.weight * activity * urgency * own, 0.0)
 
     def why(self, at: datetime, zone: ZoneInfo | None = None) -> str:
         """Return one line saying why `at` is a good (or poor) moment."""
