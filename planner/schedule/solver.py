@@ -309,6 +309,7 @@ class AutoResult:
     entries: list[int] = field(default_factory=list)
     skipped: list[tuple[int, str, str]] = field(default_factory=list)  # (draft id, title, why not considered)
     greedy_score: float = 0.0
+    whys: dict[int, str] = field(default_factory=dict)  # variant id -> why its slot (placed posts)
 
     def lines(self) -> list[str]:
         """Return a plain-text report: placed posts, posts not placed with why, drafts not considered with why."""
@@ -438,19 +439,20 @@ def auto_schedule(
     result = plan(items, cadences, start, end, score, busy, method=method)
     greedy_score = plan(items, cadences, start, end, score, busy, method="greedy").score if method == "milp" else 0.0
     out = AutoResult(result, start, end, labels, skipped=skipped, greedy_score=greedy_score or result.score)
+    for p in result.placements:
+        out.whys[p.key] = scorers[p.key].why(p.at, cadences[p.channel_id].zone if p.channel_id in cadences else None)
     if dry_run or not result.placements:
         return out
     with atomic(session):
         for p in result.placements:
             v = session.get(DraftVariant, p.key)
-            zone = cadences[p.channel_id].zone if p.channel_id in cadences else None
             entry = ScheduleEntry(
                 draft_id=v.draft_id,
                 variant_id=v.id,
                 channel_id=p.channel_id,
                 scheduled_at=p.at,
                 trend_id=trend_of[p.key],
-                why=scorers[p.key].why(p.at, zone),
+                why=out.whys[p.key],
                 created_by=actor.user_id,
             )
             session.add(entry)
