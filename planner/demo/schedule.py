@@ -232,6 +232,17 @@ def add_schedule(ctx: DemoContext) -> str:
         if draft.status == "approved":
             draft.status = "scheduled"
     session.flush()
+    # Left for the planner: an approved answer to the emerging trend, not yet scheduled (the page suggests slots).
+    approved(
+        "Answer: the valley sees you",
+        [
+            (x, f"You are seen here, by people who stay and help. Talk to us, in confidence: {link}"),
+            (tg, f"You are seen here. Talk to people who have been there, in confidence: {link}"),
+        ],
+        status="approved",
+        answers=True,
+    )
+    session.flush()
     return (
         f"{len(entries)} calendar entries from {_local(now, -7, 0):%Y-%m-%d} to {_local(now, 7, 0):%Y-%m-%d}, "
         f"{answered} answers to {EMERGING_TAG} inside its response window, 1 past pause with missed posts, "

@@ -401,3 +401,9 @@ def schedulable_variants(session: Session) -> pd.DataFrame:
         "trend_ids",
     ]
     return pd.DataFrame(rows, columns=cols)
+
+
+def variants_of(session: Session, entry_ids: Sequence[int]) -> list[int]:
+    """Return the channel variant ids of the given entries (e.g. to reschedule what a pause made miss)."""
+    ids = [int(i) for i in entry_ids]
+    return list(session.scalars(select(ScheduleEntry.variant_id).where(ScheduleEntry.id.in_(ids)).distinct()))
