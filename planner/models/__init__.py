@@ -20,6 +20,7 @@ from planner.models.campaigns import (
 )
 from planner.models.coordination import CoordinationCluster, CoordinationEdge, CoordinationMember, CoordinationRun
 from planner.models.posts import ImportBatch, ImportReject, Post
+from planner.models.schedule import CadenceRule, CalendarToken, ScheduleEntry, SchedulePause
 from planner.models.settings import WorkspaceSetting
 from planner.models.trends import DetectionRun, Narrative, NarrativePost, Trend, Watchlist, WatchlistItem
 
@@ -30,6 +31,8 @@ __all__ = [
     "Base",
     "BriefSettings",
     "Campaign",
+    "CadenceRule",
+    "CalendarToken",
     "CampaignAdjustment",
     "CampaignChannel",
     "CampaignTrend",
@@ -50,6 +53,8 @@ __all__ = [
     "Narrative",
     "NarrativePost",
     "Post",
+    "ScheduleEntry",
+    "SchedulePause",
     "Trend",
     "User",
     "Watchlist",
