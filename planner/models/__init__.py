@@ -19,6 +19,7 @@ from planner.models.campaigns import (
 )
 from planner.models.coordination import CoordinationCluster, CoordinationEdge, CoordinationMember, CoordinationRun
 from planner.models.posts import ImportBatch, ImportReject, Post
+from planner.models.schedule import CadenceRule, CalendarToken, ScheduleEntry, SchedulePause
 from planner.models.settings import WorkspaceSetting
 from planner.models.trends import DetectionRun, Narrative, NarrativePost, Trend, Watchlist, WatchlistItem
 
@@ -28,6 +29,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Campaign",
+    "CadenceRule",
+    "CalendarToken",
     "CampaignAdjustment",
     "CampaignChannel",
     "CampaignTrend",
@@ -48,6 +51,8 @@ __all__ = [
     "Narrative",
     "NarrativePost",
     "Post",
+    "ScheduleEntry",
+    "SchedulePause",
     "Trend",
     "User",
     "Watchlist",
