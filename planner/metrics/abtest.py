@@ -131,7 +131,7 @@ def compare(a: Arm, b: Arm, confidence: float = CONFIDENCE) -> ABResult:
     if not significant and needed and needed > min(a.impressions, b.impressions):
         warnings.append(
             f"Too few impressions to tell a difference this small: about {needed:,} per variant would detect it "
-            f"{POWER:.0%} of the time."
+            f"{POWER * 100:.0f} % of the time."
         )
     result = ABResult(a, b, diff, z, p, low, high, significant, warnings)
     result.verdict = verdict(result, confidence)
@@ -141,9 +141,8 @@ def compare(a: Arm, b: Arm, confidence: float = CONFIDENCE) -> ABResult:
 def verdict(result: ABResult, confidence: float = CONFIDENCE) -> str:
     """Return the comparison in plain words, e.g. "B's engagement rate is higher, 1.9 % vs 1.2 %, p = 0.01"."""
     a, b = result.a, result.b
-    interval = (
-        f"{confidence:.0%} interval of the difference {result.ci_low * 100:+.2f} to {result.ci_high * 100:+.2f} points"
-    )
+    low, high = result.ci_low * 100, result.ci_high * 100
+    interval = f"{confidence * 100:.0f} % interval of the difference {low:+.2f} to {high:+.2f} points"
     if result.significant:
         winner, loser = (b, a) if result.difference > 0 else (a, b)
         return (
