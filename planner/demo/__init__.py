@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ class DemoContext:
     world: DemoWorld
     rng: np.random.Generator
     progress: Callable[[float, str], None]
+    now: datetime  # UTC, the load moment floored to the hour: parts place relative data around it
 
 
 # Each part adds one capability's fictional data and returns a one-line summary. Order matters: later parts
@@ -43,6 +45,7 @@ def load_demo(
     actor: Actor,
     seed: int = DEFAULT_SEED,
     progress: Callable[[float, str], None] | None = None,
+    now: datetime | None = None,
 ) -> list[str]:
     """Load the demo world into the workspace in one transaction; return what each part added.
 
@@ -53,7 +56,8 @@ def load_demo(
     with atomic(session):
         if workspace.get_setting(session, workspace.DEMO_KEY):
             raise DemoAlreadyLoaded("the demo workspace is already loaded in this database")
-        ctx = DemoContext(session, actor, WORLD, np.random.default_rng(seed), report)
+        moment = (now or utcnow()).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        ctx = DemoContext(session, actor, WORLD, np.random.default_rng(seed), report, moment)
         summaries = [f"Fictional world: {WORLD.adversary} (adversary) vs {WORLD.our_organisation}"]
         for i, part in enumerate(PARTS):
             report(i / max(len(PARTS), 1), part.__doc__ or part.__name__)
@@ -69,8 +73,10 @@ def load_demo(
 from planner.demo import campaigns as _campaigns  # noqa: E402
 from planner.demo import coordination as _coordination  # noqa: E402
 from planner.demo import posts as _posts  # noqa: E402
+from planner.demo import schedule as _schedule  # noqa: E402
 from planner.demo import trends as _trends  # noqa: E402
 
 PARTS.extend(
     [_posts.add_demo_posts, _trends.add_demo_trends, _coordination.add_demo_coordination, _campaigns.add_campaigns]
 )
+PARTS.append(_schedule.add_schedule)

@@ -1,0 +1,13 @@
+"""Scheduling approved drafts against trends: entries, cadence, auto-schedule, pauses, calendar and exports."""
+
+from __future__ import annotations
+
+from planner.errors import PlannerError
+
+
+class ScheduleError(PlannerError):
+    """A schedule entry, cadence rule, pause or export request is not possible; the message says why."""
+
+
+class PauseConfirmationRequired(ScheduleError):
+    """The entry is inside an active crisis pause: marking it published needs explicit confirmation."""

@@ -1,0 +1,472 @@
+"""Auto-schedule: place posts in hourly slots maximising total score under every channel's cadence (MILP, HiGHS).
+
+The model, per channel (channels are independent): a binary x[i, s] for each post i and eligible slot s;
+each post at most once; in every run of slots closer together than the minimum gap, at most one post (these
+runs are the maximal cliques of the "too close" relation, so the gap holds pairwise); per local day at most the
+cadence's posts per day minus the posts already there. Slots too close to existing posts or on full days are
+dropped first. Maximise the sum of scores. A greedy plan is computed too and kept if it were ever better
+(it cannot be when HiGHS proves optimality), so the result never scores below greedy.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from planner.schedule.cadence import Cadence, slots
+
+# Column generation starts from each post's best slots (more are added while they can improve the plan).
+START_SLOTS_PER_POST = 24
+ADD_SLOTS_PER_POST = 8
+TIME_LIMIT_S = 20.0
+
+ScoreFn = Callable[["Item", Sequence[datetime]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One post to place: a draft's variant on one channel, with what limits where it can go."""
+
+    key: Hashable
+    channel_id: int
+    label: str = ""
+    earliest: datetime | None = None  # e.g. the start of its trend's response window
+    latest: datetime | None = None  # exclusive: the window's deadline
+    blocked: tuple[tuple[datetime, datetime | None], ...] = ()  # paused intervals (end None = open)
+    blocked_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Placement:
+    key: Hashable
+    channel_id: int
+    at: datetime
+    score: float
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    key: Hashable
+    channel_id: int
+    reason: str
+
+
+@dataclass
+class Plan:
+    placements: list[Placement] = field(default_factory=list)
+    unplaced: list[Unplaced] = field(default_factory=list)
+    method: str = "milp"
+    status: dict[int, str] = field(default_factory=dict)  # channel id -> solver status
+
+    @property
+    def score(self) -> float:
+        return float(sum(p.score for p in self.placements))
+
+
+@dataclass
+class _Channel:
+    """The pruned problem of one channel."""
+
+    cadence: Cadence
+    items: list[Item]
+    slots: list[datetime]  # free slots after existing posts
+    day: np.ndarray  # local-day index of each slot
+    day_cap: np.ndarray  # remaining posts allowed per local day index
+    scores: np.ndarray  # items x slots; 0 = not eligible
+    all_slots: int  # allowed slots before existing posts were taken into account
+
+
+def _epoch(times: Sequence[datetime]) -> np.ndarray:
+    return np.array([t.timestamp() for t in times], dtype=np.int64)
+
+
+def _blocked(item: Item, at: datetime) -> bool:
+    return any(a <= at and (b is None or at < b) for a, b in item.blocked)
+
+
+def _prepare(
+    cad: Cadence, items: list[Item], start: datetime, end: datetime, busy: Sequence[datetime], score: ScoreFn
+) -> _Channel:
+    allowed = slots(cad, start, end)
+    t = _epoch(allowed)
+    gap = cad.min_gap_minutes * 60
+    ok = np.ones(len(allowed), dtype=bool)
+    existing_days: Counter = Counter(cad.local_day(b) for b in busy)
+    if len(busy):
+        b = np.sort(_epoch(busy))
+        pos = np.searchsorted(b, t)
+        after = np.where(pos < len(b), b[np.minimum(pos, len(b) - 1)] - t, np.iinfo(np.int64).max)
+        before = np.where(pos > 0, t - b[np.maximum(pos - 1, 0)], np.iinfo(np.int64).max)
+        near = np.minimum(after, before)
+        ok &= (near >= gap) & (near != 0)
+    days = [cad.local_day(s) for s in allowed]
+    ok &= np.array([existing_days[d] < cad.posts_per_day for d in days], dtype=bool) if days else ok
+    free = [s for s, keep in zip(allowed, ok, strict=True) if keep]
+    free_days = [d for d, keep in zip(days, ok, strict=True) if keep]
+    uniq = sorted(set(free_days))
+    index = {d: i for i, d in enumerate(uniq)}
+    day = np.array([index[d] for d in free_days], dtype=np.int64)
+    day_cap = np.array([cad.posts_per_day - existing_days[d] for d in uniq], dtype=np.int64)
+    scores = np.zeros((len(items), len(free)))
+    for i, item in enumerate(items):
+        if not free:
+            break
+        row = np.nan_to_num(np.asarray(score(item, free), dtype=float), nan=0.0)
+        for j, s in enumerate(free):
+            if (item.earliest and s < item.earliest) or (item.latest and s >= item.latest) or _blocked(item, s):
+                row[j] = 0.0
+        scores[i] = np.maximum(row, 0.0)
+    return _Channel(cad, items, free, day, day_cap, scores, len(allowed))
+
+
+def _windows(t: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """Return the maximal runs [a, b) of slots closer together than `gap` seconds (each slot at least alone)."""
+    ends = np.maximum(np.searchsorted(t, t + gap, side="left"), np.arange(len(t)) + 1)
+    out, last = [], -1
+    for a, b in enumerate(ends.tolist()):
+        if b > last:
+            out.append((a, b))
+            last = b
+    return out
+
+
+def _constraints(ch: _Channel, pairs_i: np.ndarray, pairs_s: np.ndarray, wins, m, d):
+    from scipy.sparse import csr_matrix, vstack
+
+    n = len(pairs_i)
+    a_item = csr_matrix((np.ones(n), (pairs_i, np.arange(n))), shape=(len(ch.items), n))
+    return vstack([a_item, m[:, pairs_s], d[:, pairs_s]]).tocsr()
+
+
+def _solve_milp(ch: _Channel) -> tuple[list[tuple[int, int]], str]:
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+    from scipy.sparse import csr_matrix
+
+    eligible = ch.scores > 0
+    if not eligible.any():
+        return [], "nothing eligible"
+    n_items, n_slots = ch.scores.shape
+    wins = _windows(_epoch(ch.slots), ch.cadence.min_gap_minutes * 60)
+    rows = np.concatenate([np.full(b - a, k) for k, (a, b) in enumerate(wins)])
+    cols = np.concatenate([np.arange(a, b) for a, b in wins])
+    m = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(wins), n_slots)).tocsc()
+    d = csr_matrix((np.ones(n_slots), (ch.day, np.arange(n_slots))), shape=(len(ch.day_cap), n_slots)).tocsc()
+    ub = np.concatenate([np.ones(n_items), np.ones(len(wins)), ch.day_cap.astype(float)])
+    # Column generation on the LP relaxation: start from each post's best slots, price every other eligible
+    # (post, slot) pair with the duals, add those that would improve the plan, until none does. The relaxation
+    # is usually integral here (interval constraints on slots); then it is the MILP's optimum too.
+    order = np.argsort(-ch.scores, axis=1, kind="stable")
+    active = np.zeros_like(eligible)
+    np.put_along_axis(active, order[:, :START_SLOTS_PER_POST], True, axis=1)
+    active &= eligible
+    lp = None
+    for _ in range(50):
+        pairs_i, pairs_s = np.nonzero(active)
+        w = ch.scores[pairs_i, pairs_s]
+        a = _constraints(ch, pairs_i, pairs_s, wins, m, d)
+        lp = linprog(-w, A_ub=a, b_ub=ub, bounds=(0, 1), method="highs-ds")
+        if lp.status != 0:
+            break
+        y = -lp.ineqlin.marginals
+        price = m.T @ y[n_items : n_items + len(wins)] + d.T @ y[n_items + len(wins) :]
+        reduced = ch.scores - y[:n_items, None] - price[None, :]
+        candidates = eligible & ~active & (reduced > 1e-9)
+        if not candidates.any():
+            break
+        # Add each post's most promising few, not every improving pair: the LP stays small.
+        best = np.argsort(-np.where(candidates, reduced, -np.inf), axis=1, kind="stable")[:, :ADD_SLOTS_PER_POST]
+        enter = np.zeros_like(candidates)
+        np.put_along_axis(enter, best, True, axis=1)
+        active |= enter & candidates
+    if lp is not None and lp.status == 0 and np.all(np.minimum(lp.x, 1 - lp.x) < 1e-7):
+        chosen = np.nonzero(lp.x > 0.5)[0]
+        return [(int(pairs_i[k]), int(pairs_s[k])) for k in chosen], "optimal (LP relaxation integral)"
+    pairs_i, pairs_s = np.nonzero(eligible)
+    res = milp(
+        c=-ch.scores[pairs_i, pairs_s],
+        constraints=LinearConstraint(_constraints(ch, pairs_i, pairs_s, wins, m, d), -np.inf, ub),
+        integrality=np.ones(len(pairs_i)),
+        bounds=Bounds(0, 1),
+        options={"disp": False, "time_limit": TIME_LIMIT_S, "mip_rel_gap": 1e-9},
+    )
+    if res.x is None:
+        return [], f"no solution ({res.message})"
+    status = "optimal" if res.status == 0 else f"best found ({res.message})"
+    chosen = np.nonzero(res.x > 0.5)[0]
+    return [(int(pairs_i[k]), int(pairs_s[k])) for k in chosen], status
+
+
+def _solve_greedy(ch: _Channel) -> list[tuple[int, int]]:
+    """Take (post, slot) pairs from the best score down, whenever the post is free and the cadence allows it."""
+    items, pairs_s = np.nonzero(ch.scores > 0)
+    w = ch.scores[items, pairs_s]
+    order = np.lexsort((pairs_s, items, -w))
+    t = _epoch(ch.slots)
+    gap = ch.cadence.min_gap_minutes * 60
+    placed_t: list[int] = []
+    used_items: set[int] = set()
+    per_day = Counter()
+    out = []
+    for k in order:
+        i, s = int(items[k]), int(pairs_s[k])
+        if i in used_items or per_day[ch.day[s]] >= ch.day_cap[ch.day[s]]:
+            continue
+        pos = bisect.bisect_left(placed_t, t[s])
+        if pos < len(placed_t) and (placed_t[pos] - t[s] < gap or placed_t[pos] == t[s]):
+            continue
+        if pos > 0 and (t[s] - placed_t[pos - 1] < gap or placed_t[pos - 1] == t[s]):
+            continue
+        placed_t.insert(pos, int(t[s]))
+        used_items.add(i)
+        per_day[ch.day[s]] += 1
+        out.append((i, s))
+    return out
+
+
+def _explain(ch: _Channel, i: int, start: datetime, end: datetime, placed: int) -> str:
+    item, cad = ch.items[i], ch.cadence
+    span = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
+    if ch.all_slots == 0:
+        return f"no allowed hour on this channel from {span} (cadence: {cad.describe()})"
+    if not ch.slots:
+        return f"existing posts already fill every slot the cadence allows from {span} ({cad.describe()})"
+    if ch.scores[i].max(initial=0.0) > 0:
+        return (
+            f"the cadence ({cad.describe()}) leaves room for {placed} post(s) on this channel from {span}, "
+            "and higher-scoring posts took them"
+        )
+    if item.blocked and all(_blocked(item, s) for s in ch.slots):
+        return f"paused for every free slot in range: {item.blocked_reason}".rstrip(": ")
+    if item.earliest or item.latest:
+        a = f"{item.earliest:%Y-%m-%d %H:%M}" if item.earliest else "the start"
+        b = f"{item.latest:%Y-%m-%d %H:%M}" if item.latest else "the end"
+        return f"no free allowed slot inside its response window ({a} to {b} UTC) within {span}"
+    return "no free slot scores above zero for this post"
+
+
+def plan(
+    items: Sequence[Item],
+    cadences: Mapping[int, Cadence],
+    start: datetime,
+    end: datetime,
+    score: ScoreFn,
+    busy: Mapping[int, Sequence[datetime]] | None = None,
+    method: str = "milp",
+) -> Plan:
+    """Return the best placement of `items` in [start, end) under each channel's cadence.
+
+    `score(item, slots)` gives each slot's value for the item (0 or less: not eligible); `busy` lists the times
+    already taken per channel (they count towards the cadence). `method` is "milp" (optimal; never below greedy)
+    or "greedy" (the baseline it is compared with).
+    """
+    if method not in ("milp", "greedy"):
+        raise ValueError(f"method: {method!r}")
+    busy = busy or {}
+    out = Plan(method=method)
+    by_channel: dict[int, list[Item]] = {}
+    for item in items:
+        by_channel.setdefault(item.channel_id, []).append(item)
+    for channel_id in sorted(by_channel):
+        chan_items = by_channel[channel_id]
+        cad = cadences.get(channel_id) or Cadence(channel_id)
+        ch = _prepare(cad, chan_items, start, end, list(busy.get(channel_id, ())), score)
+        greedy = _solve_greedy(ch)
+        chosen, status = greedy, "greedy"
+        if method == "milp":
+            exact, status = _solve_milp(ch)
+            total = float(sum(ch.scores[i, s] for i, s in exact))
+            if total + 1e-9 < float(sum(ch.scores[i, s] for i, s in greedy)):
+                status = f"greedy kept ({status})"
+            else:
+                chosen = exact
+        out.status[channel_id] = status
+        placed_items = set()
+        for i, s in sorted(chosen, key=lambda p: (ch.slots[p[1]], p[0])):
+            placed_items.add(i)
+            out.placements.append(Placement(chan_items[i].key, channel_id, ch.slots[s], float(ch.scores[i, s])))
+        for i, item in enumerate(chan_items):
+            if i not in placed_items:
+                out.unplaced.append(Unplaced(item.key, channel_id, _explain(ch, i, start, end, len(chosen))))
+    return out
+
+
+# ---- auto-schedule over the workspace ------------------------------------------------------------------------
+
+
+@dataclass
+class AutoResult:
+    """What auto-schedule placed (entry ids unless a dry run), what it left out and why."""
+
+    plan: Plan
+    start: datetime
+    end: datetime
+    labels: dict[int, str]  # variant id -> "draft title on channel"
+    entries: list[int] = field(default_factory=list)
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)  # (draft id, title, why not considered)
+    greedy_score: float = 0.0
+    whys: dict[int, str] = field(default_factory=dict)  # variant id -> why its slot (placed posts)
+
+    def lines(self) -> list[str]:
+        """Return a plain-text report: placed posts, posts not placed with why, drafts not considered with why."""
+        out = [
+            f"Placed {len(self.plan.placements)} post(s), score {self.plan.score:.2f} "
+            f"(greedy {self.greedy_score:.2f}), from {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M} UTC"
+        ]
+        out += [f"  {p.at:%Y-%m-%d %H:%M} UTC  {self.labels[p.key]}" for p in self.plan.placements]
+        out += [f"Not placed: {self.labels[u.key]}: {u.reason}" for u in self.plan.unplaced]
+        out += [f"Not considered: {title} (draft {i}): {why}" for i, title, why in self.skipped]
+        return out
+
+
+def auto_schedule(
+    session,
+    actor,
+    *,
+    campaign: int | str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    now: datetime | None = None,
+    best_hours: Mapping[int, Mapping[int, float]] | None = None,
+    variant_ids: Sequence[int] | None = None,
+    dry_run: bool = False,
+    method: str = "milp",
+) -> AutoResult:
+    """Place every approved, not yet scheduled channel variant in the best free slots of [start, end).
+
+    Default range: the next 7 days from now. Posts answering a trend marked "respond" go inside its response
+    window; paused scopes get nothing. `best_hours` maps channel id -> {UTC hour of week: reach} (optional, from
+    metrics). Raises ScheduleError for a bad range or campaign, PermissionDenied.
+    """
+    from sqlalchemy import select
+
+    from planner import audit, campaigns, channels
+    from planner.auth import Action, require
+    from planner.db import atomic
+    from planner.errors import PlannerError
+    from planner.models import Campaign, Channel, Draft, DraftTrend, DraftVariant, ScheduleEntry, Trend, utcnow
+    from planner.schedule import ScheduleError, windows
+    from planner.schedule import entries as entries_mod
+    from planner.schedule import pauses as pauses_mod
+    from planner.schedule.cadence import SLOT, all_cadences, floor_hour
+
+    require(actor, Action.SCHEDULE)
+    now = now or utcnow()
+    start = max(start or now, now)
+    if floor_hour(start) < start:
+        start = floor_hour(start) + SLOT
+    end = end or start + timedelta(days=7)
+    if end <= start:
+        raise ScheduleError("range: --to must be after --from (and after now)")
+    if end - start > timedelta(days=120):
+        raise ScheduleError("range: plan at most 120 days at once")
+    stmt = select(Draft).where(Draft.status.in_(entries_mod.SCHEDULABLE_DRAFT_STATES)).order_by(Draft.id)
+    if campaign is not None:
+        try:
+            camp_id = campaigns.get_campaign(session, campaign).id
+        except PlannerError as exc:
+            raise ScheduleError(str(exc)) from exc
+        stmt = stmt.where(Draft.campaign_id == camp_id)
+    taken = set(session.scalars(select(ScheduleEntry.variant_id).where(ScheduleEntry.status.in_(entries_mod.HOLDING))))
+    cadences = all_cadences(session)
+    all_pauses = pauses_mod.all_pauses(session)
+    active_channels = {c.id: c for c in session.scalars(select(Channel))}
+    items, scorers, labels, trend_of, skipped = [], {}, {}, {}, []
+    for draft in session.scalars(stmt):
+        reason = entries_mod.why_not_schedulable(session, draft)
+        if reason:
+            skipped.append((draft.id, draft.title, reason))
+            continue
+        camp = session.get(Campaign, draft.campaign_id)
+        window = None
+        respond = session.scalars(
+            select(Trend)
+            .join(DraftTrend, DraftTrend.trend_id == Trend.id)
+            .where(DraftTrend.draft_id == draft.id, Trend.status == "respond")
+            .order_by(Trend.detected_at.desc())
+        ).all()
+        trend = None
+        for t in respond:
+            w = windows.response_window(session, t)
+            if w.end > start:
+                window, trend = w, t
+                break
+        variants = session.scalars(select(DraftVariant).where(DraftVariant.draft_id == draft.id)).all()
+        for v in variants:
+            if v.id in taken or (variant_ids is not None and v.id not in variant_ids):
+                continue
+            ch = active_channels[v.channel_id]
+            labels[v.id] = f"{draft.title} on {channels.label(ch)}"
+            if not ch.active:
+                skipped.append((draft.id, draft.title, f"{channels.label(ch)} is inactive"))
+                continue
+            blocked = tuple(
+                (p.starts_at, pauses_mod.effective_end(p))
+                for p in all_pauses
+                if pauses_mod.scope_of(session, p).covers(ch.id, camp.id)
+            )
+            reasons = "; ".join(p.reason for p in all_pauses if pauses_mod.scope_of(session, p).covers(ch.id, camp.id))
+            cad = cadences.get(ch.id)
+            audience = windows.audience_of(camp, cad.time_zone if cad else "UTC")
+            items.append(
+                Item(
+                    v.id,
+                    ch.id,
+                    labels[v.id],
+                    earliest=window.start if window else None,
+                    latest=window.end if window else None,
+                    blocked=blocked,
+                    blocked_reason=reasons,
+                )
+            )
+            scorers[v.id] = windows.Scorer(
+                audience,
+                windows.trend_profile(trend) if trend is not None else None,
+                window,
+                (best_hours or {}).get(ch.id),
+                weight=2.0 if window else 1.0,
+            )
+            trend_of[v.id] = trend.id if trend is not None else None
+    busy = entries_mod.busy_times(session, {i.channel_id for i in items}, start, end)
+
+    def score(item: Item, times: Sequence[datetime]) -> np.ndarray:
+        return scorers[item.key].scores(times)
+
+    result = plan(items, cadences, start, end, score, busy, method=method)
+    greedy_score = plan(items, cadences, start, end, score, busy, method="greedy").score if method == "milp" else 0.0
+    out = AutoResult(result, start, end, labels, skipped=skipped, greedy_score=greedy_score or result.score)
+    for p in result.placements:
+        out.whys[p.key] = scorers[p.key].why(p.at, cadences[p.channel_id].zone if p.channel_id in cadences else None)
+    if dry_run or not result.placements:
+        return out
+    with atomic(session):
+        for p in result.placements:
+            v = session.get(DraftVariant, p.key)
+            entry = ScheduleEntry(
+                draft_id=v.draft_id,
+                variant_id=v.id,
+                channel_id=p.channel_id,
+                scheduled_at=p.at,
+                trend_id=trend_of[p.key],
+                why=out.whys[p.key],
+                created_by=actor.user_id,
+            )
+            session.add(entry)
+            session.flush()
+            out.entries.append(entry.id)
+            entries_mod.move_draft(session, actor, session.get(Draft, v.draft_id), "schedule")
+        audit.record(
+            session,
+            actor,
+            "schedule.auto",
+            "schedule",
+            "",
+            f"auto-scheduled {len(result.placements)} post(s) from {start:%Y-%m-%d %H:%M} to "
+            f"{end:%Y-%m-%d %H:%M} UTC (score {result.score:.2f}, greedy {out.greedy_score:.2f}); "
+            f"{len(result.unplaced)} not placed, {len(skipped)} draft(s) not considered",
+        )
+    return out
