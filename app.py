@@ -25,6 +25,7 @@ else:
             st.Page("planner/ui/campaigns.py", title="Campaigns", icon=":material/flag:"),
             st.Page("planner/ui/drafts.py", title="Drafts", icon=":material/edit_note:"),
         ],
+        "Measure": [st.Page("planner/ui/metrics.py", title="Results", icon=":material/insights:")],
         "Account": [st.Page("planner/ui/account.py", title="My account", icon=":material/person:")],
     }
     if auth.can(actor, auth.Action.MANAGE_USERS):
