@@ -15,7 +15,7 @@ from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
 from planner.drafts import URL_RE, valid_approvals
-from planner.models import Campaign, Channel, Draft, DraftVariant, ScheduleEntry, Trend, utcnow
+from planner.models import Campaign, Channel, Draft, DraftTrend, DraftVariant, ScheduleEntry, Trend, utcnow
 from planner.schedule import PauseConfirmationRequired, ScheduleError
 from planner.schedule import pauses as pauses_mod
 from planner.schedule.cadence import Cadence, all_cadences
@@ -352,3 +352,52 @@ def entries_frame(
     frame = pd.DataFrame(rows, columns=ENTRY_COLUMNS)
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
     return frame
+
+
+VARIANT_COLUMNS = ["variant_id", "draft_id", "title", "campaign_id", "campaign", "channel_id", "channel", "time_zone"]
+VARIANT_COLUMNS.append("trend_ids")
+
+
+def schedulable_variants(session: Session) -> pd.DataFrame:
+    """Return the channel variants of approved drafts that have nothing planned or published yet.
+
+    Columns: variant_id, draft_id, title, campaign_id, campaign, channel_id, channel, time_zone, trend_ids.
+    """
+    taken = set(session.scalars(select(ScheduleEntry.variant_id).where(ScheduleEntry.status.in_(HOLDING))))
+    zones = {cid: c.time_zone for cid, c in all_cadences(session).items()}
+    rows = []
+    stmt = select(Draft).where(Draft.status.in_(SCHEDULABLE_DRAFT_STATES)).order_by(Draft.id)
+    for draft in session.scalars(stmt):
+        if why_not_schedulable(session, draft):
+            continue
+        camp = session.get(Campaign, draft.campaign_id)
+        trend_ids = [t for t in session.scalars(select(DraftTrend.trend_id).where(DraftTrend.draft_id == draft.id))]
+        for v in draft.variants:
+            ch = session.get(Channel, v.channel_id)
+            if v.id in taken or not ch.active:
+                continue
+            rows.append(
+                {
+                    "variant_id": v.id,
+                    "draft_id": draft.id,
+                    "title": draft.title,
+                    "campaign_id": camp.id,
+                    "campaign": camp.name,
+                    "channel_id": ch.id,
+                    "channel": channels.label(ch),
+                    "time_zone": zones.get(ch.id, "UTC"),
+                    "trend_ids": trend_ids,
+                }
+            )
+    cols = [
+        "variant_id",
+        "draft_id",
+        "title",
+        "campaign_id",
+        "campaign",
+        "channel_id",
+        "channel",
+        "time_zone",
+        "trend_ids",
+    ]
+    return pd.DataFrame(rows, columns=cols)

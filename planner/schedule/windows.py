@@ -90,6 +90,13 @@ def response_window(session: Session, trend: Trend | int) -> Window:
     return Window(trend.id, trend.key, trend.lifecycle, trend.detected_at, end)
 
 
+def open_windows(session: Session, now: datetime | None = None) -> list[Window]:
+    """Return the response windows of trends marked "respond" still open at `now`, closing soonest first."""
+    now = now or utcnow()
+    found = [response_window(session, t) for t in session.scalars(select(Trend).where(Trend.status == "respond"))]
+    return sorted((w for w in found if w.is_open(now)), key=lambda w: (w.end, w.trend_id))
+
+
 def trend_profile(trend: Trend) -> np.ndarray | None:
     """Return the trend's own posts per UTC hour of week (168 values), or None with too few posts to tell."""
     counts = np.asarray(json.loads(trend.series or "[]"), dtype=float)
