@@ -72,6 +72,7 @@ def load_demo(
 # writes its share onto the trends, campaigns link them).
 from planner.demo import campaigns as _campaigns  # noqa: E402
 from planner.demo import coordination as _coordination  # noqa: E402
+from planner.demo import metrics as _metrics  # noqa: E402
 from planner.demo import posts as _posts  # noqa: E402
 from planner.demo import schedule as _schedule  # noqa: E402
 from planner.demo import trends as _trends  # noqa: E402
@@ -80,3 +81,4 @@ PARTS.extend(
     [_posts.add_demo_posts, _trends.add_demo_trends, _coordination.add_demo_coordination, _campaigns.add_campaigns]
 )
 PARTS.append(_schedule.add_schedule)
+PARTS.append(_metrics.add_metrics)

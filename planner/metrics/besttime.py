@@ -77,3 +77,20 @@ def best_times(
     """
     grid = heatmap(session, channel_id, now, zone, weeks)
     return {(int(d), int(h)): float(v) for (d, h), v in grid.stack().items() if not np.isnan(v)}
+
+
+def best_hours(session: Session, channel_id: int, now: datetime | None = None, weeks: int = WEEKS) -> dict[int, float]:
+    """Return {UTC hour of week (0 = Monday 00:00): score} for the schedule's slot suggestions (Scorer.best_hours)."""
+    return {day * 24 + hour: score for (day, hour), score in best_times(session, channel_id, now, "UTC", weeks).items()}
+
+
+def best_hours_by_channel(
+    session: Session, channel_ids: list[int], now: datetime | None = None, weeks: int = WEEKS
+) -> dict[int, dict[int, float]]:
+    """Return {channel id: best_hours(...)} for the channels that have results (the auto-scheduler's input)."""
+    out = {}
+    for channel_id in channel_ids:
+        hours = best_hours(session, channel_id, now, weeks)
+        if hours:
+            out[channel_id] = hours
+    return out

@@ -109,7 +109,7 @@ class Summary:
 
 
 def _plain(value):
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (not isinstance(value, list | dict | tuple) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp | datetime):
         return value.isoformat()
