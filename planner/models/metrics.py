@@ -8,6 +8,10 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from planner.models.base import Base, utcnow
+from planner.models.schedule import ScheduleEntry
+
+# Results select published entries by publication time (the schedule's own indexes are on scheduled_at).
+Index("ix_schedule_entries_published", ScheduleEntry.status, ScheduleEntry.published_at)
 
 
 class MetricImport(Base):

@@ -1,4 +1,4 @@
-"""Reach metrics: snapshots of published entries over time, metric import runs, confirmed post references.
+"""Reach metrics: snapshots of published entries over time, import runs, confirmed post references, an index.
 
 Revision ID: 0008_metrics
 Revises: 0007_schedule
@@ -103,9 +103,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("platform", "ref", name="uq_metric_post_refs_platform_ref"),
     )
     op.create_index("ix_metric_post_refs_entry", "metric_post_refs", ["entry_id"])
+    op.create_index("ix_schedule_entries_published", "schedule_entries", ["status", "published_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_schedule_entries_published", table_name="schedule_entries")
     op.drop_table("metric_post_refs")
     op.drop_index("ix_metric_snapshots_import", table_name="metric_snapshots")
     op.drop_table("metric_snapshots")
