@@ -131,5 +131,7 @@ def volume_over_time(session: Session, scope: Scope, table: pd.DataFrame | None 
         else pd.Series(dtype="int64", name="monitored_posts")
     )
     frame = ours.set_index("day").join(monitored, how="outer").fillna(0).astype("int64")
+    if len(frame):  # every day of the span, so quiet days show as 0 rather than being skipped
+        frame = frame.reindex(pd.date_range(frame.index.min(), frame.index.max(), freq="D"), fill_value=0)
     frame.index.name = "day"
     return frame.reset_index()

@@ -60,7 +60,7 @@ metric(row[0], "posts")
 metric(row[1], "impressions")
 metric(row[2], "reach")
 metric(row[3], "engagements")
-row = st.columns(4)
+row = st.columns([1.3, 1.3, 1, 1])
 metric(row[0], "engagement_rate_impressions")
 metric(row[1], "engagement_rate_reach")
 metric(row[2], "share_of_voice")
@@ -94,7 +94,13 @@ with tab_overview:
             for k in kpis.KPIS
         ]
     )
-    st.dataframe(definitions, hide_index=True, width="stretch", key="kpi_definitions")
+    st.dataframe(
+        definitions,
+        hide_index=True,
+        width="stretch",
+        key="kpi_definitions",
+        column_config={"Definition": st.column_config.TextColumn("Definition", width="large")},
+    )
 
     if summary.targets:
         st.subheader("Targets")
@@ -154,7 +160,8 @@ with tab_overview:
         )
         fig.update_layout(title="Our posts vs the trends' monitored volume, per day", xaxis_title="Day (UTC)")
         fig.update_yaxes(title_text="Our posts", secondary_y=False)
-        fig.update_yaxes(title_text="Monitored posts", secondary_y=True)
+        fig.update_yaxes(title_text="Monitored posts", secondary_y=True, rangemode="tozero")
+        fig.update_yaxes(rangemode="tozero", secondary_y=False)
         st.plotly_chart(fig, key="volume_chart")
     if not summary.voice.empty:
         st.dataframe(
