@@ -27,6 +27,7 @@ else:
             st.Page("planner/ui/calendar.py", title="Calendar", icon=":material/calendar_month:"),
             st.Page("planner/ui/brief.py", title="Brief", icon=":material/description:"),
         ],
+        "Measure": [st.Page("planner/ui/metrics.py", title="Results", icon=":material/insights:")],
         "Account": [st.Page("planner/ui/account.py", title="My account", icon=":material/person:")],
     }
     if auth.can(actor, auth.Action.MANAGE_USERS):

@@ -7,7 +7,7 @@ import sys
 import click
 
 from planner import __version__
-from planner.cli import admin, briefs, coordination, demo, drafts, ingest, schedule, trends
+from planner.cli import admin, briefs, coordination, demo, drafts, ingest, metrics, schedule, trends
 from planner.errors import PlannerError
 
 
@@ -30,7 +30,7 @@ def cli() -> None:
     """
 
 
-for module in (admin, demo, ingest, trends, coordination, drafts, schedule, briefs):
+for module in (admin, demo, ingest, trends, coordination, drafts, schedule, metrics, briefs):
     module.register(cli)
 
 

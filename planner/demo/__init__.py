@@ -73,6 +73,7 @@ def load_demo(
 from planner.demo import briefs as _briefs  # noqa: E402
 from planner.demo import campaigns as _campaigns  # noqa: E402
 from planner.demo import coordination as _coordination  # noqa: E402
+from planner.demo import metrics as _metrics  # noqa: E402
 from planner.demo import posts as _posts  # noqa: E402
 from planner.demo import schedule as _schedule  # noqa: E402
 from planner.demo import trends as _trends  # noqa: E402
@@ -87,3 +88,4 @@ PARTS.extend(
     ]
 )
 PARTS.append(_schedule.add_schedule)
+PARTS.append(_metrics.add_metrics)

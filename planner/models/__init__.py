@@ -19,6 +19,7 @@ from planner.models.campaigns import (
     DraftVersion,
 )
 from planner.models.coordination import CoordinationCluster, CoordinationEdge, CoordinationMember, CoordinationRun
+from planner.models.metrics import MetricImport, MetricPostRef, MetricSnapshot
 from planner.models.posts import ImportBatch, ImportReject, Post
 from planner.models.schedule import CadenceRule, CalendarToken, ScheduleEntry, SchedulePause
 from planner.models.settings import WorkspaceSetting
@@ -50,6 +51,9 @@ __all__ = [
     "ImportBatch",
     "ImportReject",
     "LoginAttempt",
+    "MetricImport",
+    "MetricPostRef",
+    "MetricSnapshot",
     "Narrative",
     "NarrativePost",
     "Post",

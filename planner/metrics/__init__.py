@@ -1,0 +1,1 @@
+"""Reach metrics of published posts: snapshots, platform export import, matching, KPIs, A/B tests."""
