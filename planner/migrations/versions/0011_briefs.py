@@ -1,7 +1,7 @@
 """Brief settings per campaign: the planner's executive summary, handling label and author.
 
 Revision ID: 0011_briefs
-Revises: 0005_campaigns
+Revises: 0008_metrics
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from planner.models.base import UTCDateTime
 
 revision = "0011_briefs"
-down_revision = "0005_campaigns"
+down_revision = "0008_metrics"
 branch_labels = None
 depends_on = None
 
