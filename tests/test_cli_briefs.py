@@ -26,7 +26,7 @@ def test_export_brief_writes_each_format(demo_dir, tmp_path, fmt):
     out = tmp_path / f"brief.{fmt}"
     result = run(demo_dir, "export-brief", "--campaign", "Valley Together", "--format", fmt, "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"Wrote {out} (") and "9 sections)" in result.output
+    assert result.output.startswith(f"Wrote {out} (") and "11 sections)" in result.output
     data = out.read_bytes()
     if fmt == "pdf":
         assert "GAMMMA+ plan" in pdf_text(data)

@@ -44,7 +44,7 @@ def test_page_shows_campaign_sections_metrics_and_four_downloads(demo_ws):
     assert at.title[0].value == "Brief"
     assert at.selectbox(key="brief_campaign").value == valley
     assert [m.label for m in at.metric] == ["Sections", "Drafts", "Trends answered", "Handling label"]
-    assert [m.value for m in at.metric] == ["9 of 9", "6", "2", "OFFICIAL-SENSITIVE"]
+    assert [m.value for m in at.metric] == ["11 of 11", "DRAFTS", "2", "OFFICIAL-SENSITIVE"]
     buttons = at.get("download_button")
     assert len(buttons) == 4
     assert [b.proto.label for b in buttons] == ["PDF", "Word", "HTML", "Markdown"]
@@ -57,7 +57,7 @@ def test_fewer_sections_and_the_preview(demo_ws):
     at = open_page(users["dora"], preview=True, campaign=valley)
     at.pills(key="brief_sections").set_value(["plan", "adjustments"]).run()
     assert not at.exception, at.exception
-    assert at.metric[0].value == "2 of 9"
+    assert at.metric[0].value == "2 of 11"
     assert [h.value for h in at.header] == ["GAMMMA+ plan", "Adjustments log"]
     texts = [t.value for t in at.text]
     assert "OFFICIAL-SENSITIVE" in texts

@@ -77,8 +77,6 @@ def volume(
     ylabel: str,
 ):
     """Return a figure of posts per bucket with the rolling baseline, bursts shaded and detection marked."""
-    import matplotlib.dates as mdates
-
     fig = _figure(7.0, 3.0)
     ax = fig.add_subplot()
     for i, (start, end) in enumerate(bursts):
@@ -88,12 +86,9 @@ def volume(
     if detected_at is not None:
         ax.axvline(detected_at, color=INK, lw=1, ls=":", label="detected")
     ax.set_title(short(title, 80), loc="left")
-    ax.set_xlabel("Time (UTC)")
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    _time_axis(ax)
     fig.legend(loc="outside lower center", frameon=False, fontsize=8, ncols=4)
     return fig
 
@@ -124,4 +119,65 @@ def bars(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.margins(x=0.12)
+    return fig
+
+
+ENTRY_COLOURS = {
+    "planned": "#1f5f8b",
+    "paused": "#edae49",
+    "published": "#264653",
+    "missed": "#d1495b",
+    "cancelled": "#adb5bd",
+}
+ENTRY_MARKERS = {"planned": "o", "paused": "s", "published": "D", "missed": "X", "cancelled": "x"}
+
+
+def _time_axis(ax) -> None:
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("Time (UTC)")
+
+
+def timeline(rows: Sequence[tuple], channels: Sequence[str], pauses: Sequence[tuple], *, title: str):
+    """Return a timeline: one row per channel, a marker per scheduled post coloured by status, pauses shaded.
+
+    `rows` are (time, channel, status); `pauses` are (start, end) with naive UTC datetimes.
+    """
+    fig = _figure(7.0, 0.35 * len(channels) + 1.6)
+    ax = fig.add_subplot()
+    y = {c: i for i, c in enumerate(channels)}
+    for i, (start, end) in enumerate(pauses):
+        ax.axvspan(start, end, color=ENTRY_COLOURS["paused"], alpha=0.2, lw=0, label="crisis pause" if i == 0 else None)
+    for status, colour in ENTRY_COLOURS.items():
+        pts = [(t, y[c]) for t, c, s in rows if s == status]
+        if pts:
+            xs, ys = zip(*pts, strict=True)
+            ax.scatter(xs, ys, color=colour, marker=ENTRY_MARKERS[status], s=28, label=status, zorder=3)
+    ax.set_yticks(list(y.values()), [short(c, 28) for c in channels])
+    ax.set_ylim(-0.6, len(channels) - 0.4)
+    ax.invert_yaxis()
+    ax.set_ylabel("Channel")
+    ax.grid(axis="y", visible=False)
+    _time_axis(ax)
+    ax.set_title(short(title, 80), loc="left")
+    fig.legend(loc="outside lower center", frameon=False, fontsize=8, ncols=6)
+    return fig
+
+
+def lines(x: Sequence, series: dict[str, Sequence[float]], *, title: str, ylabel: str, xlabel: str = "Day (UTC)"):
+    """Return a line chart of named series over days."""
+    fig = _figure(7.0, 2.8)
+    ax = fig.add_subplot()
+    for (name, values), colour in zip(series.items(), (ACCENT, "#d1495b", "#2a9d8f", "#edae49"), strict=False):
+        ax.plot(x, values, color=colour, lw=1.6, marker="o", ms=3, label=name)
+    _time_axis(ax)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+    ax.set_title(short(title, 80), loc="left")
+    fig.legend(loc="outside lower center", frameon=False, fontsize=8, ncols=4)
     return fig

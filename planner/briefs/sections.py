@@ -1,7 +1,7 @@
 """The brief's sections: a registry of small builders, each turning a campaign into a section's blocks.
 
-A builder is `build(session, campaign, options) -> {"blocks": [...], "empty": "..."}`; register one with
-`@section(name, title, description)`. Order of registration is the order in the brief.
+A builder is `build(session, campaign, options) -> {"blocks": [...]}`; register one with
+`@section(name, title, description, order)`. Sections appear in the brief by `order`.
 """
 
 from __future__ import annotations
@@ -40,16 +40,20 @@ class Section:
     title: str
     description: str
     build: Builder
+    order: int = 1000
 
 
 SECTIONS: dict[str, Section] = {}
 
 
-def section(name: str, title: str, description: str) -> Callable[[Builder], Builder]:
-    """Register a section builder under `name` (a plain lowercase word used by --sections)."""
+def section(name: str, title: str, description: str, order: int = 1000) -> Callable[[Builder], Builder]:
+    """Register a section builder under `name` (a plain lowercase word used by --sections), placed by `order`."""
 
     def wrap(fn: Builder) -> Builder:
-        SECTIONS[name] = Section(name, title, description, fn)
+        SECTIONS[name] = Section(name, title, description, fn, order)
+        ordered = sorted(SECTIONS.values(), key=lambda s: s.order)
+        SECTIONS.clear()
+        SECTIONS.update((s.name, s) for s in ordered)
         return fn
 
     return wrap
@@ -81,7 +85,7 @@ def first_published(session: Session, draft_ids: list[int]) -> Any:
 # ---- executive summary --------------------------------------------------------------------------------------
 
 
-@section("summary", "Executive summary", "The planner's own summary and the key facts of the campaign")
+@section("summary", "Executive summary", "The planner's own summary and the key facts of the campaign", order=10)
 def build_summary(session: Session, campaign: Campaign, options: BriefOptions) -> dict[str, Any]:
     blocks: list = paragraphs(options.executive_summary or "")
     if not blocks:
@@ -127,7 +131,7 @@ def _bucket_words(seconds: int | None) -> str:
 # ---- threat picture -----------------------------------------------------------------------------------------
 
 
-@section("threat", "Threat picture", "The trends the campaign answers, with charts, and coordination signals")
+@section("threat", "Threat picture", "The trends the campaign answers, with charts, and coordination signals", order=20)
 def build_threat(session: Session, campaign: Campaign, options: BriefOptions) -> dict[str, Any]:
     linked = campaigns.linked_trends(session, campaign.id)
     blocks: list = []
@@ -244,6 +248,7 @@ def _secs(row) -> str:
     "response",
     "Response timeline",
     "For each trend: detected, first draft, first approval, first counter-post published",
+    order=30,
 )
 def build_response(session: Session, campaign: Campaign, options: BriefOptions) -> dict[str, Any]:
     linked = campaigns.linked_trends(session, campaign.id)
@@ -262,7 +267,7 @@ def build_response(session: Session, campaign: Campaign, options: BriefOptions) 
         ids = answers.get(t.id) or all_ids
         created = _min_at(session, DraftVersion, ids, DraftVersion.number == 1)
         approved = min((a.at for i in ids for a in draft_approvals(session, i)), default=None)
-        published = first_published(session, ids)
+        published = _first_out(session, ids)
         gap = _duration(t.detected_at, published) if published else "not yet"
         rows.append([t.key, when(t.detected_at), when(created), when(approved), when(published) or "not yet", gap])
     return {
@@ -278,6 +283,13 @@ def build_response(session: Session, campaign: Campaign, options: BriefOptions) 
             ),
         ]
     }
+
+
+def _first_out(session: Session, draft_ids: list[int]):
+    """Return when the first of these drafts went out: its first published schedule entry, else the audit record."""
+    from planner.briefs.schedule_section import first_published_at
+
+    return first_published_at(session, draft_ids) or first_published(session, draft_ids)
 
 
 def _min_at(session: Session, model, ids: list[int], *where):
@@ -297,7 +309,9 @@ def _duration(start, end) -> str:
 # ---- GAMMMA+ plan -------------------------------------------------------------------------------------------
 
 
-@section("plan", "GAMMMA+ plan", "Goal, audience, message, messenger, media, action, monitoring and evaluation")
+@section(
+    "plan", "GAMMMA+ plan", "Goal, audience, message, messenger, media, action, monitoring and evaluation", order=40
+)
 def build_plan(session: Session, campaign: Campaign, options: BriefOptions) -> dict[str, Any]:
     p = campaigns.plan(campaign)
     chans = [channels.label(c) for c in campaigns.linked_channels(session, campaign.id)]
@@ -354,7 +368,7 @@ def build_plan(session: Session, campaign: Campaign, options: BriefOptions) -> d
 # ---- message matrix -----------------------------------------------------------------------------------------
 
 
-@section("matrix", "Message matrix", "Drafts by channel, with their workflow status and approvals")
+@section("matrix", "Message matrix", "Drafts by channel, with their workflow status and approvals", order=50)
 def build_matrix(session: Session, campaign: Campaign, options: BriefOptions) -> dict[str, Any]:
     drafts = campaign_drafts(session, campaign)
     if not drafts:
@@ -418,7 +432,12 @@ def _status_chart(drafts: list[Draft]) -> Chart:
 # ---- risks ---------------------------------------------------------------------------------------------------
 
 
-@section("risks", "Risks and mitigations", "Amplification warnings reviewers acknowledged, and how risks are handled")
+@section(
+    "risks",
+    "Risks and mitigations",
+    "Amplification warnings reviewers acknowledged, and how risks are handled",
+    order=80,
+)
 def build_risks(session: Session, campaign: Campaign, options: BriefOptions) -> dict[str, Any]:
     rows = []
     for d in campaign_drafts(session, campaign):
@@ -438,6 +457,9 @@ def build_risks(session: Session, campaign: Campaign, options: BriefOptions) -> 
         )
     else:
         blocks.append(Paragraph("No amplification warnings were acknowledged for this campaign's drafts."))
+    from planner.briefs.schedule_section import pause_blocks
+
+    blocks += [Subheading("Crisis pauses"), *pause_blocks(session, campaign)]
     blocks += [
         Subheading("Mitigations in the plan"),
         Facts(
@@ -458,7 +480,7 @@ def build_risks(session: Session, campaign: Campaign, options: BriefOptions) -> 
 # ---- adjustments ---------------------------------------------------------------------------------------------
 
 
-@section("adjustments", "Adjustments log", "What changed in the plan while the campaign ran, and why")
+@section("adjustments", "Adjustments log", "What changed in the plan while the campaign ran, and why", order=90)
 def build_adjustments(session: Session, campaign: Campaign, options: BriefOptions) -> dict[str, Any]:
     log = campaigns.adjustments(session, campaign.id)
     if log.empty:
@@ -478,7 +500,7 @@ def build_adjustments(session: Session, campaign: Campaign, options: BriefOption
 # ---- approvals and sign-off ----------------------------------------------------------------------------------
 
 
-@section("approvals", "Approvals and sign-off", "Who approved which content, and the sign-off block")
+@section("approvals", "Approvals and sign-off", "Who approved which content, and the sign-off block", order=100)
 def build_approvals(session: Session, campaign: Campaign, options: BriefOptions) -> dict[str, Any]:
     rows = []
     for d in campaign_drafts(session, campaign):
@@ -517,7 +539,12 @@ def build_approvals(session: Session, campaign: Campaign, options: BriefOptions)
 # ---- appendix ------------------------------------------------------------------------------------------------
 
 
-@section("appendix", "Appendix: method notes", "How trends and coordination were detected, and what the terms mean")
+@section(
+    "appendix",
+    "Appendix: method notes",
+    "How trends and coordination were detected, and what the terms mean",
+    order=110,
+)
 def build_appendix(session: Session, campaign: Campaign, options: BriefOptions) -> dict[str, Any]:
     run = session.scalar(select(DetectionRun).order_by(DetectionRun.id.desc()).limit(1))
     params = json.loads(run.params) if run and run.params else json.loads(trends.DetectionParams().as_json())
@@ -568,10 +595,12 @@ def build_appendix(session: Session, campaign: Campaign, options: BriefOptions) 
                 "activism; a signal is not attribution",
             ),
         ]
+    from planner.metrics.kpis import KPIS
+
+    metrics = [(k.label, f"{k.formula}. {k.definition}") for k in KPIS]
     definitions = [
         ("Coordination share", "share of a trend's posts written by accounts in coordinated clusters"),
         ("Stage", "emerging, peaking, declining or dormant, from the trend's last buckets against its peak"),
-        ("Time to response", "first counter-post published minus the time the trend was detected"),
         ("Approval", "a named reviewer's approval of the SHA-256 of a draft's exact content"),
     ]
     return {
@@ -580,7 +609,13 @@ def build_appendix(session: Session, campaign: Campaign, options: BriefOptions) 
             Facts(detection),
             Subheading("Coordination detection"),
             Facts(coordination),
-            Subheading("Definitions"),
+            Subheading("Metric definitions"),
+            Facts(metrics),
+            Subheading("Other terms"),
             Facts(definitions),
         ]
     }
+
+
+# Sections built on the schedule and on metrics register themselves when imported.
+from planner.briefs import results_section, schedule_section  # noqa: E402, F401

@@ -51,7 +51,7 @@ _MD_ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
-def md_escape(value: Any) -> MdSafe:
+def md_escape(value: Any, *, block: bool = True) -> MdSafe:
     """Return `value` as Markdown text that renders literally: no HTML, link, image, emphasis, heading or list.
 
     '<', '>' and '&' become entities (raw HTML, autolinks and blockquotes are impossible); inline punctuation and
@@ -62,13 +62,15 @@ def md_escape(value: Any) -> MdSafe:
     text = "" if value is None else str(value)
     text = re.sub(r"[&<>]", lambda m: _HTML[m.group(0)], text)
     text = _MD_INLINE.sub(r"\\\1", text)
+    if not block:  # inside a table cell nothing can start a heading or a list
+        return MdSafe(text)
     text = _MD_LINE_START.sub(r"\1\\\2", text)
     return MdSafe(_MD_ORDERED.sub(r"\1\\\2", text))
 
 
 def md_cell(value: Any) -> MdSafe:
     """Return `value` escaped for one Markdown table cell (on one line)."""
-    return MdSafe(md_escape(" ".join(str(value or "").split())) or " ")
+    return MdSafe(md_escape(" ".join(str(value or "").split()), block=False) or " ")
 
 
 def _finalize(value: Any) -> Any:
