@@ -38,7 +38,11 @@ def test_demo_brief_reads_the_real_plan_and_matrix(demo_session, demo_admin):
     assert "Sam Rivers (fictional)" in md and "Jo Ashdown (fictional)" in md
     assert "\\#greylanternrises" in md and "signal of possible coordination, not proof" in md
     assert "audience active hours: \\[18, 19, 20\\] -&gt; \\[18, 19, 20, 21, 22\\]" in md  # the adjustments log
-    assert "| Redirect: searching the Lantern tag | approved | 1/1 |" in md
+    assert "| Redirect: searching the Lantern tag | scheduled | 1/1 |" in md
+    assert (
+        "| 2026-11-28 18:00 UTC | X @ValleyVoicesNet | Mentoring evening this Friday | missed (during a pause) |" in md
+    )
+    assert "| Time to response | 5 h 3 min | first counter-post published - trend detected |" in md
 
 
 def test_pdf_of_the_demo_campaign_has_every_section_page_numbers_and_label(demo_session, demo_admin):
@@ -59,7 +63,7 @@ def test_docx_of_the_demo_campaign_has_real_headings_tables_and_charts(demo_sess
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         images = [n for n in z.namelist() if n.startswith("word/media/")]
         header = z.read("word/header1.xml").decode()
-    assert len(images) == 3  # two trend charts and the status chart, as PNG
+    assert len(images) == 5  # two trend charts, drafts by status, the schedule timeline, reach over time: PNG
     assert "OFFICIAL-SENSITIVE" in header
 
 
@@ -119,6 +123,6 @@ def test_html_is_self_contained(demo_session, demo_admin):
     res = html_resources(html)
     assert "script" not in res.tags and "link" not in res.tags
     charts = [u for u in res.urls if u.startswith("data:image/svg+xml;base64,")]
-    assert len(charts) == 3
+    assert len(charts) == 5
     assert all(u.startswith(("data:", "#sec-")) for u in res.urls), [u[:40] for u in res.urls]
     assert "default-src 'none'" in html  # and nothing may load even if something slipped through

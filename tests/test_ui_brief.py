@@ -44,7 +44,7 @@ def test_page_shows_campaign_sections_metrics_and_four_downloads(demo_ws):
     assert at.title[0].value == "Brief"
     assert at.selectbox(key="brief_campaign").value == valley
     assert [m.label for m in at.metric] == ["Sections", "Drafts", "Trends answered", "Handling label"]
-    assert [m.value for m in at.metric] == ["11 of 11", "DRAFTS", "2", "OFFICIAL-SENSITIVE"]
+    assert [m.value for m in at.metric] == ["11 of 11", "16", "2", "OFFICIAL-SENSITIVE"]
     buttons = at.get("download_button")
     assert len(buttons) == 4
     assert [b.proto.label for b in buttons] == ["PDF", "Word", "HTML", "Markdown"]
