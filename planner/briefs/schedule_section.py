@@ -110,7 +110,7 @@ def build_schedule(session: Session, campaign: Campaign, options) -> dict[str, A
                 ]
                 for r in frame.itertuples()
             ],
-            widths=[1.9, 2.2, 2.6, 1.3, 1.9, 3.5],
+            widths=[1.9, 2.6, 2.4, 1.8, 2.4, 3.4],
         )
     )
     return {"blocks": blocks}

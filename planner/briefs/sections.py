@@ -153,7 +153,7 @@ def build_threat(session: Session, campaign: Campaign, options: BriefOptions) ->
                     ]
                     for t in linked
                 ],
-                widths=[3, 1.3, 2.2, 1.7, 1.2, 1.3, 1.4, 1.7],
+                widths=[3, 1.4, 2.2, 1.8, 1.2, 1.7, 1.6, 2.2],
             )
         )
         for i, t in enumerate(linked[:MAX_TREND_CHARTS], start=1):
@@ -228,7 +228,7 @@ def _coordination_blocks(session: Session) -> list:
                     ]
                     for r in found.itertuples()
                 ],
-                widths=[1, 1.2, 1.6, 1.3, 7],
+                widths=[1.4, 1.6, 1.9, 1.4, 7],
             )
         )
     blocks.append(Note(SIGNAL_NOTE))
@@ -276,7 +276,7 @@ def build_response(session: Session, campaign: Campaign, options: BriefOptions) 
                 "Trend detected → first draft → first approval → first counter-post published",
                 ["Trend", "Detected", "First draft", "First approval", "First published", "Time to response"],
                 rows,
-                widths=[2.5, 2, 2, 2, 2, 1.6],
+                widths=[2.6, 2, 2, 2, 2, 1.8],
             ),
             Paragraph(
                 "Time to response is the first counter-post's publication time minus the time the trend was detected."
@@ -382,13 +382,13 @@ def build_matrix(session: Session, campaign: Campaign, options: BriefOptions) ->
         cells = [f"✓ {len(have[c]):,} chars" if c in have else "–" for c in used]
         approvals = f"{len(valid_approvals(session, d))}/{campaign.required_approvals}"
         rows.append([d.title, words(d.status), approvals, d.ab_label or "–", *cells])
-    width_rest = 9 / max(len(used), 1)
+    width_rest = 10 / max(len(used), 1)
     blocks: list = [
         table(
             "Drafts x channels (✓ = a variant for that channel, with its length)",
             ["Draft", "Status", "Approvals", "A/B", *[names.get(c, f"channel {c}") for c in used]],
             rows,
-            widths=[3.2, 1.6, 1.3, 0.8, *([width_rest] * len(used))],
+            widths=[3, 2.2, 1.8, 0.8, *([width_rest] * len(used))],
         ),
         _status_chart(drafts),
         Subheading("Draft texts"),
@@ -452,7 +452,7 @@ def build_risks(session: Session, campaign: Campaign, options: BriefOptions) -> 
                 "Warnings a reviewer saw and accepted with a reason",
                 ["Draft", "Channel", "Warning", "Reason given", "Reviewer", "Approval"],
                 rows,
-                widths=[2, 1.5, 3.5, 3, 2, 1.2],
+                widths=[2, 2.2, 3.3, 3, 2.2, 1.5],
             )
         )
     else:
@@ -519,7 +519,7 @@ def build_approvals(session: Session, campaign: Campaign, options: BriefOptions)
                 "Approvals",
                 ["Draft", "Reviewer", "When", "Content (SHA-256)", "State", "Note"],
                 rows,
-                widths=[2.5, 1.6, 2, 1.8, 2, 2.5],
+                widths=[2.5, 2.2, 2, 2, 1.6, 2.3],
             )
         )
     else:
