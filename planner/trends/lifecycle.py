@@ -28,7 +28,11 @@ class Clock:
     def describe(self, zone: tzinfo | None = None) -> str:
         """Return e.g. 'as of 2026-11-15 00:00 UTC (the newest monitored post)'."""
         when = self.as_of.tz_convert(zone) if zone is not None else self.as_of
-        why = {"now": "now: live monitoring", "newest post": "the newest monitored post", "chosen time": "a chosen time"}
+        why = {
+            "now": "now: live monitoring",
+            "newest post": "the newest monitored post",
+            "chosen time": "a chosen time",
+        }
         return f"as of {when:%Y-%m-%d %H:%M} {when.tzname() or 'UTC'} ({why[self.kind]})"
 
 
