@@ -84,7 +84,7 @@ def _empty(posts, params, grid=None, clock=None, tested=0) -> Detection:
 
 def detect(
     posts: pd.DataFrame,
-    params: DetectionParams = DetectionParams(),
+    params: DetectionParams | None = None,
     *,
     score_from: datetime | None = None,
     until: datetime | None = None,
@@ -100,6 +100,7 @@ def detect(
     `occurrences` (from extract_keys on the same posts) skips reading the keys again. Raises TrendError.
     """
     report = progress or (lambda _f, _m: None)
+    params = params or DetectionParams()
     params.check()
     if not len(posts):
         return _empty(posts, params, clock=clock)

@@ -18,6 +18,9 @@ LIVE_WITHIN = pd.Timedelta(hours=24)
 MIN_PARTIAL = 0.25
 
 
+_WHY = {"now": "now: live monitoring", "newest post": "the newest monitored post", "chosen time": "a chosen time"}
+
+
 @dataclass(frozen=True)
 class Clock:
     """The time lifecycle is computed at, and why that time."""

@@ -2,10 +2,10 @@
 
 Each key's count in a bucket is modelled as Poisson with an unknown rate. The rate's prior is a Gamma centred on
 the key's own rate over the rest of the window (never below `min_rate`), worth as many buckets as that rest holds
-(at most `prior_buckets`); the `baseline_buckets` before the bucket update it. The count is then negative binomial (the Gamma-Poisson
-predictive, with one extra post in the shape so that it is the exact conditional test), and a cell's p-value is
-P(X >= count). Benjamini-Hochberg at `fdr` runs over every (key, bucket)
-cell tested. See docs/trends.md.
+(at most `prior_buckets`); the `baseline_buckets` before the bucket update it. The count is then negative
+binomial (the Gamma-Poisson predictive, with one extra post in the shape so that it is the exact conditional
+test), and a cell's p-value is P(X >= count). Benjamini-Hochberg at `fdr` runs over every (key, bucket) cell
+tested. See docs/trends.md.
 """
 
 from __future__ import annotations

@@ -327,8 +327,9 @@ class TrendSeries:
     detected_at: datetime
 
 
-def trend_series(trend: Trend, params: DetectionParams = DetectionParams()) -> TrendSeries:
+def trend_series(trend: Trend, params: DetectionParams | None = None) -> TrendSeries:
     """Return the stored series of `trend` with the model's expected count per bucket (from the series alone)."""
+    params = params or DetectionParams()
     counts = np.asarray(json.loads(trend.series or "[]"), dtype=np.int64)
     bucket = pd.Timedelta(seconds=trend.bucket_seconds or 3600)
     start = pd.Timestamp(trend.series_start or trend.detected_at)
