@@ -37,10 +37,15 @@ def test_fold_heads_by_kind_then_score_without_chaining():
     assert head.tolist() == [0, 0, 2]
 
 
-def test_narratives_never_fold():
+def test_narratives_fold_under_keys_and_small_keys_under_big_ones():
     members = _members([[1, 2, 3], [1, 2, 3]])
-    head = folding.fold(np.array(["hashtag", "narrative"]), np.array(["#a", "story"]), np.ones(2), members, 0.5)
-    assert head.tolist() == [0, 1]
+    head = folding.fold(np.array(["narrative", "hashtag"]), np.array(["story", "#a"]), np.ones(2), members, 0.5)
+    assert head.tolist() == [1, 1]  # a narrative bursting in the same posts is listed under the hashtag
+    # A word in a fifth of a slogan's posts, where most of the word's posts are the slogan's: contained, folded.
+    windows = _members([list(range(50)), list(range(0, 50, 5)) + [60, 61]])
+    head = folding.fold(np.array(["hashtag", "term"]), np.array(["#a", "today"]), np.array([9.0, 1.0]), windows, 0.5)
+    assert head.tolist() == [0, 0] and folding.jaccard(windows)[0, 1] < 0.5
+    assert folding.containment(windows, windows)[0, 1] == 10 / 12
 
 
 def _posts(parts):

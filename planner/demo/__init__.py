@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from planner import audit, workspace
@@ -25,11 +27,16 @@ class DemoAlreadyLoaded(PlannerError):
 
 @dataclass
 class DemoContext:
+    """What every demo part gets: the session, the acting user, the world, a seeded generator, and the clock."""
+
     session: Session
     actor: Actor
     world: DemoWorld
     rng: np.random.Generator
     progress: Callable[[float, str], None]
+    # The demo's clock: the load moment floored to the hour (UTC). Parts date everything relative to it, so the
+    # demo looks live on the day it is loaded: newest posts in the last hours, a campaign emerging now.
+    now: datetime
 
 
 # Each part adds one capability's fictional data and returns a one-line summary. Order matters: later parts
@@ -43,8 +50,9 @@ def load_demo(
     actor: Actor,
     seed: int = DEFAULT_SEED,
     progress: Callable[[float, str], None] | None = None,
+    now: datetime | None = None,
 ) -> list[str]:
-    """Load the demo world into the workspace in one transaction; return what each part added.
+    """Load the demo world, dated up to `now` (default: this hour, UTC), in one transaction; return each part's summary.
 
     Raises DemoAlreadyLoaded if it was loaded before, PermissionDenied for non-admins.
     """
@@ -53,7 +61,8 @@ def load_demo(
     with atomic(session):
         if workspace.get_setting(session, workspace.DEMO_KEY):
             raise DemoAlreadyLoaded("the demo workspace is already loaded in this database")
-        ctx = DemoContext(session, actor, WORLD, np.random.default_rng(seed), report)
+        clock = pd.Timestamp(now or utcnow()).tz_convert("UTC").floor("h").to_pydatetime()
+        ctx = DemoContext(session, actor, WORLD, np.random.default_rng(seed), report, clock)
         summaries = [f"Fictional world: {WORLD.adversary} (adversary) vs {WORLD.our_organisation}"]
         for i, part in enumerate(PARTS):
             report(i / max(len(PARTS), 1), part.__doc__ or part.__name__)

@@ -151,7 +151,7 @@ def detect(
     report(0.85, "Folding keys that burst in the same posts")
     keys = occ.keys[counted.keys[trend_rows]]
     kinds = occ.kinds[counted.keys[trend_rows]]
-    head = folding.fold(kinds, keys, score, described["window_members"], params.fold_jaccard)
+    head = folding.fold(kinds, keys, score, described["window_members"], params.fold_overlap, described["carriers"])
     heads = np.flatnonzero(head == np.arange(len(head)))
     also = {int(h): [] for h in heads}
     for i in np.argsort(-score, kind="stable"):
@@ -216,8 +216,9 @@ def _describe(posts, occ, grid, key_codes, author_code, detected, peak) -> dict:
     """Return, per trend: accounts at the peak, top accounts since detection, sample posts, posts around the peak."""
     n = len(key_codes)
     n_authors = int(author_code.max()) + 1
-    pair_parts, peak_parts, window_parts = [], [], []
+    pair_parts, peak_parts, window_parts, carrier_parts = [], [], [], []
     for post, t, bkt in counting.slices(occ, counting.row_of(key_codes, len(occ.keys)), grid):
+        carrier_parts.append((t, post))
         since = bkt >= detected[t]
         t, post, bkt = t[since], post[since], bkt[since]
         pair_parts.append(np.unique(t * n_authors + author_code[post], return_counts=True))
@@ -256,12 +257,17 @@ def _describe(posts, occ, grid, key_codes, author_code, detected, peak) -> dict:
         .groupby("t")["p"]
         .apply(lambda s: [int(x) for x in ids[s.to_numpy()[:5]]])
     )
-    t_all = np.concatenate([t for t, _p in window_parts])
-    p_all = np.concatenate([p for _t, p in window_parts]).astype(np.int64)
-    members = sp.csr_matrix((np.ones(len(t_all)), (t_all, p_all)), shape=(n, len(posts)))
     return {
         "peak_authors": peak_authors,
         "top_accounts": top_accounts,
         "samples": samples,
-        "window_members": members,
+        "window_members": _membership(window_parts, n, len(posts)),
+        "carriers": _membership(carrier_parts, n, len(posts)),
     }
+
+
+def _membership(parts: list[tuple[np.ndarray, np.ndarray]], n_trends: int, n_posts: int) -> sp.csr_matrix:
+    """Return a 0/1 (trends x posts) matrix from (trend, post) array pairs."""
+    t = np.concatenate([t for t, _p in parts] or [np.zeros(0, np.int64)])
+    p = np.concatenate([p for _t, p in parts] or [np.zeros(0, np.int64)]).astype(np.int64)
+    return sp.csr_matrix((np.ones(len(t)), (t, p)), shape=(n_trends, n_posts))

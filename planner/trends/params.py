@@ -38,7 +38,7 @@ class DetectionParams:
     min_count: int = 10  # posts in one bucket
     min_ratio: float = 3.0  # and at least this many times (expected + 1): busy keys' ordinary swings are no trend
     min_authors: int = 5  # distinct accounts in that bucket, so one noisy account is not a trend
-    fold_jaccard: float = 0.5  # keys whose posts around the peak overlap this much fold into one trend
+    fold_overlap: float = 0.5  # keys whose posts around the peak overlap this much fold into one trend
     recent_buckets: int = 3  # the "now" window the lifecycle and growth look at
     burst_s: float = 2.0
     burst_gamma: float = 1.0
@@ -56,8 +56,8 @@ class DetectionParams:
             raise TrendError(f"fdr: {self.fdr} must be between 0 and 1")
         if self.prior_buckets <= 0 or self.min_rate <= 0:
             raise TrendError("prior_buckets and min_rate must be above 0")
-        if not 0 < self.fold_jaccard <= 1:
-            raise TrendError(f"fold_jaccard: {self.fold_jaccard} must be above 0 and at most 1")
+        if not 0 < self.fold_overlap <= 1:
+            raise TrendError(f"fold_overlap: {self.fold_overlap} must be above 0 and at most 1")
 
 
 _BUCKET_RE = re.compile(r"^(\d+)\s*(s|sec|m|min|mins|minutes?|h|hours?|d|days?)$")
