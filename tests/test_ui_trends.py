@@ -62,7 +62,7 @@ def test_detail_and_triage(app_env):
     assert at.subheader[0].value == "#blitz (hashtag)"
     texts = [t.value for t in at.text]
     assert any("posts in the hour from" in t and "were expected" in t for t in texts)
-    assert "Also: greylantern-news.example" in texts
+    assert any(t.startswith("Also (burst in the same posts): ") and "greylantern-news.example" in t for t in texts)
     assert any(HOSTILE in t for t in texts)  # hostile text shown verbatim as plain text, never as markup
     assert not any("<script>" in m.value for m in at.markdown)
     assert at.get("plotly_chart")

@@ -185,7 +185,8 @@ st.subheader(f"{trend.key} ({trend.kind})")
 st.text(explanation)
 folded = json.loads(trend.also or "[]")
 if folded:
-    st.text("Also: " + ", ".join(folded))
+    more = f" and {len(folded) - 12} more" if len(folded) > 12 else ""
+    st.text("Also (burst in the same posts): " + ", ".join(folded[:12]) + more)
 colour = common.LIFECYCLE_COLOURS.get(trend.lifecycle, "#8d99ae")
 frame = series.frame.assign(bucket_start=common.local_times(series.frame["bucket_start"], zone))
 fig = go.Figure()
