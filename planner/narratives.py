@@ -1,4 +1,9 @@
-"""Cluster monitored post texts into narratives (TF-IDF over words and characters), label them, follow their volume."""
+"""Cluster monitored post texts into narratives (TF-IDF over words and characters), label them, follow their volume.
+
+Clusters whose centres are near-duplicates merge; each narrative is labelled by its most distinctive terms
+(class-based TF-IDF: a term's share of the narrative's words times log(1 + average words per narrative / the term's
+words in all narratives)) and shown with its most representative post.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,10 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -31,6 +40,9 @@ TEXT_CHARS = 400
 CHAR_WEIGHT = 0.7
 LSA_DIMS = 50
 SMALL_CORPUS = 1000
+# Clusters whose centres (in the reduced space) are at least this similar tell the same story and merge.
+MERGE_SIMILARITY = 0.7
+LABEL_TERMS = 3
 
 
 class NarrativeError(PlannerError):
@@ -50,8 +62,6 @@ class _Features:
     """TF-IDF over word uni/bigrams and character n-grams (so Arabic and Russian work), reduced by LSA."""
 
     def __init__(self, langs: pd.Series, seed: int) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer  # sklearn takes a second to import: on use
-
         # Texts are deduplicated first, so on few distinct texts a term seen once is still a real signal.
         min_df = 1 if len(langs) < SMALL_CORPUS else 2
         stops = set().union(*(stop_words(code) for code in pd.unique(langs.fillna("").str[:2])))
@@ -79,9 +89,6 @@ class _Features:
         self.has_words = True
 
     def fit_transform(self, texts: pd.Series) -> np.ndarray:
-        from sklearn.decomposition import TruncatedSVD
-        from sklearn.preprocessing import normalize
-
         texts = texts.str.slice(0, TEXT_CHARS)
         try:
             w = self.words.fit_transform(texts)
@@ -96,8 +103,6 @@ class _Features:
         return normalize(self.svd.fit_transform(matrix))
 
     def transform(self, texts: pd.Series) -> np.ndarray:
-        from sklearn.preprocessing import normalize
-
         texts = texts.str.slice(0, TEXT_CHARS)
         w = self.words.transform(texts) if self.has_words else sp.csr_matrix((len(texts), 0), dtype=np.float32)
         matrix = sp.hstack([normalize(w), normalize(self.chars.transform(texts)) * CHAR_WEIGHT]).tocsr()
@@ -106,14 +111,45 @@ class _Features:
     def top_words(
         self, texts: pd.Series, labels: np.ndarray, weights: np.ndarray, k: int, n: int = 4
     ) -> list[list[str]]:
-        """Return each cluster's heaviest word n-grams (mean TF-IDF over its posts)."""
+        """Return each cluster's most distinctive word n-grams by class-based TF-IDF, skipping repeats of words."""
         if not self.has_words:
             return [[] for _ in range(k)]
-        words = self.words.transform(texts.str.slice(0, TEXT_CHARS))
+        counter = CountVectorizer(token_pattern=_TOKEN_RE, ngram_range=(1, 2), vocabulary=self.words.vocabulary_)
+        words = counter.transform(texts.str.slice(0, TEXT_CHARS))
         member = sp.csr_matrix((weights, (labels, np.arange(len(labels)))), shape=(k, len(labels)))
-        mass = np.asarray((member @ words).todense())
-        vocab = self.words.get_feature_names_out()
-        return [[str(vocab[i]) for i in np.argsort(-row, kind="stable")[:n] if row[i] > 0] for row in mass]
+        freq = np.asarray((member @ words).todense())  # term counts per cluster
+        per_class = freq.sum(axis=1, keepdims=True)
+        tf = freq / np.maximum(per_class, 1.0)
+        idf = np.log1p(per_class.mean() / np.maximum(freq.sum(axis=0), 1.0))
+        ctfidf = tf * idf[None, :]
+        vocab = counter.get_feature_names_out()
+        out = []
+        for row in ctfidf:
+            chosen: list[str] = []
+            seen: set[str] = set()
+            for i in np.argsort(-row, kind="stable"):
+                if row[i] <= 0 or len(chosen) == n:
+                    break
+                term_words = set(str(vocab[i]).split())
+                if term_words <= seen:
+                    continue  # every word of it is already in the label
+                chosen.append(str(vocab[i]))
+                seen |= term_words
+            out.append(chosen)
+        return out
+
+
+def _merge_near_duplicates(centres: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, int]:
+    """Return (labels with near-duplicate clusters merged and renumbered, cluster count)."""
+    from scipy.sparse.csgraph import connected_components
+
+    unit = normalize(centres)
+    close = sp.csr_matrix(unit @ unit.T >= MERGE_SIMILARITY)
+    _n, group = connected_components(close, directed=False)
+    used = pd.unique(group[labels])
+    renumber = np.full(len(group), -1)
+    renumber[used] = np.arange(len(used))  # in order of first appearance: stable for the same input
+    return renumber[group[labels]], len(used)
 
 
 def cluster_texts(texts: pd.Series, langs: pd.Series | None = None, n_clusters: int = 8, seed: int = 0) -> Clustering:
@@ -121,8 +157,6 @@ def cluster_texts(texts: pd.Series, langs: pd.Series | None = None, n_clusters: 
 
     Raises NarrativeError when there are fewer than 2 distinct texts.
     """
-    from sklearn.cluster import KMeans
-
     if n_clusters < 2:
         raise NarrativeError("n_clusters: use at least 2")
     clean = texts.fillna("").astype(str).str.replace(_CLEAN_RE, " ", regex=True).str.lower().str.strip()
@@ -144,20 +178,20 @@ def cluster_texts(texts: pd.Series, langs: pd.Series | None = None, n_clusters: 
     k = min(n_clusters, len(fit_idx))
     model = KMeans(n_clusters=k, random_state=seed, n_init=3).fit(reduced, sample_weight=weights[fit_idx])
     full = features.transform(unique_texts) if len(fit_idx) < len(uniques) else reduced
-    unique_labels = model.predict(full)
+    unique_labels, k = _merge_near_duplicates(model.cluster_centers_, model.predict(full))
     first_pos = pd.Series(np.arange(len(codes))).groupby(codes).first().reindex(range(len(uniques))).to_numpy()
     top_terms = features.top_words(unique_texts, unique_labels, weights, k)
     samples = []
     for c in range(k):
-        centre = model.cluster_centers_[c]
         members = np.flatnonzero(unique_labels == c)
+        centre = normalize((full[members] * weights[members, None]).sum(axis=0, keepdims=True))[0]
         best = members[np.argsort(-(full[members] @ centre), kind="stable")[:SAMPLES_PER_NARRATIVE]]
         samples.append([int(first_pos[u]) for u in best])
     return Clustering(labels=unique_labels[codes], top_terms=top_terms, samples=samples)
 
 
 def _label(terms: list[str], index: int) -> str:
-    return " / ".join(terms[:3]) if terms else f"narrative {index + 1}"
+    return " / ".join(terms[:LABEL_TERMS]) if terms else f"narrative {index + 1}"
 
 
 def build_narratives(
@@ -242,15 +276,28 @@ def store_narratives(
 
 
 def list_narratives(session: Session) -> pd.DataFrame:
-    """Return the stored narratives (id, label, top_terms, size, first_at, last_at), largest first."""
+    """Return the stored narratives (id, label, top_terms, representative, size, first_at, last_at), largest first.
+
+    representative is the text of the narrative's most representative post (closest to its centre).
+    """
     rows = session.execute(
         select(
-            Narrative.id, Narrative.label, Narrative.top_terms, Narrative.size, Narrative.first_at, Narrative.last_at
+            Narrative.id,
+            Narrative.label,
+            Narrative.top_terms,
+            Narrative.params,
+            Narrative.size,
+            Narrative.first_at,
+            Narrative.last_at,
         ).order_by(Narrative.size.desc(), Narrative.id)
     ).all()
-    frame = pd.DataFrame(rows, columns=["id", "label", "top_terms", "size", "first_at", "last_at"])
+    frame = pd.DataFrame(rows, columns=["id", "label", "top_terms", "params", "size", "first_at", "last_at"])
     frame["top_terms"] = frame["top_terms"].map(lambda t: ", ".join(json.loads(t)))
-    return frame
+    first = frame["params"].map(lambda p: (json.loads(p or "{}").get("sample_post_ids") or [None])[0])
+    wanted = [int(i) for i in first.dropna()]
+    texts = dict(session.execute(select(Post.id, Post.text).where(Post.id.in_(wanted))).all()) if wanted else {}
+    frame["representative"] = first.map(lambda i: texts.get(i, "") if i is not None else "")
+    return frame[["id", "label", "top_terms", "representative", "size", "first_at", "last_at"]]
 
 
 def narrative_volume(session: Session, bucket: str | pd.Timedelta = "1h") -> pd.DataFrame:

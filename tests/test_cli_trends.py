@@ -25,6 +25,9 @@ JSON_KEYS = {
     "lifecycle",
     "bursts",
     "explanation",
+    "excess",
+    "also",
+    "as_of",
 }
 
 
@@ -56,16 +59,28 @@ def test_json_has_the_documented_fields(runner):
     assert blitz["bursts"] == [["2026-11-04T18:00:00+00:00", "2026-11-04T21:00:00+00:00"]]
     assert blitz["total_volume"] == 300 and blitz["lifecycle"] == "dormant"
     assert blitz["explanation"].startswith(f"{blitz['peak_volume']} posts in the hour")
+    assert blitz["excess"] == round(blitz["peak_volume"] - blitz["baseline"], 1)
+    assert blitz["also"] == [] and blitz["as_of"] == "2026-11-07T00:00:00+00:00"  # no other kind detected here
+    assert blitz["unique_authors"] <= blitz["peak_volume"]  # both describe the peak bucket
+    assert rows[0]["score"] >= rows[1]["score"]
 
 
 def test_table_csv_top_since_until_bucket(runner):
-    table = _run(runner, "detect-trends", "--top", "3")
-    assert table.exit_code == 0 and "trends in 6,660 monitored posts; the best 3:" in table.output
-    assert "#rising" in table.output and len(table.output.strip().splitlines()) == 5
-    csv = _run(runner, "detect-trends", "--kind", "domain", "--format", "csv")
-    frame = pd.read_csv(io.StringIO(csv.output))
-    assert frame["key"].tolist() == ["greylantern-news.example"]
-    assert frame["bursts"].iloc[0] == "2026-11-04T18:00:00+00:00/2026-11-04T21:00:00+00:00"
+    table = _run(runner, "detect-trends", "--top", "1")
+    lines = table.output.strip().splitlines()
+    assert table.exit_code == 0 and lines[0] == "Lifecycle as of 2026-11-07 00:00 UTC (the newest monitored post)."
+    assert "trends in 6,660 monitored posts; the best 1 by score:" in lines[1]
+    assert "#rising" in table.output and len(lines) == 4 and "excess" in lines[2]
+    every = _run(runner, "detect-trends", "--format", "csv")
+    frame = pd.read_csv(io.StringIO(every.output), keep_default_na=False)
+    blitz = frame.set_index("key").loc["#blitz"]
+    assert "greylantern-news.example" in blitz["also"].split(";")  # folded: it burst in the same posts
+    assert blitz["bursts"] == "2026-11-04T18:00:00+00:00/2026-11-04T21:00:00+00:00"
+    assert frame["score"].is_monotonic_decreasing and {"excess", "also", "as_of"} <= set(frame.columns)
+    domain = pd.read_csv(io.StringIO(_run(runner, "detect-trends", "--kind", "domain", "--format", "csv").output))
+    assert domain["key"].tolist() == ["greylantern-news.example"]
+    chosen = _run(runner, "detect-trends", "--as-of", "2026-11-04T20:00Z", "--kind", "hashtag")
+    assert "Lifecycle as of 2026-11-04 20:00 UTC (a chosen time)." in chosen.output and "#rising" not in chosen.output
     ranged = _run(
         runner, "detect-trends", "--since", "2026-11-06T00:00", "--until", "2026-11-07T00:00Z", "--format", "json"
     )
@@ -98,7 +113,11 @@ def test_watchlist_commands_flag_trends(runner):
     listed = json.loads(_run(runner, "watchlist", "list", "--format", "json").output)
     assert [(r["kind"], r["value"]) for r in listed] == [("hashtag", "#blitz")]
     rows = json.loads(_run(runner, "detect-trends", "--kind", "hashtag", "--format", "json").output)
-    assert rows[0]["key"] == "#blitz" and rows[0]["watchlisted"]  # flagged trends rank first
+    assert [(r["key"], r["watchlisted"]) for r in rows] == [("#rising", False), ("#blitz", True)]  # marked, not moved
+    table = _run(runner, "detect-trends", "--kind", "hashtag").output
+    assert [line.split()[0] for line in table.splitlines()[3:]] == ["#rising", "#blitz"] and " yes " in table
+    only = json.loads(_run(runner, "detect-trends", "--watchlisted-only", "--format", "json").output)
+    assert [r["key"] for r in only] == ["#blitz"]
     assert _run(runner, "watchlist", "remove", "Adversary", "hashtag", "BLITZ").exit_code == 0
     missing = runner.invoke(cli, ["watchlist", "add", "Nope", "term", "x"])
     assert missing.exit_code == 1 and "no watchlist called 'Nope'" in missing.output

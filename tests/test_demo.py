@@ -1,4 +1,4 @@
-"""Demo workspace: fictional, reproducible, loaded once, admin only, with the planted signals in place."""
+"""Demo workspace: fictional, reproducible, live (dated up to its clock), loaded once, admin only, signals planted."""
 
 from __future__ import annotations
 
@@ -16,14 +16,18 @@ def _post_frame(session):
     return pd.DataFrame(rows, columns=["author", "at", "text", "hashtags"])
 
 
+NOW = pd.Timestamp("2026-12-02T14:37Z")
+
+
 def test_demo_loads_once_with_planted_signals(session, admin):
-    summaries = demo.load_demo(session, admin)
+    summaries = demo.load_demo(session, admin, now=NOW.to_pydatetime())
     assert summaries[0].startswith("Fictional world: Order of the Grey Lantern")
     assert workspace.overview(session).demo_loaded
     df = _post_frame(session)
     assert 45_000 <= len(df) <= 55_000
-    assert df["at"].min() >= demo_posts.START and df["at"].max() < demo_posts.END
-    blitz = demo_posts.PLANTED_BURSTS[0]
+    start, end = demo_posts.window(NOW.floor("h"))  # the demo's clock is the load moment floored to the hour
+    assert df["at"].min() >= start and df["at"].max() < end and df["at"].max() >= end - pd.Timedelta(minutes=30)
+    blitz = demo_posts.planted_bursts(end)[0]
     tagged = df[df["hashtags"].str.split().apply(lambda tags: "greylanternrises" in tags)]
     inside = tagged[(tagged["at"] >= blitz["start"]) & (tagged["at"] < blitz["end"])]
     assert len(inside) >= blitz["posts"]
@@ -39,11 +43,11 @@ def test_demo_loads_once_with_planted_signals(session, admin):
 def test_demo_is_reproducible(tmp_path, ws, session, admin):
     from planner.db import open_workspace
 
-    demo.load_demo(session, admin, seed=5)
+    demo.load_demo(session, admin, seed=5, now=NOW.to_pydatetime())
     other = open_workspace(f"sqlite:///{tmp_path / 'other.db'}")
     try:
         with other.session() as s2:
-            demo.load_demo(s2, auth.CLI_ACTOR, seed=5)
+            demo.load_demo(s2, auth.CLI_ACTOR, seed=5, now=NOW.to_pydatetime())
             first = _post_frame(session).sort_values(["at", "author", "text"], ignore_index=True)
             second = _post_frame(s2).sort_values(["at", "author", "text"], ignore_index=True)
     finally:

@@ -107,7 +107,7 @@ def test_matches(kind, key, accounts, hit):
     assert watchlists.matches(kind, key, accounts, values) is hit
 
 
-def test_matching_trends_are_flagged_and_ranked_first(session, admin):
+def test_matching_trends_are_flagged_not_moved_up(session, admin):
     store_posts(session, synthetic_posts())
     trends.detect_trends(session, admin, kinds=("hashtag", "domain"))
     order = [t.key for t in trends.query_trends(session)]
@@ -116,9 +116,7 @@ def test_matching_trends_are_flagged_and_ranked_first(session, admin):
     item = watchlists.add_item(session, admin, wl.id, "hashtag", "#Blitz")
     flagged = [t.key for t in trends.query_trends(session, trends.TrendFilter(watchlisted_only=True))]
     assert flagged == ["#blitz"]
-    assert trends.query_trends(session)[0].key == "#blitz"  # flagged trends come first
-    watchlists.add_item(session, admin, wl.id, "domain", "greylantern-news.example")
-    assert {t.key for t in trends.query_trends(session)[:2]} == {"#blitz", "greylantern-news.example"}
+    assert [t.key for t in trends.query_trends(session)] == order  # marked, still ranked by score only
     watchlists.remove_item(session, admin, item.id)
     blitz = session.scalar(select(Trend).where(Trend.key == "#blitz"))
     assert not blitz.watchlisted

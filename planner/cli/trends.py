@@ -10,7 +10,20 @@ import pandas as pd
 from planner import auth, narratives, trends, watchlists
 from planner.cli.common import echo_frame, workspace_session
 
-TABLE_COLUMNS = ["key", "kind", "detected_at", "peak_volume", "unique_authors", "score", "lifecycle", "status"]
+TABLE_COLUMNS = [
+    "key",
+    "kind",
+    "score",
+    "peak_volume",
+    "baseline",
+    "excess",
+    "unique_authors",
+    "detected_at",
+    "lifecycle",
+    "watchlist",
+    "status",
+    "also",
+]
 
 
 def register(cli: click.Group) -> None:
@@ -29,15 +42,31 @@ def _when(value: str | None, name: str) -> datetime | None:
     return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")).to_pydatetime()
 
 
+def _as_of(value: str | None) -> datetime | str | None:
+    if value is None or value in ("now", "newest"):
+        return value
+    return _when(value, "--as-of")
+
+
 @click.command("detect-trends")
 @click.option("--since", help="Score posts from this ISO 8601 time (UTC unless a zone is given).")
 @click.option("--until", help="Score posts before this ISO 8601 time.")
 @click.option("--bucket", default="1h", show_default=True, help="Time bucket, 5min to 1d (e.g. 15min, 1h, 1d).")
 @click.option("--kind", type=click.Choice(["all", *trends.KEY_KINDS]), default="all", show_default=True)
-@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Print the N best trends.")
+@click.option(
+    "--as-of",
+    "as_of",
+    help="Lifecycle clock: an ISO 8601 time, 'now' or 'newest' (the newest post). Default: now when the newest "
+    "post is from the last 24 hours, else the newest post.",
+)
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Print the N best by score.")
+@click.option("--watchlisted-only", is_flag=True, help="Print only trends that match a watchlist.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-def detect_trends(since, until, bucket, kind, top, fmt) -> None:
-    """Detect trends in the monitored posts, store them (triage statuses are kept) and print the best."""
+def detect_trends(since, until, bucket, kind, as_of, top, watchlisted_only, fmt) -> None:
+    """Detect trends in the monitored posts, store them (triage statuses are kept) and print the best by score.
+
+    Watchlist matches are marked (and can be filtered), never moved up.
+    """
     kinds = trends.KINDS if kind == "all" else (kind,)
     with workspace_session() as (_ws, session):
         run = trends.detect_trends(
@@ -47,18 +76,29 @@ def detect_trends(since, until, bucket, kind, top, fmt) -> None:
             until=_when(until, "--until"),
             bucket=bucket,
             kinds=kinds,
+            as_of=_as_of(as_of),
         )
-        found = trends.query_trends(session, trends.TrendFilter(kinds=kinds, run_id=run.id), limit=top)
-        records = [trends.trend_record(t) for t in found]
+        flt = trends.TrendFilter(kinds=kinds, run_id=run.id, watchlisted_only=watchlisted_only)
+        records = [trends.trend_record(t) for t in trends.query_trends(session, flt, limit=top)]
+        clock = trends.run_clock(run)
     frame = pd.DataFrame(records, columns=trends.RECORD_COLUMNS)
     if fmt == "table":
+        click.echo(f"Lifecycle {clock.describe()}.")
         if frame.empty:
-            click.echo(f"No trends in {run.posts_scanned:,} monitored posts.")
+            which = "watchlisted trends" if watchlisted_only else "trends"
+            click.echo(f"No {which} in {run.posts_scanned:,} monitored posts.")
             return
-        click.echo(f"{run.trends_found:,} trends in {run.posts_scanned:,} monitored posts; the best {len(frame)}:")
-        echo_frame(frame[TABLE_COLUMNS], "table")
+        click.echo(
+            f"{run.trends_found:,} trends in {run.posts_scanned:,} monitored posts; the best {len(frame)} by score:"
+        )
+        table = frame.assign(
+            watchlist=frame["watchlisted"].map({True: "yes", False: ""}),
+            also=frame["also"].map(lambda keys: ", ".join(keys[:3]) + (f" +{len(keys) - 3}" if len(keys) > 3 else "")),
+        )
+        echo_frame(table[TABLE_COLUMNS], "table")
     elif fmt == "csv":
         frame["bursts"] = frame["bursts"].map(lambda b: ";".join(f"{s}/{e}" for s, e in b))
+        frame["also"] = frame["also"].map(";".join)
         echo_frame(frame, "csv")
     else:
         echo_frame(frame, "json")

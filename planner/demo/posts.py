@@ -1,4 +1,4 @@
-"""Demo part: about 50,000 fictional monitored posts with planted hashtag bursts and a coordinated group."""
+"""Demo part: about 50,000 fictional monitored posts up to the demo's clock, planted bursts, a coordinated group."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from sqlalchemy import insert
 
 from planner.models import ImportBatch, Post
 
-START = pd.Timestamp("2026-11-01T00:00:00Z")
-END = pd.Timestamp("2026-11-15T00:00:00Z")
+DAYS = 14
 ORDINARY_ACCOUNTS = 2000
 ORDINARY_POSTS = 45000
 COORDINATED_ACCOUNT_IDS = tuple(f"c{i:02d}" for i in range(1, 41))
@@ -16,32 +15,43 @@ AMPLIFIER_ACCOUNT_IDS = tuple(f"a{i:03d}" for i in range(1, 261))
 COORDINATION_WINDOW_S = 30
 ADVERSARY_LINK = "https://greylantern-news.example/dispatch"
 
-PLANTED_BURSTS = [
-    {
-        "tag": "#greylanternrises",
-        "start": pd.Timestamp("2026-11-10T18:00Z"),
-        "end": pd.Timestamp("2026-11-11T00:00Z"),
-        "posts": 1500,
-        "accounts": 300,
-        "kind": "propaganda blitz",
-    },
-    {
-        "tag": "#alleyesonthelantern",
-        "start": pd.Timestamp("2026-11-14T12:00Z"),
-        "end": END,
-        "posts": 700,
-        "accounts": 280,
-        "kind": "propaganda, still growing at the end of the data",
-    },
-    {
-        "tag": "#riverfestival",
-        "start": pd.Timestamp("2026-11-07T10:00Z"),
-        "end": pd.Timestamp("2026-11-07T16:00Z"),
-        "posts": 800,
-        "accounts": 400,
-        "kind": "organic, benign",
-    },
-]
+
+def window(now: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Return (first, end) of the monitored posts: the DAYS before the demo's clock `now` (end exclusive)."""
+    end = pd.Timestamp(now)
+    return end - pd.Timedelta(days=DAYS), end
+
+
+def planted_bursts(now: pd.Timestamp) -> list[dict]:
+    """Return the planted bursts relative to the clock: a blitz days ago, a festival last week, a campaign now."""
+    end = pd.Timestamp(now)
+    return [
+        {
+            "tag": "#greylanternrises",
+            "start": end - pd.Timedelta(days=4, hours=6),
+            "end": end - pd.Timedelta(days=4),
+            "posts": 1500,
+            "accounts": 300,
+            "kind": "propaganda blitz, over (dormant)",
+        },
+        {
+            "tag": "#alleyesonthelantern",
+            "start": end - pd.Timedelta(hours=12),
+            "end": end,
+            "posts": 700,
+            "accounts": 280,
+            "kind": "propaganda, emerging now",
+        },
+        {
+            "tag": "#riverfestival",
+            "start": end - pd.Timedelta(days=7, hours=14),
+            "end": end - pd.Timedelta(days=7, hours=8),
+            "posts": 800,
+            "accounts": 400,
+            "kind": "organic, benign",
+        },
+    ]
+
 
 _OPENERS = (
     "",
@@ -95,10 +105,11 @@ _DIURNAL = [
 
 def _ordinary(ctx) -> pd.DataFrame:
     rng, world = ctx.rng, ctx.world
-    days = (END - START).days
-    weights = pd.Series(_DIURNAL * days, dtype=float)
+    start, _end = window(ctx.now)
+    # Hour h of the window is hour (start.hour + h) of the day (UTC).
+    weights = pd.Series([_DIURNAL[(start.hour + h) % 24] for h in range(DAYS * 24)], dtype=float)
     hours = rng.choice(len(weights), size=ORDINARY_POSTS, p=(weights / weights.sum()).to_numpy())
-    at = START + pd.to_timedelta(hours, unit="h") + pd.to_timedelta(rng.integers(0, 3600, ORDINARY_POSTS), unit="s")
+    at = start + pd.to_timedelta(hours, unit="h") + pd.to_timedelta(rng.integers(0, 3600, ORDINARY_POSTS), unit="s")
     authors = rng.integers(1, ORDINARY_ACCOUNTS + 1, ORDINARY_POSTS)
     phrases = rng.choice(world.ordinary_phrases, ORDINARY_POSTS)
     openers = rng.choice(_OPENERS, ORDINARY_POSTS)
@@ -147,11 +158,12 @@ def _burst(ctx, burst, texts, authors, growth=0.0, link="") -> pd.DataFrame:
 def _background(ctx) -> pd.DataFrame:
     """A trickle of adversary hashtags before the bursts, so they have a baseline."""
     rng, world = ctx.rng, ctx.world
+    start, end = window(ctx.now)
     n = 140
     tags = rng.choice(world.adversary_hashtags, n)
     return pd.DataFrame(
         {
-            "created_at": _window_times(rng, START, pd.Timestamp("2026-11-10T00:00Z"), n),
+            "created_at": _window_times(rng, start, end - pd.Timedelta(days=5), n),
             "author": rng.choice(AMPLIFIER_ACCOUNT_IDS, n),
             "text": [f"{rng.choice(world.adversary_slogans)} #{t}" for t in tags],
             "hashtags": [t.casefold() for t in tags],
@@ -163,10 +175,11 @@ def _background(ctx) -> pd.DataFrame:
 def _coordinated_rounds(ctx) -> pd.DataFrame:
     """Rounds in which the planted group posts the same text within COORDINATION_WINDOW_S seconds."""
     rng, world = ctx.rng, ctx.world
-    blitz, alleyes = PLANTED_BURSTS[0], PLANTED_BURSTS[1]
+    start, end = window(ctx.now)
+    blitz, alleyes, _festival = planted_bursts(ctx.now)
     starts = list(_window_times(rng, blitz["start"], blitz["end"] - pd.Timedelta(minutes=5), 18))
-    starts += list(_window_times(rng, alleyes["start"], END - pd.Timedelta(minutes=5), 8))
-    starts += list(_window_times(rng, START + pd.Timedelta(days=2), START + pd.Timedelta(days=9), 4))
+    starts += list(_window_times(rng, alleyes["start"], end - pd.Timedelta(minutes=5), 8))
+    starts += list(_window_times(rng, start + pd.Timedelta(days=2), start + pd.Timedelta(days=9), 4))
     frames = []
     for i, t0 in enumerate(starts):
         members = rng.choice(COORDINATED_ACCOUNT_IDS, int(rng.integers(28, 41)), replace=False)
@@ -189,7 +202,7 @@ def _coordinated_rounds(ctx) -> pd.DataFrame:
 def add_demo_posts(ctx) -> str:
     """Monitored posts"""
     world, rng = ctx.world, ctx.rng
-    blitz, alleyes, festival = PLANTED_BURSTS
+    blitz, alleyes, festival = planted_bursts(ctx.now)
     amplifiers = AMPLIFIER_ACCOUNT_IDS + COORDINATED_ACCOUNT_IDS
     slogans = [s.lower() for s in world.adversary_slogans] + list(world.adversary_slogans)
     frames = [
@@ -215,6 +228,9 @@ def add_demo_posts(ctx) -> str:
     ]
     reposts["author"] = rng.choice(AMPLIFIER_ACCOUNT_IDS, len(reposts))
     reposts["created_at"] = reposts["created_at"] + pd.to_timedelta(rng.integers(120, 1800, len(reposts)), unit="s")
+    # Nothing is posted after the demo's clock: a repost that would be is moved back before it.
+    late = reposts["created_at"] >= ctx.now
+    reposts.loc[late, "created_at"] = ctx.now - pd.to_timedelta(rng.integers(1, 600, int(late.sum())), unit="s")
     reposts["external_id"] = [f"demo-{len(df) + i + 1}" for i in range(len(reposts))]
     df = pd.concat([df, reposts], ignore_index=True)
 

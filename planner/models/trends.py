@@ -26,6 +26,9 @@ class DetectionRun(Base):
     params: Mapped[str] = mapped_column(Text, default="{}")  # JSON of the thresholds used
     posts_scanned: Mapped[int] = mapped_column(default=0)
     trends_found: Mapped[int] = mapped_column(default=0)
+    # The lifecycle clock: the time stages were computed at, and why (now, newest post, chosen time).
+    as_of: Mapped[datetime | None]
+    clock: Mapped[str] = mapped_column(String(16), default="")
 
 
 class Trend(Base):
@@ -61,7 +64,11 @@ class Trend(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # What the latest run that found this key measured (pages read these aggregates, not the posts).
     run_id: Mapped[int | None] = mapped_column(ForeignKey("detection_runs.id", ondelete="SET NULL"))
-    baseline: Mapped[float] = mapped_column(default=0.0)  # posts per bucket before detected_at (median)
+    baseline: Mapped[float] = mapped_column(default=0.0)  # posts per bucket expected when it was detected
+    excess: Mapped[float] = mapped_column(default=0.0)  # peak_volume - baseline
+    surprise: Mapped[float] = mapped_column(default=0.0)  # -log10 p of its most improbable bucket
+    also: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of keys folded into this trend
+    as_of: Mapped[datetime | None]  # the clock its lifecycle was computed at
     bucket_seconds: Mapped[int] = mapped_column(default=3600)
     series_start: Mapped[datetime | None]
     series: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of posts per bucket from series_start

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from planner import auth, campaigns, channels, checks, drafts, frames, workflow
+from planner import auth, campaigns, channels, checks, drafts, frames, trends, workflow
 from planner.errors import PlannerError
 from planner.ui import common
 
@@ -165,7 +165,7 @@ with common.db_session() as session:
     moves = workflow.available(session, actor, draft)
     thread = drafts.comments(session, draft.id)
     history = drafts.versions(session, draft.id)
-    trend_names = campaigns.trend_choices(session)
+    trend_names = trends.trend_choices(session)  # marked "respond" first, then the best by score
 
 st.divider()
 st.subheader(draft.title)

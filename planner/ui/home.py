@@ -5,6 +5,9 @@ import streamlit as st
 from planner import auth, demo, trends, workspace
 from planner.ui import common, schedule_widgets
 
+# The lifecycle stages' chip colours (the same meanings as common.LIFECYCLE_COLOURS).
+LIFECYCLE_BADGES = {"emerging": "red", "peaking": "orange", "declining": "blue", "dormant": "gray"}
+
 actor = common.require_actor()
 common.header("Home", "Where this workspace stands and what to do next.")
 zone = common.user_zone()
@@ -17,6 +20,8 @@ previous_visit = st.session_state["previous_visit"]
 with common.db_session() as session:
     ov = workspace.overview(session)
     new_trends = [trends.trend_record(t) for t in trends.new_since(session, previous_visit)]
+    latest = trends.latest_run(session)
+    clock = trends.run_clock(latest) if latest is not None else None
 
 cols = st.columns(4)
 cols[0].metric("Monitored posts", f"{ov.posts:,}", border=True)
@@ -34,8 +39,16 @@ if previous_visit:
 
 if new_trends:
     st.subheader("New trends since your last visit" if previous_visit else "Trends")
+    if clock is not None:
+        st.caption(f"Best by score; lifecycle {clock.describe(zone)}.")
     for rec in new_trends:
-        st.text(f"{rec['key']} ({rec['kind']}, {rec['lifecycle']}): {rec['explanation']}")
+        row = st.columns([3, 1, 2, 1, 2], vertical_alignment="center")
+        row[0].text(rec["key"])  # monitored text: plain, never markdown
+        row[1].badge(rec["lifecycle"], color=LIFECYCLE_BADGES.get(rec["lifecycle"], "gray"))
+        row[2].text(f"{rec['peak_volume']:,} posts vs {rec['baseline']:,.1f} expected")
+        row[3].text(f"{rec['unique_authors']:,} accounts")
+        share = rec["coordination_share"]
+        row[4].text("coordination not measured" if share is None else f"{share:.0%} coordinated")
     st.page_link("planner/ui/trends.py", label="Open Trends", icon=":material/trending_up:")
 
 schedule_widgets.due_next_hour(zone)

@@ -53,15 +53,15 @@ view = table.assign(
     first_at=common.local_times(table["first_at"], zone), last_at=common.local_times(table["last_at"], zone)
 )
 event = st.dataframe(
-    view[["label", "top_terms", "size", "first_at", "last_at"]],
+    view[["label", "representative", "size", "first_at", "last_at"]],
     hide_index=True,
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
     key="narrative_table",
     column_config={
-        "label": "Narrative",
-        "top_terms": "Top terms",
+        "label": st.column_config.TextColumn("Narrative", help="Its most distinctive terms (class-based TF-IDF)"),
+        "representative": st.column_config.TextColumn("Representative post", width="large"),
         "size": st.column_config.NumberColumn("Posts"),
         "first_at": st.column_config.DatetimeColumn(f"First ({zone.key})", format="YYYY-MM-DD HH:mm"),
         "last_at": st.column_config.DatetimeColumn(f"Last ({zone.key})", format="YYYY-MM-DD HH:mm"),

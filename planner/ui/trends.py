@@ -1,5 +1,6 @@
 """Trends: what is spiking in the monitored posts, why the tool thinks so, and the analyst's triage."""
 
+import json
 from datetime import UTC, datetime, time, timedelta
 
 import pandas as pd
@@ -18,6 +19,13 @@ zone = common.user_zone()
 can_detect = auth.can(actor, auth.Action.RUN_DETECTION)
 can_triage = auth.can(actor, auth.Action.TRIAGE_TRENDS)
 
+CLOCK_CHOICES = {
+    "Automatic": None,
+    "Now (live monitoring)": "now",
+    "The newest monitored post": "newest",
+    "A time I choose": "chosen",
+}
+
 if can_detect:
     with st.expander("Run detection", expanded=False), st.form("detect_form"):
         cols = st.columns([1, 2, 1, 1])
@@ -27,7 +35,20 @@ if can_detect:
         )
         since = cols[2].date_input("From (optional)", value=None, key="detect_since")
         until = cols[3].date_input("Until (optional)", value=None, key="detect_until")
+        clock_cols = st.columns([2, 1, 1])
+        clock_choice = clock_cols[0].selectbox(
+            "Lifecycle as of",
+            list(CLOCK_CHOICES),
+            key="detect_clock",
+            help="Automatic: now when the newest monitored post is from the last 24 hours (live monitoring), "
+            "otherwise the newest monitored post (a historical import).",
+        )
+        chosen_day = clock_cols[1].date_input("Chosen day", value=None, key="detect_clock_day")
+        chosen_time = clock_cols[2].time_input("Chosen time", value=time(12, 0), key="detect_clock_time")
         if st.form_submit_button("Detect trends", icon=":material/radar:", type="primary"):
+            as_of = CLOCK_CHOICES[clock_choice]
+            if as_of == "chosen":
+                as_of = datetime.combine(chosen_day, chosen_time, zone).astimezone(UTC) if chosen_day else None
             bar = st.progress(0.0, text="Starting detection...")
             with common.db_session() as session:
                 run = common.run(
@@ -39,19 +60,23 @@ if can_detect:
                     bucket=bucket,
                     kinds=tuple(kinds) or None,
                     progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+                    as_of=as_of,
                 )
             if run is not None:
                 bar.empty()
                 st.toast(f"Found {run.trends_found:,} trends in {run.posts_scanned:,} monitored posts")
 
-filters = st.columns([3, 3, 1, 2])
-kind_filter = filters[0].pills("Kind", list(trends.KINDS), selection_mode="multi", key="f_kind")
-life_filter = filters[1].pills("Lifecycle", list(trends.LIFECYCLES), selection_mode="multi", key="f_life")
-watch_only = filters[2].toggle("Watchlist only", key="f_watch")
-span = filters[3].date_input("Detected between", value=(), key="f_span")
+top_filters = st.columns(2)
+kind_filter = top_filters[0].pills("Kind", list(trends.KINDS), selection_mode="multi", key="f_kind")
+life_filter = top_filters[1].pills("Lifecycle", list(trends.LIFECYCLES), selection_mode="multi", key="f_life")
+more_filters = st.columns([1, 2, 2])
+watch_only = more_filters[0].toggle("Watchlist only", key="f_watch")
+status_filter = more_filters[1].pills("Triage", list(trends.STATUSES), selection_mode="multi", key="f_status")
+span = more_filters[2].date_input("Detected between", value=(), key="f_span")
 flt = trends.TrendFilter(
     kinds=tuple(kind_filter or ()),
     lifecycles=tuple(life_filter or ()),
+    statuses=tuple(status_filter or ()),
     watchlisted_only=watch_only,
     since=datetime.combine(span[0], time(), zone).astimezone(UTC) if len(span) >= 1 else None,
     until=datetime.combine(span[1] + timedelta(days=1), time(), zone).astimezone(UTC) if len(span) == 2 else None,
@@ -61,6 +86,7 @@ with common.db_session() as session:
     found = trends.query_trends(session, flt, limit=500)
     table = trends.trends_frame(found)
     run = trends.latest_run(session)
+    clock = trends.run_clock(run) if run is not None else None
 
 if run is None:
     st.info("No detection has run yet. Import monitored posts (or load the demo workspace), then run detection above.")
@@ -73,7 +99,9 @@ metrics[2].metric("On a watchlist", f"{int(table['watchlisted'].sum()):,}", bord
 metrics[3].metric("Awaiting triage", f"{int((table['status'] == 'new').sum()):,}", border=True)
 st.caption(
     f"Last detection: {run.started_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key}) by {run.actor_name}, "
-    f"{run.posts_scanned:,} monitored posts, {run.trends_found:,} trends."
+    f"{run.posts_scanned:,} monitored posts, {run.trends_found:,} trends. "
+    + (f"Lifecycle {clock.describe(zone)}." if clock else "Lifecycle as of the end of the data.")
+    + " Ranked by score; see the Trends guide in docs/trends.md for how it is computed."
 )
 
 if table.empty:
@@ -82,8 +110,8 @@ if table.empty:
 
 view = table.assign(
     detected_at=common.local_times(table["detected_at"], zone),
-    peak_at=common.local_times(table["peak_at"], zone),
     watchlisted=table["watchlisted"].map({True: "yes", False: ""}),
+    also=table["also"].map(", ".join),
 )
 event = st.dataframe(
     view[
@@ -94,11 +122,14 @@ event = st.dataframe(
             "lifecycle",
             "score",
             "peak_volume",
+            "baseline",
+            "excess",
             "unique_authors",
             "detected_at",
             "watchlisted",
             "coordination_share",
             "status",
+            "also",
         ]
     ],
     hide_index=True,
@@ -108,10 +139,16 @@ event = st.dataframe(
     key="trend_table",
     column_config={
         "key": st.column_config.TextColumn("Trend", width="medium"),
+        "kind": st.column_config.TextColumn("Kind"),
         "series": st.column_config.LineChartColumn("Volume", width="small"),
-        "score": st.column_config.NumberColumn("Score", format="%.1f", help="Robust z-score of the peak"),
-        "peak_volume": st.column_config.NumberColumn("Peak posts"),
-        "unique_authors": st.column_config.NumberColumn("Accounts"),
+        "lifecycle": st.column_config.TextColumn("Lifecycle"),
+        "score": st.column_config.NumberColumn(
+            "Score", format="%.1f", help="log10 of (excess posts + 1) x accounts x surprise; higher is more urgent"
+        ),
+        "peak_volume": st.column_config.NumberColumn("Peak posts", help="Posts in the busiest bucket"),
+        "baseline": st.column_config.NumberColumn("Expected", format="%.1f", help="Posts expected in a bucket"),
+        "excess": st.column_config.NumberColumn("Excess", format="%+.0f", help="Peak posts above the expected"),
+        "unique_authors": st.column_config.NumberColumn("Accounts", help="Distinct accounts in the peak bucket"),
         "detected_at": st.column_config.DatetimeColumn(f"Detected ({zone.key})", format="YYYY-MM-DD HH:mm"),
         "watchlisted": st.column_config.TextColumn("Watchlist"),
         "coordination_share": st.column_config.ProgressColumn(
@@ -122,6 +159,7 @@ event = st.dataframe(
             help="Share of posts from coordinated accounts",
         ),
         "status": st.column_config.TextColumn("Triage"),
+        "also": st.column_config.TextColumn("Also", help="Keys that burst in the same posts, folded into this trend"),
     },
 )
 
@@ -145,17 +183,19 @@ with common.db_session() as session:
 
 st.subheader(f"{trend.key} ({trend.kind})")
 st.text(explanation)
+folded = json.loads(trend.also or "[]")
+if folded:
+    more = f" and {len(folded) - 12} more" if len(folded) > 12 else ""
+    st.text("Also (burst in the same posts): " + ", ".join(folded[:12]) + more)
 colour = common.LIFECYCLE_COLOURS.get(trend.lifecycle, "#8d99ae")
 frame = series.frame.assign(bucket_start=common.local_times(series.frame["bucket_start"], zone))
 fig = go.Figure()
 fig.add_bar(x=frame["bucket_start"], y=frame["posts"], name="posts", marker_color=colour)
-fig.add_scatter(
-    x=frame["bucket_start"], y=frame["baseline"], name="baseline (rolling median)", line={"color": "#1f5f8b"}
-)
+fig.add_scatter(x=frame["bucket_start"], y=frame["expected"], name="expected", line={"color": "#1f5f8b"})
 fig.add_scatter(
     x=frame["bucket_start"],
-    y=frame["threshold"],
-    name="spike threshold",
+    y=frame["needed"],
+    name="least a bucket needs to count",
     line={"color": "#1f5f8b", "dash": "dot"},
 )
 for start, end in series.bursts:
@@ -167,7 +207,7 @@ for start, end in series.bursts:
         line_width=0,
     )
 fig.update_layout(
-    title=f"Posts per {trends.bucket_label(pd.Timedelta(seconds=trend.bucket_seconds))} vs baseline "
+    title=f"Posts per {trends.bucket_label(pd.Timedelta(seconds=trend.bucket_seconds))} vs expected "
     "(shaded: Kleinberg bursts)",
     xaxis_title=f"Time ({zone.key})",
     yaxis_title="Monitored posts",

@@ -1,4 +1,4 @@
-"""Watchlists: known propaganda hashtags, terms, domains and accounts; matching trends are flagged and ranked first."""
+"""Watchlists: known propaganda hashtags, terms, domains and accounts; matching trends are flagged (and filterable)."""
 
 import streamlit as st
 

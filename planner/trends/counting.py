@@ -1,0 +1,120 @@
+"""Posts per (key, bucket): the bucket grid, dense counts of the keys that can trend, accounts per cell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.trends.keys import Occurrences
+
+# Occurrences processed at a time by the counting passes (bounds their working memory).
+OCCURRENCE_SLICE = 2_000_000
+# Keys are first counted in about this many coarse buckets, to skip those that can never reach min_count.
+COARSE_BUCKETS = 64
+
+
+@dataclass
+class Grid:
+    """Buckets from the first post to the clock: which bucket each post falls in, and all posts per bucket."""
+
+    origin: pd.Timestamp
+    bucket: pd.Timedelta
+    n_buckets: int
+    post_bucket: np.ndarray  # bucket per post; outside [0, n_buckets) when the post is after the clock
+    first_scored: int  # buckets before it only feed the expected counts
+    totals: np.ndarray  # posts per bucket
+
+    @property
+    def starts(self) -> pd.DatetimeIndex:
+        return pd.date_range(self.origin, periods=self.n_buckets, freq=self.bucket)
+
+
+def make_grid(times: pd.Series, bucket: pd.Timedelta, end: pd.Timestamp, score_from=None) -> Grid:
+    """Return the grid of `bucket`s from the first of `times` up to `end` (exclusive; a last bucket may be partial)."""
+    times = pd.to_datetime(times, utc=True)
+    origin = times.min().floor(bucket)
+    n_buckets = max(1, int(-((origin - pd.Timestamp(end)) // bucket)))
+    post_bucket = ((times - origin) // bucket).to_numpy(dtype=np.int64)
+    post_bucket = np.where((times >= pd.Timestamp(end)).to_numpy(), n_buckets, post_bucket)
+    post_bucket = post_bucket.astype(np.int32)
+    first = 0 if score_from is None else max(0, int((pd.Timestamp(score_from).floor(bucket) - origin) // bucket))
+    inside = (post_bucket >= 0) & (post_bucket < n_buckets)
+    totals = np.bincount(post_bucket[inside], minlength=n_buckets)
+    return Grid(origin, bucket, n_buckets, post_bucket, min(first, n_buckets), totals)
+
+
+def row_of(kept: np.ndarray, n_keys: int) -> np.ndarray:
+    """Return, per key code, its row among `kept` (-1 when not kept)."""
+    rows = np.full(n_keys, -1, dtype=np.int64)
+    rows[kept] = np.arange(len(kept))
+    return rows
+
+
+def slices(occ: Occurrences, rows: np.ndarray, grid: Grid) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield (post, row, bucket) for the occurrences of kept keys inside the grid, a slice at a time."""
+    for start in range(0, len(occ), OCCURRENCE_SLICE):
+        post = occ.post[start : start + OCCURRENCE_SLICE]
+        row = rows[occ.key[start : start + OCCURRENCE_SLICE]]
+        bkt = grid.post_bucket[post].astype(np.int64)
+        sel = (row >= 0) & (bkt >= 0) & (bkt < grid.n_buckets)
+        yield post[sel], row[sel], bkt[sel]
+
+
+@dataclass
+class Counts:
+    """Dense posts per bucket of the keys that can reach min_count in one bucket, and how many cells were tested."""
+
+    keys: np.ndarray  # key codes, one per row
+    counts: np.ndarray  # (rows, buckets) int32
+    tested_cells: int  # scored cells holding a post, over every key (an upper bound for keys without a row)
+
+
+def count_keys(occ: Occurrences, grid: Grid, min_count: int) -> Counts:
+    """Count posts per (key, bucket) for keys that can reach `min_count` in one bucket; count every tested cell."""
+    n, first = grid.n_buckets, grid.first_scored
+    every = np.arange(len(occ.keys))
+    scored_total = np.zeros(len(occ.keys), dtype=np.int64)
+    for _post, key, bkt in slices(occ, every, grid):
+        scored_total += np.bincount(key[bkt >= first], minlength=len(occ.keys))
+    # Only keys that could reach min_count in one bucket get a dense row: first by their total, then by their
+    # count per coarse bucket (a bucket cannot hold more than the coarse bucket around it). The occurrences are
+    # streamed in slices, so no full-length copy of them is ever made.
+    kept = np.flatnonzero(scored_total >= min_count)
+    coarse = max(1, n // COARSE_BUCKETS)
+    n_coarse = n // coarse + 1
+    rows = row_of(kept, len(occ.keys))
+    coarse_counts = np.zeros(len(kept) * n_coarse, dtype=np.int64)
+    for _post, row, bkt in slices(occ, rows, grid):
+        coarse_counts += np.bincount(row * n_coarse + bkt // coarse, minlength=len(coarse_counts))
+    kept = kept[coarse_counts.reshape(len(kept), n_coarse).max(axis=1) >= min_count]
+    rows = row_of(kept, len(occ.keys))
+    counts = np.zeros(len(kept) * n, dtype=np.int64)
+    for _post, row, bkt in slices(occ, rows, grid):
+        counts += np.bincount(row * n + bkt, minlength=len(counts))
+    counts = counts.reshape(len(kept), n).astype(np.int32)
+    # Keys without a row are tested too (their cells can never pass min_count): each of their scored occurrences
+    # is counted as a cell, an upper bound that keeps the multiple-testing correction on the safe side.
+    without_row = scored_total.sum() - scored_total[kept].sum()
+    tested = int(np.count_nonzero(counts[:, first:])) + int(without_row)
+    return Counts(kept, counts, tested)
+
+
+def cell_authors(
+    occ: Occurrences, grid: Grid, keys: np.ndarray, author_code: np.ndarray, cells: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """Return the distinct accounts of each requested (row of `keys`, bucket) cell."""
+    cell_rows, cell_cols = cells
+    if not len(cell_rows):
+        return np.zeros(0, dtype=np.int64)
+    mask = np.zeros((len(keys), grid.n_buckets), dtype=bool)
+    mask[cell_rows, cell_cols] = True
+    parts = []
+    for post, row, bkt in slices(occ, row_of(keys, len(occ.keys)), grid):
+        hit = mask[row, bkt]
+        parts.append(pd.DataFrame({"r": row[hit], "b": bkt[hit], "a": author_code[post[hit]]}).drop_duplicates())
+    triples = pd.concat(parts, ignore_index=True).drop_duplicates()
+    per_cell = triples.groupby(["r", "b"]).size()
+    return per_cell.reindex(pd.MultiIndex.from_arrays([cell_rows, cell_cols])).fillna(0).to_numpy(np.int64)

@@ -1,0 +1,177 @@
+"""Trend keys of monitored posts: hashtags, URLs, domains and terms (stop words of each post's language removed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from stop_words import LANGUAGE_MAPPING, get_stop_words
+
+from planner.trends.params import KEY_KINDS, Progress
+
+# Posts are tokenised this many at a time, so memory stays flat however many posts there are.
+CHUNK_POSTS = 100_000
+# Which kind of key best names a story, best first: a folded trend is headed by its best key.
+KIND_RANK = {"hashtag": 0, "url": 1, "domain": 2, "term": 3, "narrative": 4}
+
+# RE2 patterns (Arrow's regex engine); \p{L} and \p{M} are letters and marks of every script.
+_TERM_NOISE_RE = r"(?:https?://|www\.)\S+|[@#][\p{L}\p{M}\p{N}_]+"
+_NON_WORD_RE = r"[^\p{L}\p{M}]+"
+_DOMAIN_RE = r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/?#]*@)?(?:www\.)?(?P<domain>[^/:?#]+)"
+_STOP_CACHE: dict[str, frozenset[str]] = {}
+_COMMON_LANGS = ("en", "fr", "de", "es", "it", "pt", "nl", "ru", "uk", "ar", "tr")
+# Platform noise that is a stop word in every language.
+_PLATFORM_STOP = frozenset({"rt", "via", "amp", "http", "https", "www"})
+
+
+def stop_words(lang: str) -> frozenset[str]:
+    """Return the stop words of a language code ('en', 'ru', 'ar', ...); all known languages' for '' or unknown."""
+    code = (lang or "").strip().lower()[:2]
+    if code not in _STOP_CACHE:
+        if code == "en":
+            from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # sklearn takes seconds to import
+
+            words = list(ENGLISH_STOP_WORDS)  # the stop-words package's English list drops content words ("sees")
+        elif code in LANGUAGE_MAPPING:
+            words = get_stop_words(code)
+        else:
+            words = [w for c in _COMMON_LANGS for w in stop_words(c)]
+        _STOP_CACHE[code] = frozenset(w.casefold() for w in words) | _PLATFORM_STOP
+    return _STOP_CACHE[code]
+
+
+def _arrow(series: pd.Series) -> pa.Array:
+    return pa.array(series.fillna("").astype("str"), type=pa.large_string())
+
+
+def _split(values: pa.Array, pattern: str) -> tuple[np.ndarray, pa.Array]:
+    """Split every string on a regex; return (row positions, non-empty parts), all inside Arrow."""
+    lists = pc.split_pattern_regex(values, pattern=pattern)
+    parts = pc.list_flatten(lists)
+    rows = pc.list_parent_indices(lists)
+    keep = pc.greater(pc.utf8_length(parts), 0)
+    return pc.filter(rows, keep).to_numpy().astype(np.int64), pc.filter(parts, keep)
+
+
+def _terms(text: pd.Series, lang: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Return (row positions, unigram and bigram terms) after removing each post's language's stop words."""
+    clean = pc.replace_substring_regex(pc.utf8_lower(_arrow(text)), pattern=_TERM_NOISE_RE, replacement=" ")
+    rows, words = _split(clean, _NON_WORD_RE)
+    long_enough = pc.greater_equal(pc.utf8_length(words), 2).to_numpy(zero_copy_only=False)
+    langs = lang.fillna("").astype("str").str.lower().str[:2].to_numpy(dtype=object)[rows]
+    keep = long_enough.copy()
+    for code in pd.unique(langs):
+        sel = langs == code
+        stop = pc.is_in(words.filter(pa.array(sel)), value_set=pa.array(sorted(stop_words(code)), pa.large_string()))
+        keep[sel] &= ~stop.to_numpy(zero_copy_only=False)
+    rows, words = rows[keep], words.filter(pa.array(keep))
+    # Bigrams of neighbouring words that survive the stop list, within one post.
+    same = rows[1:] == rows[:-1]
+    mask = pa.array(same)
+    space = pa.scalar(" ", pa.large_string())
+    bigrams = pc.binary_join_element_wise(words[:-1].filter(mask), words[1:].filter(mask), space)
+    return np.concatenate([rows, rows[:-1][same]]), pa.concat_arrays([words, bigrams])
+
+
+def _chunk_keys(chunk: pd.DataFrame, kinds: tuple[str, ...]) -> dict[str, tuple[np.ndarray, pa.Array]]:
+    out: dict[str, tuple[np.ndarray, pa.Array]] = {}
+    if "hashtag" in kinds:
+        rows, tags = _split(pc.utf8_lower(_arrow(chunk["hashtags"])), r"[\s#]+")
+        hash_sign = pa.scalar("#", pa.large_string())
+        out["hashtag"] = rows, pc.binary_join_element_wise(hash_sign, tags, pa.scalar("", pa.large_string()))
+    if "url" in kinds or "domain" in kinds:
+        rows, urls = _split(_arrow(chunk["urls"]), r"\s+")
+        if "url" in kinds:
+            out["url"] = rows, urls
+        if "domain" in kinds:
+            domains = pc.extract_regex(pc.utf8_lower(urls), pattern=_DOMAIN_RE).field("domain")
+            ok = pc.is_valid(domains).to_numpy(zero_copy_only=False)
+            out["domain"] = rows[ok], domains.filter(pa.array(ok))
+    if "term" in kinds:
+        out["term"] = _terms(chunk["text"], chunk["lang"])
+    return out
+
+
+@dataclass
+class Occurrences:
+    """Which posts carry which trend keys, each (post, key) once: parallel arrays with the keys factorised."""
+
+    post: np.ndarray  # row position in the posts frame
+    key: np.ndarray  # code into keys / kinds
+    keys: np.ndarray  # key text per code
+    kinds: np.ndarray  # kind per code
+
+    def __len__(self) -> int:
+        return len(self.post)
+
+
+class _Vocabulary:
+    """Give every (kind, key) a stable code while chunks come in: code = position in its kind's list * 4 + kind."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, pd.Index] = {kind: pd.Index([], dtype="str") for kind in KEY_KINDS}
+
+    def codes(self, kind: str, values: pa.Array) -> np.ndarray:
+        local, uniques = pd.factorize(pd.Series(values, dtype=pd.ArrowDtype(pa.large_string())).astype("str"))
+        uniques = pd.Index(uniques, dtype="str")
+        known = self.index[kind].get_indexer(uniques)
+        new = known < 0
+        known[new] = len(self.index[kind]) + np.arange(int(new.sum()))
+        if new.any():
+            self.index[kind] = self.index[kind].append(uniques[new])
+        return (known[local] * len(KEY_KINDS) + KEY_KINDS.index(kind)).astype(np.int64)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        size = max((len(v) * len(KEY_KINDS) for v in self.index.values()), default=0)
+        keys = np.full(size, "", dtype=object)
+        kinds = np.full(size, "", dtype=object)
+        for k, (kind, values) in enumerate(self.index.items()):
+            keys[k : len(values) * len(KEY_KINDS) : len(KEY_KINDS)] = values.to_numpy(dtype=object)
+            kinds[k : len(values) * len(KEY_KINDS) : len(KEY_KINDS)] = kind
+        return keys, kinds
+
+
+def extract_keys(
+    posts: pd.DataFrame, kinds: tuple[str, ...] = KEY_KINDS, progress: Progress | None = None
+) -> Occurrences:
+    """Return every (post, trend key) pair of `posts` (text, lang, hashtags, urls), vectorised in chunks."""
+    vocab = _Vocabulary()
+    post_parts: list[np.ndarray] = []
+    key_parts: list[np.ndarray] = []
+    n = len(posts)
+    for start in range(0, max(n, 1), CHUNK_POSTS):
+        chunk = posts.iloc[start : start + CHUNK_POSTS].reset_index(drop=True)
+        for kind, (rows, values) in _chunk_keys(chunk, kinds).items():
+            if not len(rows):
+                continue
+            codes = vocab.codes(kind, values)
+            pairs = np.sort(((rows + start).astype(np.int64) << 32) | codes)
+            pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]  # each (post, key) once
+            post_parts.append((pairs >> 32).astype(np.int32))
+            key_parts.append((pairs & 0xFFFFFFFF).astype(np.int32))
+        if progress:
+            done = min(start + CHUNK_POSTS, n)
+            progress(done / max(n, 1), f"Reading trend keys: {done:,} posts")
+    keys, key_kinds = vocab.arrays()
+    if not post_parts:
+        return Occurrences(np.array([], np.int32), np.array([], np.int32), keys, key_kinds)
+    return Occurrences(np.concatenate(post_parts), np.concatenate(key_parts), keys, key_kinds)
+
+
+def add_narratives(occ: Occurrences, posts: pd.DataFrame, narratives: pd.DataFrame | None) -> Occurrences:
+    """Return `occ` plus one key per narrative (`narratives`: post_id, key) for the posts it holds."""
+    if narratives is None or narratives.empty:
+        return occ
+    pos = pd.Series(np.arange(len(posts)), index=posts["id"].to_numpy())
+    joined = narratives.assign(p=pos.reindex(narratives["post_id"].to_numpy()).to_numpy()).dropna(subset=["p"])
+    codes, uniques = pd.factorize(joined["key"])
+    offset = len(occ.keys)
+    return Occurrences(
+        np.concatenate([occ.post, joined["p"].to_numpy(np.int32)]),
+        np.concatenate([occ.key, (codes + offset).astype(np.int32)]),
+        np.concatenate([occ.keys, np.asarray(uniques, dtype=object)]),
+        np.concatenate([occ.kinds, np.full(len(uniques), "narrative", dtype=object)]),
+    )

@@ -1,0 +1,57 @@
+"""Counting: the bucket grid up to the clock, dense counts of keys that can trend, accounts per cell."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.trends import counting, keys
+
+START = pd.Timestamp("2026-11-01T00:00Z")
+
+
+def _posts(hours, tags, authors=None):
+    n = len(hours)
+    return pd.DataFrame(
+        {
+            "created_at": START + pd.to_timedelta(np.asarray(hours, dtype=float) * 3600, unit="s"),
+            "hashtags": tags,
+            "text": "",
+            "lang": "en",
+            "urls": "",
+            "author_id": authors if authors is not None else [str(i) for i in range(n)],
+        }
+    )
+
+
+def test_grid_ends_at_the_clock_with_a_partial_last_bucket():
+    posts = _posts([0.1, 1.5, 2.2, 2.9, 5.0], "a")
+    grid = counting.make_grid(posts["created_at"], pd.Timedelta(hours=1), START + pd.Timedelta(hours=2, minutes=30))
+    assert grid.n_buckets == 3 and grid.totals.tolist() == [1, 1, 1]  # 2:54 and 5:00 are after the clock
+    assert grid.starts[-1] == START + pd.Timedelta(hours=2)
+    scored = counting.make_grid(
+        posts["created_at"], pd.Timedelta(hours=1), START + pd.Timedelta(hours=6), START + pd.Timedelta(hours=2)
+    )
+    assert scored.first_scored == 2
+
+
+def test_counts_only_keys_that_can_reach_min_count_but_tests_every_cell():
+    hours = [0.5] * 12 + [3.5] * 3 + [1.5, 2.5]
+    tags = ["big"] * 12 + ["small"] * 3 + ["big", "big"]
+    posts = _posts(hours, tags)
+    grid = counting.make_grid(posts["created_at"], pd.Timedelta(hours=1), START + pd.Timedelta(hours=4))
+    occ = keys.extract_keys(posts, ("hashtag",))
+    counted = counting.count_keys(occ, grid, min_count=10)
+    assert [occ.keys[k] for k in counted.keys] == ["#big"]
+    assert counted.counts.tolist() == [[12, 1, 1, 0]]
+    assert counted.tested_cells == 3 + 3  # #big's three cells, and #small's three posts as an upper bound
+
+
+def test_cell_authors_counts_distinct_accounts():
+    posts = _posts([0.5] * 6 + [1.5] * 2, "t", authors=["a", "a", "b", "c", "c", "d", "a", "e"])
+    grid = counting.make_grid(posts["created_at"], pd.Timedelta(hours=1), START + pd.Timedelta(hours=2))
+    occ = keys.extract_keys(posts, ("hashtag",))
+    counted = counting.count_keys(occ, grid, min_count=1)
+    codes = pd.factorize(posts["author_id"])[0].astype(np.int64)
+    got = counting.cell_authors(occ, grid, counted.keys, codes, (np.array([0, 0]), np.array([0, 1])))
+    assert got.tolist() == [4, 2]

@@ -1,0 +1,60 @@
+"""Lifecycle: the stage of a trend as of a stated clock (now, the newest post, or a chosen time)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.trends import lifecycle
+from planner.trends.params import TrendError
+
+HOUR = pd.Timedelta(hours=1)
+NOW = pd.Timestamp("2026-12-02T14:20Z")
+
+
+@pytest.mark.parametrize(
+    ("series", "detected", "peak", "stage"),
+    [
+        ([0, 0, 5, 20, 60], 3, 4, "emerging"),
+        ([0, 0, 50, 55, 52, 50], 2, 3, "peaking"),
+        ([0, 80, 60, 40, 30, 30], 1, 1, "declining"),
+        ([0, 80, 10, 2, 1, 0, 0], 1, 1, "dormant"),
+    ],
+)
+def test_lifecycle(series, detected, peak, stage):
+    assert lifecycle.classify_lifecycle(np.array(series), detected, peak, 2, 10)[0] == stage
+
+
+def test_recent_data_means_the_clock_is_now():
+    clock = lifecycle.resolve_clock(NOW - pd.Timedelta(minutes=5), HOUR, now=NOW.to_pydatetime())
+    assert clock == lifecycle.Clock(NOW, "now")
+    assert "(now: live monitoring)" in clock.describe()
+
+
+def test_historical_import_uses_the_end_of_the_newest_posts_bucket():
+    clock = lifecycle.resolve_clock(pd.Timestamp("2015-03-27T20:17Z"), HOUR, now=NOW.to_pydatetime())
+    assert clock == lifecycle.Clock(pd.Timestamp("2015-03-27T21:00Z"), "newest post")
+    assert clock.describe() == "as of 2015-03-27 21:00 UTC (the newest monitored post)"
+    # 'now' can be asked for explicitly, and a range ending in the past is historical.
+    assert lifecycle.resolve_clock(pd.Timestamp("2015-03-27T20:17Z"), HOUR, "now", now=NOW).kind == "now"
+    until = datetime.fromisoformat("2026-12-02T10:00+00:00")
+    assert lifecycle.resolve_clock(NOW - HOUR * 5, HOUR, until=until, now=NOW).as_of == pd.Timestamp(until)
+
+
+def test_chosen_time_and_refusals():
+    chosen = datetime.fromisoformat("2026-11-10T18:00+01:00")
+    clock = lifecycle.resolve_clock(NOW, HOUR, chosen, now=NOW)
+    assert clock.kind == "chosen time" and clock.as_of == pd.Timestamp("2026-11-10T17:00Z")
+    with pytest.raises(TrendError, match="time zone"):
+        lifecycle.resolve_clock(NOW, HOUR, datetime(2026, 11, 10), now=NOW)
+    with pytest.raises(TrendError, match="as of"):
+        lifecycle.resolve_clock(NOW, HOUR, "yesterday", now=NOW)
+
+
+def test_partial_last_bucket_is_scaled_or_left_out():
+    assert lifecycle.recent_counts(np.array([10, 10, 5]), 0.5).tolist() == [10, 10, 10]
+    assert lifecycle.recent_counts(np.array([10, 10, 1]), 0.1).tolist() == [10, 10]
+    assert lifecycle.recent_counts(np.array([10, 10, 1]), 1.0).tolist() == [10, 10, 1]
