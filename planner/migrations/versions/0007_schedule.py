@@ -10,7 +10,7 @@ from alembic import op
 from planner.models.base import UTCDateTime
 
 revision = "0007_schedule"
-down_revision = "0005_campaigns"
+down_revision = "0006_trend_quality"
 branch_labels = None
 depends_on = None
 
