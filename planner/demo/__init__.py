@@ -74,12 +74,23 @@ def load_demo(
 
 
 # The parts, in order: later parts use what earlier ones made (trends are detected on the posts, coordination
-# writes its share onto the trends, campaigns link them).
+# writes its share onto the trends, campaigns link them, the schedule answers the trend, metrics follow its posts).
+from planner.demo import briefs as _briefs  # noqa: E402
 from planner.demo import campaigns as _campaigns  # noqa: E402
 from planner.demo import coordination as _coordination  # noqa: E402
+from planner.demo import metrics as _metrics  # noqa: E402
 from planner.demo import posts as _posts  # noqa: E402
+from planner.demo import schedule as _schedule  # noqa: E402
 from planner.demo import trends as _trends  # noqa: E402
 
 PARTS.extend(
-    [_posts.add_demo_posts, _trends.add_demo_trends, _coordination.add_demo_coordination, _campaigns.add_campaigns]
+    [
+        _posts.add_demo_posts,
+        _trends.add_demo_trends,
+        _coordination.add_demo_coordination,
+        _campaigns.add_campaigns,
+        _briefs.add_brief_settings,
+    ]
 )
+PARTS.append(_schedule.add_schedule)
+PARTS.append(_metrics.add_metrics)
