@@ -64,12 +64,13 @@ def _final(ctx: DemoContext, platform: str, title: str, impressions: int | None 
 
 def _history(entry_id: int, published_at: datetime, now: datetime, final: dict[str, int | None]) -> list[dict]:
     rows = []
-    for hours in CAPTURE_HOURS:
+    # A post published less than a capture interval ago still gets its first snapshot, taken at the load moment.
+    elapsed = (now - published_at).total_seconds() / 3600
+    for hours in [h for h in CAPTURE_HOURS if h <= elapsed] or [elapsed]:
         at = published_at + timedelta(hours=hours)
-        if at > now:
-            break
-        share = 1 - math.exp(-hours / GROWTH_HOURS)
-        scaled = {k: (None if v is None else int(v * share)) for k, v in final.items()}
+        # Early counts grow from the first hour's share, so a fresh post's rates already look like its final ones.
+        share = 1 - math.exp(-max(hours, 1) / GROWTH_HOURS)
+        scaled = {k: (None if v is None else round(v * share)) for k, v in final.items()}
         rows.append({"entry_id": entry_id, "captured_at": at, "source": "demo", "note": "", **scaled})
     return rows
 

@@ -193,9 +193,8 @@ def add_schedule(ctx: DemoContext) -> str:
             add(key, channel, at, status, answers=trend, why=scorer.why(at, ZONE))
             answered += 1
         if picks:
-            add(
-                "answer", tg, picks[0] + timedelta(hours=1), "published" if picks[0] < now else "planned", answers=trend
-            )
+            follow_up = picks[0] + timedelta(hours=1)
+            add("answer", tg, follow_up, "published" if follow_up < now else "planned", answers=trend)
 
     # Next week: planned posts, and two at the same minute on Telegram (kept, flagged as a conflict).
     add("next1", x, _local(now, 1, 18, 30))
