@@ -24,6 +24,7 @@ else:
         "Plan": [
             st.Page("planner/ui/campaigns.py", title="Campaigns", icon=":material/flag:"),
             st.Page("planner/ui/drafts.py", title="Drafts", icon=":material/edit_note:"),
+            st.Page("planner/ui/calendar.py", title="Calendar", icon=":material/calendar_month:"),
         ],
         "Measure": [st.Page("planner/ui/metrics.py", title="Results", icon=":material/insights:")],
         "Account": [st.Page("planner/ui/account.py", title="My account", icon=":material/person:")],

@@ -186,7 +186,7 @@ def add_schedule(ctx: DemoContext) -> str:
         scorer = windows.Scorer(windows.audience_of(valley, ZONE.key), windows.trend_profile(trend), window)
         hours = int((window.end - window.start).total_seconds() // 3600)
         starts = [cadence.floor_hour(window.start) + timedelta(hours=h) for h in range(2, hours - 1)]
-        good = sorted((t for t in starts if 8 <= t.astimezone(ZONE).hour <= 21), key=lambda t: (-scorer.score(t), t))
+        good = sorted((t for t in starts if 9 <= t.astimezone(ZONE).hour <= 20), key=lambda t: (-scorer.score(t), t))
         picks = good[:1] + [t for t in good[1:] if abs(t - good[0]) >= timedelta(hours=4)][:1]
         for key, channel, at in zip(("answer", "answer2"), (x, x), picks, strict=False):
             status = "published" if at < now else "planned"
@@ -231,6 +231,17 @@ def add_schedule(ctx: DemoContext) -> str:
         draft = session.get(Draft, variant.draft_id)
         if draft.status == "approved":
             draft.status = "scheduled"
+    session.flush()
+    # Left for the planner: an approved answer to the emerging trend, not yet scheduled (the page suggests slots).
+    approved(
+        "Answer: the valley sees you",
+        [
+            (x, f"You are seen here, by people who stay and help. Talk to us, in confidence: {link}"),
+            (tg, f"You are seen here. Talk to people who have been there, in confidence: {link}"),
+        ],
+        status="approved",
+        answers=True,
+    )
     session.flush()
     return (
         f"{len(entries)} calendar entries from {_local(now, -7, 0):%Y-%m-%d} to {_local(now, 7, 0):%Y-%m-%d}, "

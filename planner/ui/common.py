@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -122,3 +123,11 @@ def user_zone() -> ZoneInfo:
 def local_times(series: pd.Series, zone: ZoneInfo) -> pd.Series:
     """Convert a column of UTC datetimes to `zone` for display."""
     return pd.to_datetime(series, utc=True).dt.tz_convert(zone)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def escape_md(text: str) -> str:
+    """Escape markdown so user or monitored text shows as typed inside st.markdown, st.warning and friends."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text or "")

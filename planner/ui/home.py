@@ -3,7 +3,7 @@
 import streamlit as st
 
 from planner import auth, demo, trends, workspace
-from planner.ui import common
+from planner.ui import common, schedule_widgets
 
 actor = common.require_actor()
 common.header("Home", "Where this workspace stands and what to do next.")
@@ -37,6 +37,8 @@ if new_trends:
     for rec in new_trends:
         st.text(f"{rec['key']} ({rec['kind']}, {rec['lifecycle']}): {rec['explanation']}")
     st.page_link("planner/ui/trends.py", label="Open Trends", icon=":material/trending_up:")
+
+schedule_widgets.due_next_hour(zone)
 
 st.subheader("Next steps")
 if ov.next_steps:

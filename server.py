@@ -1,0 +1,7 @@
+"""Serve Counterpoint with its private calendar feed: `streamlit run server.py`. app.py stays the page router."""
+
+import streamlit as st
+
+from planner.ui.calendar_feed import routes
+
+app = st.App("app.py", routes=routes())

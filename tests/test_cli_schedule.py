@@ -1,0 +1,97 @@
+"""CLI: `schedule auto|list|export`, `pause` and `resume` in their exact forms, on the demo workspace."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+from icalendar import Calendar
+
+from planner.cli import cli
+from tests.conftest import copy_demo
+
+
+@pytest.fixture
+def demo_dir(tmp_path, demo_template):
+    data = tmp_path / "cli"
+    copy_demo(demo_template, data)
+    return data
+
+
+def run(demo_dir, *args):
+    return CliRunner().invoke(cli, list(args), env={"PLANNER_DATA_DIR": str(demo_dir), "PLANNER_DATABASE_URL": ""})
+
+
+def listed(demo_dir):
+    result = run(demo_dir, "schedule", "list", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_list_json_has_the_documented_fields(demo_dir):
+    rows = listed(demo_dir)
+    assert {"id", "draft_id", "channel", "at", "status", "paused"} <= set(rows[0])
+    assert {r["status"] for r in rows} >= {"planned", "published", "missed"}
+    assert all(r["at"].endswith("+00:00") for r in rows)
+    table = run(demo_dir, "schedule", "list")
+    assert table.exit_code == 0 and "Mentoring evening reminder" in table.output
+
+
+def test_pause_shows_paused_in_list_and_resume_reports_missed(demo_dir):
+    result = run(demo_dir, "pause", "--scope", "channel:@ValleyVoicesNet", "--reason", "Incident: hold X posts")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("paused channel:@ValleyVoicesNet")
+    rows = listed(demo_dir)
+    future_x = [r for r in rows if r["channel"] == "X @ValleyVoicesNet" and r["status"] in ("planned", "paused")]
+    assert future_x and {r["status"] for r in future_x} == {"paused"}
+    others = [r for r in rows if r["channel"] != "X @ValleyVoicesNet" and r["status"] in ("planned", "paused")]
+    assert others and {r["status"] for r in others} == {"planned"}
+    again = run(demo_dir, "pause", "--scope", "channel:@ValleyVoicesNet", "--reason", "twice")
+    assert again.exit_code == 1 and "already paused" in again.output
+    resumed = run(demo_dir, "resume", "--scope", "channel:@ValleyVoicesNet")
+    assert resumed.exit_code == 0 and "post(s) missed during the pause" in resumed.output
+    assert "paused" not in {r["status"] for r in listed(demo_dir) if r["status"] != "published" and not r["paused"]}
+
+
+def test_pause_campaign_and_all_scopes(demo_dir):
+    assert run(demo_dir, "pause", "--scope", "campaign:Valley Together", "--reason", "review").exit_code == 0
+    assert run(demo_dir, "pause", "--scope", "all", "--reason", "national mourning").exit_code == 0
+    assert {r["status"] for r in listed(demo_dir) if r["status"] in ("planned", "paused")} == {"paused"}
+    bad = run(demo_dir, "pause", "--scope", "campaign:Nope", "--reason", "x")
+    assert bad.exit_code == 1 and "Nope" in bad.output and "Traceback" not in bad.output
+    assert run(demo_dir, "resume", "--scope", "all").exit_code == 0
+    assert run(demo_dir, "resume", "--scope", "all").exit_code == 1
+
+
+def test_auto_places_what_is_approved_and_explains_the_rest(demo_dir):
+    result = run(
+        demo_dir, "schedule", "auto", "--from", "2030-01-07T00:00Z", "--to", "2030-01-14T00:00Z", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["score"] >= out["greedy_score"] > 0
+    assert {p["label"].split(" on ")[0] for p in out["placed"]} == {"Answer: the valley sees you"}
+    assert all(p["at"].startswith("2030-01-") and p["why"] for p in out["placed"])
+    assert len(out["entries"]) == len(out["placed"])
+    again = run(demo_dir, "schedule", "auto", "--campaign", "Valley Together")
+    assert again.exit_code == 0 and again.output.startswith("Placed 0 post(s)")
+    bad = run(demo_dir, "schedule", "auto", "--from", "yesterday")
+    assert bad.exit_code == 2 and "ISO" in bad.output
+
+
+def test_export_ics_csv_and_bulk_csv(demo_dir, tmp_path):
+    n = len(listed(demo_dir))
+    ics = tmp_path / "s.ics"
+    assert run(demo_dir, "schedule", "export", "--format", "ics", "-o", str(ics)).exit_code == 0
+    events = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert len(events) == n and len({str(e["UID"]) for e in events}) == n
+    full = tmp_path / "s.csv"
+    assert run(demo_dir, "schedule", "export", "--format", "csv", "-o", str(full)).exit_code == 0
+    assert len(list(csv.DictReader(full.open()))) == n
+    bulk = tmp_path / "b.csv"
+    assert run(demo_dir, "schedule", "export", "--format", "bulk-csv", "-o", str(bulk)).exit_code == 0
+    rows = list(csv.reader(bulk.open()))
+    assert rows[0] == ["date", "time", "message", "link"]
+    assert len(rows) - 1 == sum(r["status"] == "planned" for r in listed(demo_dir))
