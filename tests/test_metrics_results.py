@@ -99,7 +99,7 @@ def test_posts_table_sorts_in_sql_and_pages(session, world):
     assert frame["engagements"].tolist()[:2] == [200, 100] and frame["engagements"].iloc[2:].isna().all()
     page, _ = results.posts_table(session, results.Scope(world["campaign"]), sort="engagements", limit=1, offset=1)
     assert page["draft"].tolist() == ["Launch post"]
-    with pytest.raises(ValueError):
+    with pytest.raises(results.ResultsError, match="is not one of"):
         results.posts_table(session, results.Scope(), sort="text; drop table")
 
 
