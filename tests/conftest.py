@@ -13,7 +13,7 @@ from planner import auth
 from planner.db import open_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+FIXTURES = ROOT / "tests" / "fixtures"  # real-data samples, committed (see tests/fixtures/README.md)
 PG_ADMIN_URL = os.environ.get("PLANNER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
 

@@ -11,13 +11,13 @@ from planner import auth
 from planner.db import open_workspace
 from planner.models import ImportBatch, Post
 from tests.browser import browser_page, running_app, screenshot
-from tests.conftest import PASSWORD, SHARED_DATA
+from tests.conftest import FIXTURES, PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 def test_upload_dry_run_refusal_import_and_reimport(tmp_path):
-    sample = pd.read_csv(SHARED_DATA / "pheme" / "pheme_source_tweets.csv", dtype=str).sample(120, random_state=3)
+    sample = pd.read_csv(FIXTURES / "pheme" / "pheme_source_tweets.csv", dtype=str).sample(120, random_state=3)
     sample.loc[sample.index[5], "created_at_utc"] = "not a date"  # one bad row, named in the report
     upload = tmp_path / "pheme_sample.csv"
     sample.to_csv(upload, index=False)

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SHARED_DATA
+from conftest import FIXTURES
 from coordination_helpers import Toolkit, add_posts
 
 from planner.coordination.networks import Params, detect
@@ -16,7 +16,7 @@ from planner.db import open_workspace
 
 pytest.importorskip("coordination_network_toolkit")
 
-TELEGRAM = SHARED_DATA / "telegram"
+TELEGRAM = FIXTURES / "telegram" / "telegram_posts_2024-11-26_2024-12-03.csv.gz"
 URL = re.compile(r"https?://[^\s()\[\]<>\"']+")
 
 
@@ -89,7 +89,7 @@ def test_generated_posts_give_the_toolkits_edges(generated_pair, kind, window, m
 
 def telegram_sample() -> pd.DataFrame:
     """Posts of 2024-11-26 .. 2024-12-04 (channel = author), links taken from the text."""
-    frame = pd.concat(pd.read_csv(p) for p in sorted(TELEGRAM.glob("telegram_posts_part*.csv")))
+    frame = pd.read_csv(TELEGRAM)
     frame["created_at"] = pd.to_datetime(frame["date"], utc=True)
     frame = frame[(frame["created_at"] >= "2024-11-26") & (frame["created_at"] < "2024-12-04")]
     frame["text"] = frame["text"].fillna("")
@@ -108,8 +108,6 @@ def telegram_sample() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def telegram_pair(tmp_path_factory):
-    if not TELEGRAM.exists():
-        pytest.skip("shared Telegram data not available")
     frame = telegram_sample()
     assert len(frame) > 5000
     ws, toolkit = loaded(tmp_path_factory, "telegram", frame, "telegram")

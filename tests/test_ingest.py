@@ -1,8 +1,9 @@
-"""Importing monitored posts: every format, real files sampled from shared data, idempotence, undo, privacy."""
+"""Importing monitored posts: every format, real files (committed samples), idempotence, undo, privacy."""
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import random
@@ -16,10 +17,10 @@ from planner import auth, ingest, workspace
 from planner import text as tx
 from planner.ingest import ImportOptions, Source
 from planner.models import AuditEntry, ImportBatch, Post
-from tests.conftest import SHARED_DATA
+from tests.conftest import FIXTURES
 
-PHEME = SHARED_DATA / "pheme"
-TELEGRAM = SHARED_DATA / "telegram"
+PHEME = FIXTURES / "pheme"
+TELEGRAM = FIXTURES / "telegram" / "telegram_posts_2024-11-26_2024-12-03.csv.gz"
 
 
 def _import(session, actor, name, data, **options):
@@ -131,7 +132,12 @@ def test_dry_run_writes_nothing_and_reports(session, admin):
     assert session.scalar(select(func.count(AuditEntry.id))) == before
 
 
-# --- real files from shared data ------------------------------------------------------------------------------
+# --- real files (samples committed under tests/fixtures) ---
+
+
+def _raw_json(name: str) -> list[dict]:
+    with gzip.open(PHEME / f"{name}.gz", "rt", encoding="utf-8") as fh:
+        return json.load(fh)
 
 
 def test_whole_pheme_csv_imports_once(session, admin):
@@ -160,7 +166,7 @@ def test_pheme_csv_sample(session, admin, tmp_path):
 
 @pytest.mark.parametrize("shape", ["array", "jsonl"])
 def test_pheme_raw_twitter_json(session, admin, tmp_path, shape):
-    tweets = json.loads((PHEME / "raw_twitter_api_json" / "putinmissing-all-rnr-threads.rumours.json").read_text())
+    tweets = _raw_json("putinmissing-all-rnr-threads.rumours.json")
     sample = random.Random(3).sample(tweets, 40)
     path = tmp_path / f"tweets.{shape}"
     if shape == "array":
@@ -182,7 +188,7 @@ def test_pheme_raw_twitter_json(session, admin, tmp_path, shape):
 
 
 def test_pheme_csv_and_json_are_the_same_posts(session, admin, tmp_path):
-    tweets = json.loads((PHEME / "raw_twitter_api_json" / "germanwings-crash-all-rnr-threads.rumours.json").read_text())
+    tweets = _raw_json("germanwings-crash-all-rnr-threads.rumours.json")
     ids = {t["id_str"] for t in tweets[:30]}
     (tmp_path / "g.json").write_text(json.dumps(tweets[:30]))
     frame = pd.read_csv(PHEME / "pheme_source_tweets.csv", dtype=str, keep_default_na=False)
@@ -193,7 +199,7 @@ def test_pheme_csv_and_json_are_the_same_posts(session, admin, tmp_path):
 
 
 def test_telegram_csv_sample(session, admin, tmp_path):
-    frame = pd.read_csv(TELEGRAM / "telegram_posts_part03.csv", dtype=str, keep_default_na=False)
+    frame = pd.read_csv(TELEGRAM, dtype=str, keep_default_na=False)
     sample = frame.sample(200, random_state=11)
     path = tmp_path / "tg.csv"
     sample.to_csv(path, index=False)

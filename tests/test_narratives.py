@@ -8,7 +8,7 @@ import pytest
 
 from planner import audit, narratives
 from planner.auth import PermissionDenied
-from tests.conftest import SHARED_DATA
+from tests.conftest import FIXTURES
 from tests.trend_helpers import store_posts, synthetic_posts
 
 TOPICS = {
@@ -54,7 +54,9 @@ def test_same_data_same_seed_same_narratives():
 
 
 def test_real_russian_telegram_sample_is_stable():
-    raw = pd.read_csv(SHARED_DATA / "telegram" / "telegram_posts_part01.csv", usecols=["text", "category"])
+    raw = pd.read_csv(
+        FIXTURES / "telegram" / "telegram_posts_2024-11-26_2024-12-03.csv.gz", usecols=["text", "category"]
+    )
     sample = raw.dropna().sample(400, random_state=1)
     a = narratives.cluster_texts(sample["text"], pd.Series(["ru"] * len(sample)), n_clusters=5, seed=2)
     b = narratives.cluster_texts(sample["text"], pd.Series(["ru"] * len(sample)), n_clusters=5, seed=2)

@@ -13,7 +13,7 @@ from planner import audit, auth, trends
 from planner.auth import PermissionDenied
 from planner.demo import posts as demo_posts
 from planner.models import Trend
-from tests.conftest import SHARED_DATA
+from tests.conftest import FIXTURES
 from tests.trend_helpers import START, store_posts, synthetic_posts
 
 
@@ -229,7 +229,7 @@ PHEME_EVENTS = {
 
 @pytest.fixture
 def pheme(session):
-    raw = pd.read_csv(SHARED_DATA / "pheme" / "pheme_source_tweets.csv", dtype=str, keep_default_na=False)
+    raw = pd.read_csv(FIXTURES / "pheme" / "pheme_source_tweets.csv", dtype=str, keep_default_na=False)
     frame = pd.DataFrame(
         {
             "id": np.arange(1, len(raw) + 1),
