@@ -116,3 +116,21 @@ def test_schedule_an_approved_draft_from_the_form(demo_ws):
         frame = entries.entries_frame(s)
         assert int(waiting["variant_id"].iloc[0]) in entries.variants_of(s, frame["id"].tolist())
     assert "Answer: the valley sees you" in set(frame["title"])
+
+
+def test_home_lists_posts_due_in_the_next_hour(demo_ws):
+    from datetime import timedelta
+
+    from planner.models import Draft, ScheduleEntry
+    from tests.ui_helpers import app_as
+
+    ws, users = demo_ws
+    with ws.session() as s:
+        e = s.query(ScheduleEntry).filter_by(status="planned").first()
+        e.scheduled_at = utcnow() + timedelta(minutes=30)
+        s.commit()
+        title = s.get(Draft, e.draft_id).title
+    at = app_as(users["ada"])
+    assert not at.exception
+    assert any(h.value == "Due in the next hour" for h in at.subheader)
+    assert any(t.value.endswith(f"· {title}") for t in at.text)
