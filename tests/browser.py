@@ -35,8 +35,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_app(data_dir: Path, extra_env: dict[str, str] | None = None):
-    """Serve the app from a fresh data folder; yield its base URL."""
+def running_app(data_dir: Path, extra_env: dict[str, str] | None = None, script: str = "app.py"):
+    """Serve the app (`script`: app.py, or server.py with its extra routes) from a data folder; yield its base URL."""
     port = _free_port()
     env = {**os.environ, "PLANNER_DATA_DIR": str(data_dir), **(extra_env or {})}
     env.pop("PLANNER_DATABASE_URL", None)
@@ -45,7 +45,7 @@ def running_app(data_dir: Path, extra_env: dict[str, str] | None = None):
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "app.py"),
+        str(ROOT / script),
         "--server.port",
         str(port),
         "--server.address",

@@ -14,8 +14,8 @@ from planner import audit, channels
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
-from planner.drafts import URL_RE, valid_approvals
-from planner.models import Campaign, Channel, Draft, DraftTrend, DraftVariant, ScheduleEntry, Trend, utcnow
+from planner.drafts import URL_RE, content_hash
+from planner.models import Approval, Campaign, Channel, Draft, DraftTrend, DraftVariant, ScheduleEntry, Trend, utcnow
 from planner.schedule import PauseConfirmationRequired, ScheduleError
 from planner.schedule import pauses as pauses_mod
 from planner.schedule.cadence import Cadence, all_cadences
@@ -27,17 +27,37 @@ HOLDING = ("planned", "published")
 SCHEDULABLE_DRAFT_STATES = ("approved", "scheduled")
 
 
+def reasons_not_schedulable(session: Session, drafts: Sequence[Draft]) -> dict[int, str | None]:
+    """Return, per draft id, why it may not be scheduled (None when it may): only approved content is scheduled."""
+    ids = [d.id for d in drafts]
+    approvals: dict[int, list[str]] = {i: [] for i in ids}
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk : chunk + 500]
+        stmt = select(Approval.draft_id, Approval.content_hash).where(
+            Approval.valid.is_(True), Approval.draft_id.in_(part)
+        )
+        for draft_id, digest in session.execute(stmt):
+            approvals[draft_id].append(digest)
+    camp_ids = {d.campaign_id for d in drafts}
+    camps = {c.id: c for c in session.scalars(select(Campaign).where(Campaign.id.in_(camp_ids)))}
+    out: dict[int, str | None] = {}
+    for d in drafts:
+        camp = camps[d.campaign_id]
+        have = approvals[d.id].count(content_hash(d)) if d.status in SCHEDULABLE_DRAFT_STATES else 0
+        if d.status not in SCHEDULABLE_DRAFT_STATES:
+            out[d.id] = f"it is {d.status.replace('_', ' ')}: only approved drafts are scheduled"
+        elif have < camp.required_approvals:
+            out[d.id] = f"{have} of {camp.required_approvals} approval(s) match its current content"
+        elif camp.status in ("closed", "paused"):
+            out[d.id] = f"its campaign {camp.name!r} is {camp.status}"
+        else:
+            out[d.id] = None
+    return out
+
+
 def why_not_schedulable(session: Session, draft: Draft) -> str | None:
-    """Return why a draft may not be scheduled (None when it may): only approved content is scheduled."""
-    if draft.status not in SCHEDULABLE_DRAFT_STATES:
-        return f"it is {draft.status.replace('_', ' ')}: only approved drafts are scheduled"
-    camp = session.get(Campaign, draft.campaign_id)
-    have = len(valid_approvals(session, draft))
-    if have < camp.required_approvals:
-        return f"{have} of {camp.required_approvals} approval(s) match its current content"
-    if camp.status in ("closed", "paused"):
-        return f"its campaign {camp.name!r} is {camp.status}"
-    return None
+    """Return why a draft may not be scheduled (None when it may)."""
+    return reasons_not_schedulable(session, [draft])[draft.id]
 
 
 def move_draft(session: Session, actor: Actor, draft: Draft, name: str) -> None:
@@ -367,8 +387,10 @@ def schedulable_variants(session: Session) -> pd.DataFrame:
     zones = {cid: c.time_zone for cid, c in all_cadences(session).items()}
     rows = []
     stmt = select(Draft).where(Draft.status.in_(SCHEDULABLE_DRAFT_STATES)).order_by(Draft.id)
-    for draft in session.scalars(stmt):
-        if why_not_schedulable(session, draft):
+    drafts = list(session.scalars(stmt))
+    reasons = reasons_not_schedulable(session, drafts)
+    for draft in drafts:
+        if reasons[draft.id]:
             continue
         camp = session.get(Campaign, draft.campaign_id)
         trend_ids = [t for t in session.scalars(select(DraftTrend.trend_id).where(DraftTrend.draft_id == draft.id))]

@@ -11,6 +11,7 @@ dropped first. Maximise the sum of scores. A greedy plan is computed too and kep
 from __future__ import annotations
 
 import bisect
+import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,8 +22,11 @@ import numpy as np
 from planner.schedule.cadence import Cadence, slots
 
 # Column generation starts from each post's best slots (more are added while they can improve the plan).
-START_SLOTS_PER_POST = 24
-ADD_SLOTS_PER_POST = 8
+START_SLOTS_PER_POST = 48
+ADD_SLOTS_PER_POST = 16
+# The exact second search runs when at most this many pairs could still improve the plan (always on small inputs);
+# above it the plan is the best over the generated pairs, with its distance to the LP bound in the status.
+PROOF_MAX_PAIRS = 6_000
 TIME_LIMIT_S = 20.0
 
 ScoreFn = Callable[["Item", Sequence[datetime]], np.ndarray]
@@ -62,6 +66,8 @@ class Plan:
     unplaced: list[Unplaced] = field(default_factory=list)
     method: str = "milp"
     status: dict[int, str] = field(default_factory=dict)  # channel id -> solver status
+    greedy_score: float = 0.0  # the greedy plan's score on the same inputs (the baseline)
+    seconds: dict[str, float] = field(default_factory=dict)  # time spent: prepare, greedy, exact
 
     @property
     def score(self) -> float:
@@ -113,13 +119,17 @@ def _prepare(
     day = np.array([index[d] for d in free_days], dtype=np.int64)
     day_cap = np.array([cad.posts_per_day - existing_days[d] for d in uniq], dtype=np.int64)
     scores = np.zeros((len(items), len(free)))
+    ft = _epoch(free)
     for i, item in enumerate(items):
         if not free:
             break
         row = np.nan_to_num(np.asarray(score(item, free), dtype=float), nan=0.0)
-        for j, s in enumerate(free):
-            if (item.earliest and s < item.earliest) or (item.latest and s >= item.latest) or _blocked(item, s):
-                row[j] = 0.0
+        if item.earliest is not None:
+            row[ft < item.earliest.timestamp()] = 0.0
+        if item.latest is not None:
+            row[ft >= item.latest.timestamp()] = 0.0
+        for a, b in item.blocked:
+            row[(ft >= a.timestamp()) & (ft < (b.timestamp() if b is not None else np.inf))] = 0.0
         scores[i] = np.maximum(row, 0.0)
     return _Channel(cad, items, free, day, day_cap, scores, len(allowed))
 
@@ -143,8 +153,8 @@ def _constraints(ch: _Channel, pairs_i: np.ndarray, pairs_s: np.ndarray, wins, m
     return vstack([a_item, m[:, pairs_s], d[:, pairs_s]]).tocsr()
 
 
-def _solve_milp(ch: _Channel) -> tuple[list[tuple[int, int]], str]:
-    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+def _solve_milp(ch: _Channel, incumbent: float) -> tuple[list[tuple[int, int]], str]:
+    from scipy.optimize import linprog
     from scipy.sparse import csr_matrix
 
     eligible = ch.scores > 0
@@ -164,12 +174,14 @@ def _solve_milp(ch: _Channel) -> tuple[list[tuple[int, int]], str]:
     active = np.zeros_like(eligible)
     np.put_along_axis(active, order[:, :START_SLOTS_PER_POST], True, axis=1)
     active &= eligible
-    lp = None
-    for _ in range(50):
+    lp, converged = None, False
+    for _ in range(200):
         pairs_i, pairs_s = np.nonzero(active)
         w = ch.scores[pairs_i, pairs_s]
         a = _constraints(ch, pairs_i, pairs_s, wins, m, d)
-        lp = linprog(-w, A_ub=a, b_ub=ub, bounds=(0, 1), method="highs-ds")
+        # No upper bounds (each post's row already caps its pairs at 1): every dual sits on a row, so reduced
+        # costs are exact and the LP optimum equals sum(ub * duals).
+        lp = linprog(-w, A_ub=a, b_ub=ub, bounds=(0, None), method="highs-ds")
         if lp.status != 0:
             break
         y = -lp.ineqlin.marginals
@@ -177,28 +189,56 @@ def _solve_milp(ch: _Channel) -> tuple[list[tuple[int, int]], str]:
         reduced = ch.scores - y[:n_items, None] - price[None, :]
         candidates = eligible & ~active & (reduced > 1e-9)
         if not candidates.any():
+            converged = True  # no pair prices in: the LP over the active pairs is the LP over all pairs
             break
         # Add each post's most promising few, not every improving pair: the LP stays small.
         best = np.argsort(-np.where(candidates, reduced, -np.inf), axis=1, kind="stable")[:, :ADD_SLOTS_PER_POST]
         enter = np.zeros_like(candidates)
         np.put_along_axis(enter, best, True, axis=1)
         active |= enter & candidates
-    if lp is not None and lp.status == 0 and np.all(np.minimum(lp.x, 1 - lp.x) < 1e-7):
+    if lp is None or lp.status != 0:
+        return [], f"no LP solution ({lp.message if lp is not None else 'nothing to solve'})"
+    if np.all(np.minimum(lp.x, 1 - lp.x) < 1e-7):
         chosen = np.nonzero(lp.x > 0.5)[0]
         return [(int(pairs_i[k]), int(pairs_s[k])) for k in chosen], "optimal (LP relaxation integral)"
-    pairs_i, pairs_s = np.nonzero(eligible)
+    # Fractional: branch and bound on the active pairs first (a near-optimal incumbent, fast), then prove it or
+    # improve it. For any feasible plan, value <= LP optimum + sum of its pairs' reduced costs (all <= 0 at the
+    # LP optimum), so a pair whose reduced cost is below -(LP optimum - incumbent) cannot be in a better plan:
+    # the second, exact search needs only the pairs above that line.
+    best = _branch_and_bound(ch, active, wins, m, d, ub)
+    if best is None:
+        return [], "no solution"
+    pairs, value, status = best
+    bound = -float(lp.fun)
+    keep = eligible & (reduced >= -(max(bound - max(value, incumbent), 0.0) + 1e-9)) if converged else eligible
+    if not (keep & ~active).any():
+        return pairs, status
+    if (keep | active).sum() <= PROOF_MAX_PAIRS:
+        wider = _branch_and_bound(ch, keep | active, wins, m, d, ub)
+        if wider is not None and wider[1] > value:
+            pairs, value, status = wider
+        return pairs, status
+    # Too many candidate pairs to prove it quickly: keep the incumbent and say how close it is proven to be.
+    return pairs, f"within {max(bound - value, 0.0) / max(bound, 1e-12):.2%} of optimal (LP bound)"
+
+
+def _branch_and_bound(ch: _Channel, use: np.ndarray, wins, m, d, ub) -> tuple[list[tuple[int, int]], float, str] | None:
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    pairs_i, pairs_s = np.nonzero(use)
+    w = ch.scores[pairs_i, pairs_s]
     res = milp(
-        c=-ch.scores[pairs_i, pairs_s],
+        c=-w,
         constraints=LinearConstraint(_constraints(ch, pairs_i, pairs_s, wins, m, d), -np.inf, ub),
-        integrality=np.ones(len(pairs_i)),
+        integrality=np.ones(len(w)),
         bounds=Bounds(0, 1),
         options={"disp": False, "time_limit": TIME_LIMIT_S, "mip_rel_gap": 1e-9},
     )
     if res.x is None:
-        return [], f"no solution ({res.message})"
-    status = "optimal" if res.status == 0 else f"best found ({res.message})"
+        return None
     chosen = np.nonzero(res.x > 0.5)[0]
-    return [(int(pairs_i[k]), int(pairs_s[k])) for k in chosen], status
+    status = "optimal (branch and bound)" if res.status == 0 else f"best found ({res.message})"
+    return [(int(pairs_i[k]), int(pairs_s[k])) for k in chosen], float(w[chosen].sum()), status
 
 
 def _solve_greedy(ch: _Channel) -> list[tuple[int, int]]:
@@ -274,17 +314,24 @@ def plan(
     for channel_id in sorted(by_channel):
         chan_items = by_channel[channel_id]
         cad = cadences.get(channel_id) or Cadence(channel_id)
+        t0 = time.perf_counter()
         ch = _prepare(cad, chan_items, start, end, list(busy.get(channel_id, ())), score)
+        t1 = time.perf_counter()
         greedy = _solve_greedy(ch)
+        t2 = time.perf_counter()
+        greedy_total = float(sum(ch.scores[i, s] for i, s in greedy))
+        out.greedy_score += greedy_total
         chosen, status = greedy, "greedy"
         if method == "milp":
-            exact, status = _solve_milp(ch)
-            total = float(sum(ch.scores[i, s] for i, s in exact))
-            if total + 1e-9 < float(sum(ch.scores[i, s] for i, s in greedy)):
+            exact, status = _solve_milp(ch, greedy_total)
+            out.seconds["exact"] = out.seconds.get("exact", 0.0) + time.perf_counter() - t2
+            if float(sum(ch.scores[i, s] for i, s in exact)) + 1e-9 < greedy_total:
                 status = f"greedy kept ({status})"
             else:
                 chosen = exact
         out.status[channel_id] = status
+        out.seconds["prepare"] = out.seconds.get("prepare", 0.0) + t1 - t0
+        out.seconds["greedy"] = out.seconds.get("greedy", 0.0) + t2 - t1
         placed_items = set()
         for i, s in sorted(chosen, key=lambda p: (ch.slots[p[1]], p[0])):
             placed_items.add(i)
@@ -373,45 +420,45 @@ def auto_schedule(
         stmt = stmt.where(Draft.campaign_id == camp_id)
     taken = set(session.scalars(select(ScheduleEntry.variant_id).where(ScheduleEntry.status.in_(entries_mod.HOLDING))))
     cadences = all_cadences(session)
-    all_pauses = pauses_mod.all_pauses(session)
-    active_channels = {c.id: c for c in session.scalars(select(Channel))}
+    pause_scopes = [(p, pauses_mod.scope_of(session, p)) for p in pauses_mod.all_pauses(session)]
+    chans = {c.id: c for c in session.scalars(select(Channel))}
+    camps = {c.id: c for c in session.scalars(select(Campaign))}
+    drafts = list(session.scalars(stmt))
+    reasons = entries_mod.reasons_not_schedulable(session, drafts)
+    respond: dict[int, list[Trend]] = {}
+    answered = (
+        select(DraftTrend.draft_id, Trend)
+        .join(Trend, Trend.id == DraftTrend.trend_id)
+        .where(Trend.status == "respond")
+        .order_by(Trend.detected_at.desc(), Trend.id)
+    )
+    for draft_id, trend in session.execute(answered):
+        respond.setdefault(draft_id, []).append(trend)
+    profiles: dict[int, np.ndarray | None] = {}
     items, scorers, labels, trend_of, skipped = [], {}, {}, {}, []
-    for draft in session.scalars(stmt):
-        reason = entries_mod.why_not_schedulable(session, draft)
-        if reason:
-            skipped.append((draft.id, draft.title, reason))
+    for draft in drafts:
+        if reasons[draft.id]:
+            skipped.append((draft.id, draft.title, reasons[draft.id]))
             continue
-        camp = session.get(Campaign, draft.campaign_id)
-        window = None
-        respond = session.scalars(
-            select(Trend)
-            .join(DraftTrend, DraftTrend.trend_id == Trend.id)
-            .where(DraftTrend.draft_id == draft.id, Trend.status == "respond")
-            .order_by(Trend.detected_at.desc())
-        ).all()
-        trend = None
-        for t in respond:
+        camp = camps[draft.campaign_id]
+        window = trend = None
+        for t in respond.get(draft.id, []):
             w = windows.response_window(session, t)
             if w.end > start:
                 window, trend = w, t
                 break
-        variants = session.scalars(select(DraftVariant).where(DraftVariant.draft_id == draft.id)).all()
-        for v in variants:
+        if trend is not None and trend.id not in profiles:
+            profiles[trend.id] = windows.trend_profile(trend)
+        for v in draft.variants:
             if v.id in taken or (variant_ids is not None and v.id not in variant_ids):
                 continue
-            ch = active_channels[v.channel_id]
+            ch = chans[v.channel_id]
             labels[v.id] = f"{draft.title} on {channels.label(ch)}"
             if not ch.active:
                 skipped.append((draft.id, draft.title, f"{channels.label(ch)} is inactive"))
                 continue
-            blocked = tuple(
-                (p.starts_at, pauses_mod.effective_end(p))
-                for p in all_pauses
-                if pauses_mod.scope_of(session, p).covers(ch.id, camp.id)
-            )
-            reasons = "; ".join(p.reason for p in all_pauses if pauses_mod.scope_of(session, p).covers(ch.id, camp.id))
+            covering = [p for p, sc in pause_scopes if sc.covers(ch.id, camp.id)]
             cad = cadences.get(ch.id)
-            audience = windows.audience_of(camp, cad.time_zone if cad else "UTC")
             items.append(
                 Item(
                     v.id,
@@ -419,13 +466,13 @@ def auto_schedule(
                     labels[v.id],
                     earliest=window.start if window else None,
                     latest=window.end if window else None,
-                    blocked=blocked,
-                    blocked_reason=reasons,
+                    blocked=tuple((p.starts_at, pauses_mod.effective_end(p)) for p in covering),
+                    blocked_reason="; ".join(p.reason for p in covering),
                 )
             )
             scorers[v.id] = windows.Scorer(
-                audience,
-                windows.trend_profile(trend) if trend is not None else None,
+                windows.audience_of(camp, cad.time_zone if cad else "UTC"),
+                profiles[trend.id] if trend is not None else None,
                 window,
                 (best_hours or {}).get(ch.id),
                 weight=2.0 if window else 1.0,
@@ -437,8 +484,7 @@ def auto_schedule(
         return scorers[item.key].scores(times)
 
     result = plan(items, cadences, start, end, score, busy, method=method)
-    greedy_score = plan(items, cadences, start, end, score, busy, method="greedy").score if method == "milp" else 0.0
-    out = AutoResult(result, start, end, labels, skipped=skipped, greedy_score=greedy_score or result.score)
+    out = AutoResult(result, start, end, labels, skipped=skipped, greedy_score=result.greedy_score)
     for p in result.placements:
         out.whys[p.key] = scorers[p.key].why(p.at, cadences[p.channel_id].zone if p.channel_id in cadences else None)
     if dry_run or not result.placements:

@@ -42,6 +42,16 @@ zone = common.user_zone()
 can_schedule = auth.can(actor, auth.Action.SCHEDULE)
 can_pause = auth.can(actor, auth.Action.PAUSE)
 now = utcnow()
+# What the last action did, shown once after its rerun (a toast would vanish with the rerun).
+if flash := st.session_state.pop("cal_flash", None):
+    st.success(flash, icon=":material/check_circle:")
+
+
+def done(message: str) -> None:
+    """Remember a confirmation for the next run and rerun the page."""
+    st.session_state["cal_flash"] = message
+    st.rerun()
+
 
 with common.db_session() as session:
     camp_frame = campaigns.list_campaigns(session)
@@ -61,10 +71,10 @@ for p, scope_text, missed in active_rows:
     )
     if can_pause and st.button(f"Resume {scope_text}", key=f"cal_resume_{p.id}", icon=":material/play_arrow:"):
         with common.db_session() as session:
-            done = common.run(pauses.resume, session, actor, scope_text, success=f"Resumed {scope_text}")
-        if done is not None:
-            st.session_state["cal_missed"] = [e.id for e in done.missed]
-            st.rerun()
+            resumed = common.run(pauses.resume, session, actor, scope_text)
+        if resumed is not None:
+            st.session_state["cal_missed"] = [e.id for e in resumed.missed]
+            done(f"Resumed {scope_text}: {len(resumed.missed)} post(s) were missed during the pause.")
 
 missed_ids = st.session_state.get("cal_missed")
 if missed_ids is not None:
@@ -282,10 +292,9 @@ if can_schedule:
                                 s.at,
                                 trend_id=window.trend_id,
                                 why=s.why,
-                                success="Scheduled",
                             )
                         if made is not None:
-                            st.rerun()
+                            done(f"Scheduled {vlabels[vid]} for {s.at.astimezone(vzone):%a %d %b %H:%M} {vzone.key}.")
             with st.form("cal_new"):
                 d1, d2 = st.columns(2)
                 default_day = (now + timedelta(days=1)).astimezone(vzone).date()
@@ -301,10 +310,9 @@ if can_schedule:
                             vid,
                             at,
                             trend_id=window.trend_id if window and window.contains(at) else None,
-                            success="Scheduled",
                         )
                     if made is not None:
-                        st.rerun()
+                        done(f"Scheduled {vlabels[vid]} for {at:%a %d %b %H:%M} {vzone.key}.")
 
     with st.expander("Auto-schedule approved drafts", icon=":material/auto_awesome:"):
         st.caption(
@@ -365,9 +373,9 @@ if can_pause:
                     scope = f"campaign:{target_camp}" if target_camp is not None else "campaign:"
                 ends = datetime.combine(end_day, end_time, tzinfo=zone) if has_end else None
                 with common.db_session() as session:
-                    made = common.run(pauses.pause, session, actor, scope, reason, ends_at=ends, success="Paused")
+                    made = common.run(pauses.pause, session, actor, scope, reason, ends_at=ends)
                 if made is not None:
-                    st.rerun()
+                    done("Posting paused. Everyone sees the reason at the top of this page.")
         with common.db_session() as session:
             history = pauses.pauses_frame(session, now)
         if not history.empty:
