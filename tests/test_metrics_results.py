@@ -99,7 +99,7 @@ def test_posts_table_sorts_in_sql_and_pages(session, world):
     assert frame["engagements"].tolist()[:2] == [200, 100] and frame["engagements"].iloc[2:].isna().all()
     page, _ = results.posts_table(session, results.Scope(world["campaign"]), sort="engagements", limit=1, offset=1)
     assert page["draft"].tolist() == ["Launch post"]
-    with pytest.raises(ValueError):
+    with pytest.raises(results.ResultsError, match="is not one of"):
         results.posts_table(session, results.Scope(), sort="text; drop table")
 
 
@@ -134,3 +134,28 @@ def test_best_times_shrinks_towards_the_channel_average(session, world):
     assert besttime.best_times(session, channel, now=now + timedelta(weeks=17)) == {}
     grid = besttime.heatmap(session, channel, now=now)
     assert grid.shape == (7, 24) and grid.notna().sum().sum() == 2
+
+
+@pytest.mark.postgres
+def test_the_same_results_on_postgresql(pg_url):
+    from planner.db import open_workspace
+
+    ws = open_workspace(pg_url)
+    try:
+        with ws.session() as session:
+            ids = build(session)
+            record(session, ids["launch"], T0 + DAY, impressions=1000, likes=30, replies=5, reposts=10, link_clicks=15)
+            record(session, ids["launch"], T0 + 2 * DAY, impressions=2000, likes=50, replies=10, link_clicks=40)
+            record(session, ids["guide"], T0 + 3 * DAY, impressions=5000, reach=3000, likes=100, link_clicks=100)
+            v = results.summary(session, ids["campaign"]).values
+            assert (v["impressions"], v["reach"], v["engagements"]) == (7000, 3000, 300)
+            assert v["engagement_rate_reach"] == pytest.approx(200 / 3000)
+            frame = results.reach_over_time(session, results.Scope(ids["campaign"]))
+            assert frame["impressions"].tolist() == [1000, 2000, 7000]
+            posts, total = results.posts_table(session, results.Scope(ids["campaign"]), sort="ctr")
+            assert total == 5 and posts["ctr"].tolist()[:2] == [pytest.approx(0.02), pytest.approx(0.02)]
+            assert voice.volume_over_time(session, results.Scope(ids["campaign"]))["our_posts"].sum() == 5
+            channel = session.get(ScheduleEntry, ids["launch"]).channel_id
+            assert besttime.best_times(session, channel, now=T0 + 7 * DAY) == {(1, 9): 1.0}
+    finally:
+        ws.dispose()

@@ -11,7 +11,7 @@ from planner.config import load_settings
 from planner.db import open_workspace
 from planner.metrics import snapshots
 from planner.models import Draft, ScheduleEntry
-from tests.metrics_helpers import T0, build
+from tests.metrics_helpers import FIXTURES, T0, build
 from tests.ui_helpers import app_as, make_user
 
 PAGE = "planner/ui/metrics.py"
@@ -135,3 +135,38 @@ def test_empty_workspace_says_what_to_do(app_env):
     at = app_as(user, PAGE)
     assert not at.exception, at.exception
     assert any("No published posts" in i.value for i in at.info)
+
+
+def test_import_dry_run_import_and_confirm_a_proposal(workspace):
+    ws, ids, users = workspace
+    at = app_as(users["ada"], PAGE)
+    data = (FIXTURES / "x_content.csv").read_bytes()
+    at.file_uploader(key="m_upload").set_value(("x_content.csv", data, "text/csv")).run()
+    assert not at.exception, at.exception
+    assert at.segmented_control(key="m_preset_x_content.csv").value == "x"  # suggested from the headers
+    at.button(key="m_dry").click().run()
+    assert any("would record 1 snapshots" in t.value for t in at.text)
+    with ws.session() as s:
+        assert len(snapshots.history(s, ids["launch"])) == 1  # only the fixture's own snapshot
+    at.button(key="m_import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("recorded 1 snapshots" in t.value and "to confirm 1" in t.value for t in at.text)
+    assert at.selectbox(key="m_pick_2").value == ids["football"]
+    at.button(key="FormSubmitter:m_confirm_form-Record the confirmed rows").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with ws.session() as s:
+        assert snapshots.history(s, ids["football"])["impressions"].tolist()[-1] == 8030
+        assert snapshots.history(s, ids["launch"])["impressions"].tolist()[-1] == 12480
+
+
+def test_malformed_file_is_refused_in_the_page_and_changes_nothing(workspace):
+    ws, ids, users = workspace
+    at = app_as(users["ada"], PAGE)
+    at.file_uploader(key="m_upload").set_value(("bad.csv", (FIXTURES / "bad.csv").read_bytes(), "text/csv")).run()
+    at.button(key="m_import").click().run()
+    assert not at.exception
+    assert "refused, nothing recorded: row 2, impressions" in at.error[0].value
+    problems = frame_with(at, "problem")
+    assert problems["row"].tolist() == [2, 2, 3]
+    with ws.session() as s:
+        assert len(snapshots.history(s, ids["launch"])) == 1

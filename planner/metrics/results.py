@@ -10,11 +10,16 @@ from sqlalchemy import Float, and_, case, cast, desc, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from planner import campaigns
+from planner.errors import PlannerError
 from planner.metrics import abtest
 from planner.metrics.kpis import COMPONENTS, ENGAGEMENT_COMPONENTS, KPI_BY_KEY, Attainment, attainment, rates
 from planner.models import Campaign, Channel, Draft, MetricSnapshot, ScheduleEntry
 
 PAGE_SIZE = 50
+
+
+class ResultsError(PlannerError):
+    """A results query was asked for something that does not exist (an unknown sort column)."""
 
 
 @dataclass(frozen=True)
@@ -247,7 +252,7 @@ def posts_table(
 ) -> tuple[pd.DataFrame, int]:
     """Return one page of published posts in scope with their latest figures, sorted in SQL, and the total count."""
     if sort not in SORTABLE:
-        raise ValueError(f"sort: {sort!r} is not one of {', '.join(SORTABLE)}")
+        raise ResultsError(f"sort: {sort!r} is not one of {', '.join(SORTABLE)}")
     entry_ids = _entries(scope)
     latest = _latest(entry_ids)
     eng = engagement_sql(latest)

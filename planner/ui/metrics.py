@@ -12,6 +12,14 @@ from planner.ingest.source import FormatError, Source
 from planner.metrics import besttime, importer, kpis, presets, results, snapshots, voice
 from planner.ui import common
 
+FIELD_LABELS = {
+    "post_id": "Post id",
+    "url": "Post link",
+    "text": "Post text",
+    "published_at": "Published at",
+    "captured_at": "Figures as of",
+}
+
 actor = common.require_actor()
 common.header(
     "Results",
@@ -413,7 +421,7 @@ with tab_import:
                 grid = st.columns(4)
                 for i, fld in enumerate(presets.FIELDS):
                     choice = grid[i % 4].selectbox(
-                        fld.replace("_", " "),
+                        FIELD_LABELS.get(fld) or kpis.COMPONENT_LABELS[fld],
                         ["", *columns],
                         index=(["", *columns].index(guess[fld]) if fld in guess else 0),
                         key=f"m_map_{fld}",
