@@ -134,3 +134,28 @@ def test_home_lists_posts_due_in_the_next_hour(demo_ws):
     assert not at.exception
     assert any(h.value == "Due in the next hour" for h in at.subheader)
     assert any(t.value.endswith(f"· {title}") for t in at.text)
+
+
+def test_resume_then_reschedule_missed_posts_in_one_click(demo_ws):
+    from datetime import timedelta
+
+    from planner.models import ScheduleEntry
+
+    ws, users = demo_ws
+    with ws.session() as s:
+        e = s.query(ScheduleEntry).filter_by(status="planned").order_by(ScheduleEntry.scheduled_at).first()
+        e.scheduled_at = utcnow() - timedelta(hours=1)  # it fell due while paused
+        s.commit()
+        variant_id, entry_id = e.variant_id, e.id
+        pauses.pause(s, auth.CLI_ACTOR, "all", "hold", starts_at=utcnow() - timedelta(hours=3))
+    at = open_page(users["ada"])
+    [b for b in at.button if b.key and b.key.startswith("cal_resume_")][0].click().run()
+    assert not at.exception
+    assert any("1 post(s) were missed" in m.value for m in at.success)
+    at.button(key="cal_resched").click().run()
+    assert not at.exception
+    with ws.session() as s:
+        assert s.get(ScheduleEntry, entry_id).status == "missed"
+        again = s.query(ScheduleEntry).filter(ScheduleEntry.variant_id == variant_id, ScheduleEntry.id != entry_id)
+        assert [x.status for x in again] == ["planned"] and again.one().scheduled_at > utcnow()
+    assert "Placed 1 post(s)" in at.code[0].value
