@@ -6,10 +6,14 @@ import io
 import zipfile
 
 import pytest
+from sqlalchemy import select
 
 from planner import audit, auth, briefs, campaigns
 from planner.auth import PermissionDenied
 from planner.briefs import BriefError, BriefOptions
+from planner.metrics import results
+from planner.metrics.kpis import format_value
+from planner.models import Draft, ScheduleEntry
 from tests.brief_helpers import docx_headings, html_resources, pdf_text
 from tests.planfixtures import make_campaign
 
@@ -39,10 +43,17 @@ def test_demo_brief_reads_the_real_plan_and_matrix(demo_session, demo_admin):
     assert "\\#greylanternrises" in md and "signal of possible coordination, not proof" in md
     assert "audience active hours: \\[18, 19, 20\\] -&gt; \\[18, 19, 20, 21, 22\\]" in md  # the adjustments log
     assert "| Redirect: searching the Lantern tag | scheduled | 1/1 |" in md
-    assert (
-        "| 2026-11-28 18:00 UTC | X @ValleyVoicesNet | Mentoring evening this Friday | missed (during a pause) |" in md
+    # The demo is dated relative to the moment it was loaded: read the expected times back from the workspace.
+    missed = demo_session.scalar(
+        select(ScheduleEntry.scheduled_at)
+        .join(Draft, Draft.id == ScheduleEntry.draft_id)
+        .where(Draft.title == "Mentoring evening this Friday", ScheduleEntry.status == "missed")
     )
-    assert "| Time to response | 5 h 3 min | first counter-post published - trend detected |" in md
+    at = missed.strftime("%Y-%m-%d %H:%M")
+    assert f"| {at} UTC | X @ValleyVoicesNet | Mentoring evening this Friday | missed (during a pause) |" in md
+    minutes = results.summary(demo_session, "Valley Together").values["time_to_response_minutes"]
+    took = format_value("time_to_response_minutes", minutes)
+    assert f"| Time to response | {took} | first counter-post published - trend detected |" in md
 
 
 def test_pdf_of_the_demo_campaign_has_every_section_page_numbers_and_label(demo_session, demo_admin):

@@ -76,13 +76,13 @@ def volume(
     title: str,
     ylabel: str,
 ):
-    """Return a figure of posts per bucket with the rolling baseline, bursts shaded and detection marked."""
+    """Return a figure of posts per bucket with the expected count, bursts shaded and detection marked."""
     fig = _figure(7.0, 3.0)
     ax = fig.add_subplot()
     for i, (start, end) in enumerate(bursts):
         ax.axvspan(start, end, color=BURST, alpha=0.25, lw=0, label="burst" if i == 0 else None)
     ax.plot(times, posts, color=ACCENT, lw=1.6, label="monitored posts")
-    ax.plot(times, baseline, color=BASELINE, lw=1.2, ls="--", label="baseline (rolling median)")
+    ax.plot(times, baseline, color=BASELINE, lw=1.2, ls="--", label="expected count")
     if detected_at is not None:
         ax.axvline(detected_at, color=INK, lw=1, ls=":", label="detected")
     ax.set_title(short(title, 80), loc="left")

@@ -180,16 +180,16 @@ def _trend_chart(number: int, trend) -> Chart:
         return charts.volume(
             frame["bucket_start"].dt.tz_convert("UTC").dt.tz_localize(None).tolist(),
             frame["posts"].tolist(),
-            frame["baseline"].tolist(),
+            frame["expected"].tolist(),
             [(a.replace(tzinfo=None), b.replace(tzinfo=None)) for a, b in series.bursts],
             series.detected_at.replace(tzinfo=None) if series.detected_at else None,
-            title=f"Trend {number}: monitored posts per {per} against the baseline",
+            title=f"Trend {number}: monitored posts per {per} against the expected count",
             ylabel=f"Monitored posts per {per}",
         )
 
     peak = int(frame["posts"].max()) if len(frame) else 0
     return Chart(
-        caption=f"Figure: trend {number}, {trend.key}: monitored posts per {per} (UTC), baseline dashed, "
+        caption=f"Figure: trend {number}, {trend.key}: monitored posts per {per} (UTC), expected count dashed, "
         "bursts shaded, detection dotted.",
         alt=f"Line chart of monitored posts per {per} for {trend.key}: peak {peak:,}, "
         f"detected {when(trend.detected_at)}, {len(series.bursts)} burst(s).",
@@ -550,16 +550,26 @@ def build_appendix(session: Session, campaign: Campaign, options: BriefOptions) 
     params = json.loads(run.params) if run and run.params else json.loads(trends.DetectionParams().as_json())
     detection = [
         ("Bucket", str(params.get("bucket", "1h"))),
-        ("Baseline", f"rolling median of the key's previous {params.get('baseline_buckets')} buckets"),
         (
-            "Spike score",
-            f"robust z-score of at least {params.get('min_score')}: (volume - median) / "
-            "max(1.4826 x MAD, square root of the median, 1)",
+            "Count model",
+            f"posts per key and bucket as Poisson counts; the expected rate is learnt from the key's previous "
+            f"{params.get('baseline_buckets')} buckets and, as a prior, its own rate over the rest of the data "
+            f"(never below {params.get('min_rate')} posts per bucket), giving a negative binomial p-value per bucket",
+        ),
+        (
+            "Multiple testing",
+            f"Benjamini-Hochberg at a false discovery rate of {params.get('fdr')} over every (key, bucket) cell tested",
         ),
         (
             "Minimum volume",
             f"{params.get('min_count')} posts and {params.get('min_authors')} accounts in one bucket, "
-            f"and at least {params.get('min_ratio')} x (baseline + 1)",
+            f"and at least {params.get('min_ratio')} x (expected + 1)",
+        ),
+        ("Score", "log10(excess + 1) + log10(accounts) + log10(surprise), surprise = -log10(p-value)"),
+        (
+            "Folding",
+            f"keys whose posts around the peak overlap (Jaccard) at least {params.get('fold_overlap')} "
+            "fold into one trend",
         ),
         (
             "Bursts",
