@@ -20,6 +20,7 @@ from planner.drafts import (
     conflict_error,
     content_hash,
     contributors,
+    current_number,
     get_draft,
     invalidate_approvals,
     valid_approvals,
@@ -136,8 +137,10 @@ def transition(
             raise conflict_error(session, draft, expected_version)
         before = draft.status
         if before not in t.sources:
-            allowed = ", ".join(t.sources)
-            raise WorkflowError(f"cannot {t.label.lower()} draft {draft.title!r}: it is {before} (needs {allowed})")
+            allowed = ", ".join(s.replace("_", " ") for s in t.sources)
+            raise WorkflowError(
+                f"cannot {t.label.lower()} draft {draft.title!r}: it is {before.replace('_', ' ')} (needs {allowed})"
+            )
         require(actor, t.sources[before])
         target = t.target
         summary = f"{before} -> {target}"
@@ -203,7 +206,8 @@ def _approve(
     session.flush()
     have, need = len(valid_approvals(session, draft)), _required(session, draft)
     acks = f"; acknowledged {', '.join(sorted({f.id for f in risky}))}" if risky else ""
-    summary = f"approval {have}/{need} (sha256 {current[:12]}){acks}"
+    number = current_number(session, draft.id)
+    summary = f"version {number}, approval {have}/{need} (sha256 {current[:12]}){acks}"
     return ("approved" if have >= need else "in_review"), summary
 
 
