@@ -435,6 +435,12 @@ def run_checks(inp: CheckInput, ctx: CheckContext, only: list[str] | None = None
     return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
 
 
+def check_texts(inputs: list[CheckInput], master: CheckInput, ctx: CheckContext) -> list[Finding]:
+    """Run the checks on every channel's text, or on the master text when no channel is chosen; errors first."""
+    findings = [f for inp in inputs for f in run_checks(inp, ctx)] if inputs else run_checks(master, ctx)
+    return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
+
+
 # ---- context from the workspace -----------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from planner import audit, checks
+from planner import audit, checks, wording
 from planner.audit import Actor
 from planner.auth import Action, can, require
 from planner.db import atomic
@@ -189,8 +189,9 @@ def _approve(
     risky = checks.needs_acknowledgement(findings)
     missing = sorted({f.id for f in risky if not (acknowledgements.get(f.id) or "").strip()})
     if missing:
+        named = ", ".join(f"'{wording.label(m, 'check')}'" for m in missing)
         raise AcknowledgementRequired(
-            f"acknowledge the amplification risk(s) {', '.join(missing)} with a reason before approving",
+            f"acknowledge the amplification risk(s) {named} with a reason before approving",
             [f for f in risky if f.id in missing],
         )
     approval = Approval(
