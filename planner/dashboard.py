@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import case, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from planner import drafts, workflow
@@ -69,3 +69,8 @@ def trends_to_answer(session: Session, limit: int = 10) -> pd.DataFrame:
         .limit(limit)
     )
     return pd.DataFrame(session.execute(stmt).all(), columns=TREND_COLUMNS)
+
+
+def triage_counts(session: Session) -> dict[str, int]:
+    """Return how many trends are in each triage state (new, watching, respond, ignored)."""
+    return dict(session.execute(select(Trend.status, func.count(Trend.id)).group_by(Trend.status)).all())

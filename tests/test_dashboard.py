@@ -47,3 +47,4 @@ def test_trends_to_answer_puts_respond_first(session):
     frame = dashboard.trends_to_answer(session)
     assert frame["key"].tolist() == ["#answer_me", "#new_high", "#new_low"]
     assert dashboard.trends_to_answer(session, limit=1)["status"].tolist() == ["respond"]
+    assert dashboard.triage_counts(session) == {"new": 2, "respond": 1, "ignored": 1}

@@ -43,7 +43,9 @@ def visible_text(at: AppTest) -> str:
         value = frame.value
         data = getattr(value, "data", value)  # a pandas Styler keeps its frame in .data
         parts.append(" ".join(map(str, data.columns)))
-        parts.append(data.astype(str).to_string())
+        # Time columns are formatted in the viewer's zone by st.column_config; the rest shows as it is.
+        shown = data.select_dtypes(exclude=["datetime", "datetimetz"])
+        parts.append(shown.astype(str).to_string())
     return "\n".join(parts)
 
 
