@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from planner import audit
+from planner import audit, wording
 from planner.audit import Actor
 from planner.auth import Action, can, require
 from planner.campaigns import LANGUAGE_RE, get_campaign
@@ -473,7 +473,7 @@ def update_draft(
                 "draft.transition",
                 "draft",
                 draft.id,
-                f"{previous} -> draft: edited, {n} approval(s) void",
+                f"{previous} -> draft: edited, {wording.plural(n, 'approval')} void",
             )
             draft.status = "draft"
         try:

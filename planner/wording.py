@@ -29,16 +29,17 @@ MESSAGE_TYPES = {
     "alternative": "Alternative narrative",
     "counter": "Counter narrative",
 }
+# The same words as each check's title in planner.checks (a test keeps them equal).
 CHECKS = {
-    "empty_text": "Empty text",
+    "empty_text": "Text is empty",
     "length": "Too long for the platform",
-    "link_not_clickable": "Link not clickable",
+    "link_not_clickable": "Links are not clickable on this platform",
     "missing_cta": "No call to action",
-    "link_without_utm": "Link without campaign tracking (UTM)",
-    "watchlisted_domain": "Link to a watchlisted site",
+    "link_without_utm": "Link without UTM tags",
+    "watchlisted_domain": "Link to a watchlisted domain",
     "adversary_hashtag": "Uses the adversary's hashtag",
-    "adversary_account": "Mentions a watchlisted account",
-    "verbatim_repetition": "Repeats the adversary's words",
+    "adversary_account": "Mentions the adversary's account",
+    "verbatim_repetition": "Repeats the propaganda verbatim",
     "language_mismatch": "Language differs from the audience's",
 }
 # Every code word a page or the CLI may show, by what it names; `label` looks values up here.
@@ -118,6 +119,11 @@ def plural(n: int, word: str, many: str | None = None) -> str:
             last += "s"
         many = f"{head} {last}" if head else last
     return f"{n:,} {many}"
+
+
+def noun(n: int, word: str, many: str | None = None) -> str:
+    """Return `word` in the singular or plural for a count of `n`, without the number ('hashtag' / 'hashtags')."""
+    return plural(n, word, many).split(" ", 1)[1]
 
 
 def zone_name(moment: datetime) -> str:
@@ -290,13 +296,17 @@ def table(frame: pd.DataFrame, zone: ZoneInfo | str = "UTC") -> pd.DataFrame:
         series = out[name]
         if name in VALUE_COLUMNS:
             out[name] = series.map(lambda v, vocab=VALUE_COLUMNS[name]: label(v, vocab) if isinstance(v, str) else v)
-        elif pd.api.types.is_datetime64_any_dtype(series) or (
-            series.dtype == object and series.map(lambda v: isinstance(v, datetime)).any()
+        elif (
+            name.endswith("_at")
+            or pd.api.types.is_datetime64_any_dtype(series)
+            or (series.dtype == object and series.map(lambda v: isinstance(v, datetime)).any())
         ):
             never = "never" if "login" in name else ""
             out[name] = series.map(lambda v, never=never: when(_aware(v), zone, never=never))
         elif series.dtype == bool:
             out[name] = series.map({True: "yes", False: "no"})
+        elif not pd.api.types.is_numeric_dtype(series):
+            out[name] = series.astype(object).where(series.notna(), "")
     return out.rename(columns=column)
 
 

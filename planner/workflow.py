@@ -106,7 +106,8 @@ def _check_errors(findings: list[checks.Finding], what: str) -> None:
     if errs:
         first = errs[0]
         raise ChecksFailedError(
-            f"{what}: {len(errs)} check error(s) block it. First: [{first.channel}] {first.message} {first.fix}",
+            f"{what}: {wording.plural(len(errs), 'check error')} block it. First: [{first.channel}] {first.message} "
+            f"{first.fix}",
             errs,
         )
 
@@ -158,7 +159,8 @@ def transition(
             have, need = len(valid_approvals(session, draft)), _required(session, draft)
             if have < need:
                 raise WorkflowError(
-                    f"cannot schedule {draft.title!r}: {have} of {need} approval(s) match its current content"
+                    f"cannot schedule {draft.title!r}: {have} of {wording.plural(need, 'approval')} "
+                    "match its current content"
                 )
         elif name == "withdraw":
             invalidate_approvals(session, actor, draft, f"withdrawn from review by {actor.username}")
@@ -191,7 +193,8 @@ def _approve(
     if missing:
         named = ", ".join(f"'{wording.label(m, 'check')}'" for m in missing)
         raise AcknowledgementRequired(
-            f"acknowledge the amplification risk(s) {named} with a reason before approving",
+            f"acknowledge the amplification {wording.noun(len(missing), 'risk')} {named} "
+            "with a reason before approving",
             [f for f in risky if f.id in missing],
         )
     approval = Approval(

@@ -62,6 +62,8 @@ def test_table_csv_top_since_until_bucket(runner):
     table = _run(runner, "detect-trends", "--top", "3")
     assert table.exit_code == 0 and "trends in 6,660 monitored posts; the best 3:" in table.output
     assert "#rising" in table.output and len(table.output.strip().splitlines()) == 5
+    assert "Detected" in table.output and "detected_at" not in table.output and "+00:00" not in table.output
+    assert " UTC" in table.output and "Emerging" in table.output or "Peaking" in table.output
     csv = _run(runner, "detect-trends", "--kind", "domain", "--format", "csv")
     frame = pd.read_csv(io.StringIO(csv.output))
     assert frame["key"].tolist() == ["greylantern-news.example"]

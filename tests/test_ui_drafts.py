@@ -73,7 +73,7 @@ def test_editor_counts_checks_and_saves(demo_ws):
     assert any("/ 280" in c.value for c in at.caption)
     x_key = f"{key}_v{channel_ids[0]}"
     at.text_area(key=x_key).input("Friday football, then a mentor. Join us: https://valleyvoices.example/m").run()
-    assert any(w.value.startswith("**Link without campaign tracking \\(UTM\\)**") for w in at.warning)
+    assert any(w.value.startswith("**Link without UTM tags**") for w in at.warning)
     at.button(key=f"{key}_tag").click().run()
     assert "utm_source=x" in at.text_area(key=x_key).value
     at.button(key=f"{key}_save").click().run()

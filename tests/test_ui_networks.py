@@ -72,7 +72,7 @@ def test_cluster_and_account_drill_down(app_env):
     at.session_state["networks_members"] = {"selection": {"rows": [0], "columns": []}}
     at.run()
     assert not at.exception
-    assert any(s.value.startswith("Posts of h_g") for s in at.subheader)
+    assert any(s.value.startswith("Posts of @h_g") for s in at.subheader)
     assert len(at.dataframe[2].value) == 6
 
 

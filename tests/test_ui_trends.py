@@ -79,7 +79,7 @@ def test_filters(app_env):
     at = app_as(make_user(), PAGE)
     at.pills(key="f_life").set_value(["dormant"]).run()
     assert not at.exception
-    assert set(at.dataframe[0].value["lifecycle"]) == {"dormant"}
+    assert set(at.dataframe[0].value["lifecycle"]) == {"Dormant"}
     at.toggle(key="f_watch").set_value(True).run()
     assert "No trend matches these filters" in at.info[0].value
 
@@ -92,7 +92,7 @@ def test_viewer_cannot_run_or_triage(app_env):
     assert not at.exception
     labels = {b.label for b in at.button}
     assert "Detect trends" not in labels and "Save triage" not in labels
-    assert any(t.value.startswith("Status: new") for t in at.text)
+    assert any(t.value.startswith("Triage: New") for t in at.text)
 
 
 @pytest.mark.parametrize("visited_before", [False, True])

@@ -24,7 +24,8 @@ def test_every_code_word_the_core_stores_has_a_plain_label():
             assert "_" not in text and text[0].isupper(), (vocab, code, text)
     assert wording.label("in_review") == "In review"
     assert wording.label("changes_requested") == "Changes requested"
-    assert wording.label("link_without_utm", "check") == "Link without campaign tracking (UTM)"
+    assert wording.label("link_without_utm", "check") == "Link without UTM tags"
+    assert {c: wording.label(c, "check") for c in checks.CHECKS} == {c: k.title for c, k in checks.CHECKS.items()}
     assert wording.label("url", "kind") == "Link"
 
 
@@ -123,10 +124,14 @@ def test_table_for_people():
             "last_login_at": [datetime(2026, 11, 30, 0, 41, tzinfo=UTC), None],
             "active": [True, False],
             "unique_authors": [3, 4],
+            "note": ["x", None],
         }
     )
     out = wording.table(frame, "Europe/London")
-    assert list(out.columns) == ["Status", "Last login", "Active", "Accounts"]
+    assert list(out.columns) == ["Status", "Last login", "Active", "Accounts", "Note"]
+    assert out["Note"].tolist() == ["x", ""]
+    never = wording.table(pd.DataFrame({"last_login_at": [None]}), "UTC")
+    assert never["Last login"].tolist() == ["never"]
     assert out["Status"].tolist() == ["In review", "Changes requested"]
     assert out["Last login"].tolist() == ["Mon 30 Nov 2026, 00:41 GMT", "never"]
     assert out["Active"].tolist() == ["yes", "no"]

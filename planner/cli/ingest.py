@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from planner import auth, ingest
+from planner import auth, ingest, wording
 from planner.cli.common import workspace_session
 
 
@@ -87,7 +87,7 @@ def import_posts(
                     ingest.write_rejects(ingest.batch_rejects(session, report.batch_id), fh)
                 click.echo(f"Rejected rows written to {target}")
     if refused:
-        click.echo(f"{refused} of {len(files)} file(s) refused.", err=True)
+        click.echo(f"{refused} of {wording.plural(len(files), 'file')} refused.", err=True)
         sys.exit(1)
 
 

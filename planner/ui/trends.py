@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from planner import auth, narratives, trends
+from planner import auth, narratives, trends, wording
 from planner.ui import common
 
 actor = common.require_actor()
@@ -23,7 +23,12 @@ if can_detect:
         cols = st.columns([1, 2, 1, 1])
         bucket = cols[0].selectbox("Time bucket", ["5min", "15min", "30min", "1h", "3h", "6h", "1d"], index=3)
         kinds = cols[1].pills(
-            "Keys", list(trends.KINDS), selection_mode="multi", default=list(trends.KINDS), key="detect_kinds"
+            "Keys",
+            list(trends.KINDS),
+            selection_mode="multi",
+            default=list(trends.KINDS),
+            format_func=lambda k: wording.label(k, "kind"),
+            key="detect_kinds",
         )
         since = cols[2].date_input("From (optional)", value=None, key="detect_since")
         until = cols[3].date_input("Until (optional)", value=None, key="detect_until")
@@ -45,8 +50,12 @@ if can_detect:
                 st.toast(f"Found {run.trends_found:,} trends in {run.posts_scanned:,} monitored posts")
 
 filters = st.columns([3, 3, 1, 2])
-kind_filter = filters[0].pills("Kind", list(trends.KINDS), selection_mode="multi", key="f_kind")
-life_filter = filters[1].pills("Lifecycle", list(trends.LIFECYCLES), selection_mode="multi", key="f_life")
+kind_filter = filters[0].pills(
+    "Kind", list(trends.KINDS), selection_mode="multi", format_func=lambda k: wording.label(k, "kind"), key="f_kind"
+)
+life_filter = filters[1].pills(
+    "Lifecycle", list(trends.LIFECYCLES), selection_mode="multi", format_func=wording.label, key="f_life"
+)
 watch_only = filters[2].toggle("Watchlist only", key="f_watch")
 span = filters[3].date_input("Detected between", value=(), key="f_span")
 flt = trends.TrendFilter(
@@ -72,8 +81,8 @@ metrics[1].metric("Emerging", f"{int((table['lifecycle'] == 'emerging').sum()):,
 metrics[2].metric("On a watchlist", f"{int(table['watchlisted'].sum()):,}", border=True)
 metrics[3].metric("Awaiting triage", f"{int((table['status'] == 'new').sum()):,}", border=True)
 st.caption(
-    f"Last detection: {run.started_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key}) by {run.actor_name}, "
-    f"{run.posts_scanned:,} monitored posts, {run.trends_found:,} trends."
+    f"Last detection: {common.when(run.started_at, zone)} by {run.actor_name}, "
+    f"{wording.plural(run.posts_scanned, 'monitored post')}, {wording.plural(run.trends_found, 'trend')}."
 )
 
 if table.empty:
@@ -84,6 +93,9 @@ view = table.assign(
     detected_at=common.local_times(table["detected_at"], zone),
     peak_at=common.local_times(table["peak_at"], zone),
     watchlisted=table["watchlisted"].map({True: "yes", False: ""}),
+    kind=table["kind"].map(lambda k: wording.label(k, "kind")),
+    lifecycle=table["lifecycle"].map(wording.label),
+    status=table["status"].map(lambda t: wording.label(t, "triage")),
 )
 event = st.dataframe(
     view[
@@ -112,7 +124,9 @@ event = st.dataframe(
         "score": st.column_config.NumberColumn("Score", format="%.1f", help="Robust z-score of the peak"),
         "peak_volume": st.column_config.NumberColumn("Peak posts"),
         "unique_authors": st.column_config.NumberColumn("Accounts"),
-        "detected_at": st.column_config.DatetimeColumn(f"Detected ({zone.key})", format="YYYY-MM-DD HH:mm"),
+        "kind": st.column_config.TextColumn("Kind", width="small"),
+        "lifecycle": st.column_config.TextColumn("Lifecycle", width="small"),
+        "detected_at": common.time_column("Detected", zone),
         "watchlisted": st.column_config.TextColumn("Watchlist"),
         "coordination_share": st.column_config.ProgressColumn(
             "Coordinated",
@@ -143,7 +157,7 @@ with common.db_session() as session:
     narrative = narratives.narrative_of_posts(session, [int(i) for i in posts["id"]])
     explanation = trends.explanation_for(trend)
 
-st.subheader(f"{trend.key} ({trend.kind})")
+st.subheader(f"{trend.key} ({wording.label(trend.kind, 'kind').lower()})")
 st.text(explanation)
 colour = common.LIFECYCLE_COLOURS.get(trend.lifecycle, "#8d99ae")
 frame = series.frame.assign(bucket_start=common.local_times(series.frame["bucket_start"], zone))
@@ -181,7 +195,7 @@ with left:
     if posts.empty:
         st.caption("No sample posts stored for this trend.")
     for rec in posts.itertuples():
-        st.text(f"@{rec.author_handle} · {pd.Timestamp(rec.created_at).tz_convert(zone):%Y-%m-%d %H:%M}\n{rec.text}")
+        st.text(f"{wording.handle(rec.author_handle)} · {common.when(rec.created_at, zone)}\n{rec.text}")
 with right:
     st.markdown("**Top accounts since detection**")
     st.dataframe(accounts, hide_index=True, width="stretch", key="trend_accounts")
@@ -192,7 +206,11 @@ st.markdown("**Triage**")
 if can_triage:
     with st.form("triage_form"):
         status = st.segmented_control(
-            "Status", list(trends.STATUSES), default=trend.status, key=f"triage_status_{trend.id}"
+            "Status",
+            list(trends.STATUSES),
+            default=trend.status,
+            format_func=lambda t: wording.label(t, "triage"),
+            key=f"triage_status_{trend.id}",
         )
         note = st.text_area("Note", value=trend.status_note, key=f"triage_note_{trend.id}")
         if st.form_submit_button("Save triage", icon=":material/save:"):
@@ -204,7 +222,7 @@ if can_triage:
                     trend.id,
                     status or trend.status,
                     note,
-                    success=f"{trend.key}: {status or trend.status}",
+                    success=f"{trend.key}: {wording.label(status or trend.status, 'triage')}",
                 )
 else:
-    st.text(f"Status: {trend.status}. {trend.status_note}")
+    st.text(f"Triage: {wording.label(trend.status, 'triage')}. {trend.status_note}")
