@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 import pandas as pd
@@ -39,6 +40,26 @@ def compare(
                 kind = "changed" if before and after else ("removed" if before else "added")
                 rows.append((kind, before, after))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+_TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+def inline(before: str, after: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Return a changed line's words as segments per side: ('same' | 'removed', text) and ('same' | 'added', text)."""
+    a, b = _TOKEN.findall(before or ""), _TOKEN.findall(after or "")
+    left: list[tuple[str, str]] = []
+    right: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            left.append(("same", "".join(a[i1:i2])))
+            right.append(("same", "".join(b[j1:j2])))
+            continue
+        if i2 > i1:
+            left.append(("removed", "".join(a[i1:i2])))
+        if j2 > j1:
+            right.append(("added", "".join(b[j1:j2])))
+    return left, right
 
 
 def compare_versions(session: Session, draft_id: int, old: int, new: int) -> pd.DataFrame:

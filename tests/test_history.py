@@ -40,3 +40,11 @@ def test_compare_versions_of_a_stored_draft(session, drafter):
     assert ("changed", "Join us on Friday", "Join us Saturday") in set(changed.itertuples(index=False, name=None))
     with pytest.raises(drafts.DraftError, match="no version 7"):
         history.compare_versions(session, d.id, 1, 7)
+
+
+def test_inline_marks_the_changed_words():
+    left, right = history.inline("Join us on Friday at six", "Join us on Saturday at six")
+    assert ("removed", "Friday") in left and ("added", "Saturday") in right
+    assert "".join(t for _, t in left) == "Join us on Friday at six"
+    assert "".join(t for _, t in right) == "Join us on Saturday at six"
+    assert history.inline("", "new line") == ([], [("added", "new line")])

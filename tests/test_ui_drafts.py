@@ -148,6 +148,9 @@ def test_comment_and_history_diff(demo_ws):
         drafts.update_draft(s, dora, draft_id, version, {"master_text": "Second wording"})
     key, _, _ = editor_keys(ws, draft_id)
     at = open_page(users["dora"], draft_id)
+    assert any(":green-background[" in m.value and "Second" in m.value for m in at.markdown)
+    assert any(m.value.startswith("**Version 1**") for m in at.markdown)
+    at.toggle(key=f"{key}_whole").set_value(True).run()
     compared = at.dataframe[-1].value
     assert ("changed", "Second wording") in set(zip(compared["change"], compared["after"], strict=True))
     at.text_area(key=f"{key}_comment_body").input("Photo added?")

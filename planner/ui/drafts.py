@@ -67,9 +67,8 @@ else:
     wanted = st.query_params.get("draft")
     default_rows = [ids.index(int(wanted))] if wanted and wanted.isdigit() and int(wanted) in ids else []
     st.dataframe(
-        common.words(frame.assign(channels=frame["channels"].map(", ".join)), status=None).drop(
-            columns=["updated_at", "id"]
-        ),
+        common.words(frame.assign(channels=frame["channels"].map(", ".join)), status=None),
+        column_order=["title", "campaign", "status", "channels", "approvals", "language", "version"],
         hide_index=True,
         width="stretch",
         height=common.fit_height(len(frame), most=12),
@@ -78,16 +77,15 @@ else:
         selection_default={"selection": {"rows": default_rows}},
         key=f"dr_table_{st.session_state.get(TABLE_GENERATION, 0)}",
         column_config={
-            "title": st.column_config.TextColumn("Title", width="large"),
-            "campaign": st.column_config.TextColumn("Campaign", width="medium"),
-            "status": st.column_config.TextColumn("Status", width="medium"),
-            "channels": st.column_config.TextColumn("Channels", width="large"),
+            "title": st.column_config.TextColumn("Title", width=230),
+            "campaign": st.column_config.TextColumn("Campaign", width=150),
+            "status": st.column_config.TextColumn("Status", width=130),
+            "channels": st.column_config.TextColumn("Channels", width=170),
             "approvals": st.column_config.TextColumn(
-                "Approvals", width="small", help="Approvals of the current content / approvals required"
+                "Approvals", width=80, help="Approvals of the current content / approvals required"
             ),
-            "language": st.column_config.TextColumn("Language", width="small"),
-            "ab_label": st.column_config.TextColumn("A/B", width="small"),
-            "version": st.column_config.NumberColumn("Version", width="small", help="The newest version in History"),
+            "language": st.column_config.TextColumn("Language", width=75),
+            "version": st.column_config.NumberColumn("Version", width=65, help="The newest version in History"),
         },
     )
 

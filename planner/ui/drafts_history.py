@@ -7,7 +7,7 @@ import streamlit as st
 
 from planner import drafts, history, wording
 from planner.ui import common
-from planner.ui.drafts_shared import DraftView, attempt
+from planner.ui.drafts_shared import DraftView, attempt, md
 
 CHANGE_COLOURS = {"changed": "#fff3cd", "added": "#d4edda", "removed": "#f8d7da", "same": ""}
 CHANGE_WORDS = {"changed": "changed", "added": "added", "removed": "removed", "same": ""}
@@ -33,20 +33,42 @@ def comparison(view: DraftView, old: int, new: int) -> None:
             old, new, ", ".join(wording.plural(n, f"line {word}", f"lines {word}") for word, n in found.items() if n)
         )
     )
-    only_changes = st.toggle("Show only what changed", key=f"{view.key}_only_changes")
-    shown = frame[frame["change"] != "same"] if only_changes else frame
-    st.dataframe(
-        shown.style.apply(_highlight, axis=1).format({"change": CHANGE_WORDS.get}),
-        hide_index=True,
-        width="stretch",
-        height=common.fit_height(len(shown), most=25),
-        key=f"{view.key}_compare_{old}_{new}_{only_changes}",
-        column_config={
-            "change": st.column_config.TextColumn("", width="small"),
-            "before": st.column_config.TextColumn(f"Version {old}", width="large"),
-            "after": st.column_config.TextColumn(f"Version {new}", width="large"),
-        },
-    )
+    whole = st.toggle("Show the whole text side by side", key=f"{view.key}_whole")
+    if whole:
+        st.dataframe(
+            frame.style.apply(_highlight, axis=1).format({"change": CHANGE_WORDS.get}),
+            hide_index=True,
+            width="stretch",
+            height=common.fit_height(len(frame), most=25),
+            key=f"{view.key}_compare_{old}_{new}",
+            column_config={
+                "change": st.column_config.TextColumn("", width=80),
+                "before": st.column_config.TextColumn(f"Version {old}", width=400),
+                "after": st.column_config.TextColumn(f"Version {new}", width=400),
+            },
+        )
+        return
+    left, right = st.columns(2)
+    left.markdown(f"**Version {old}**")
+    right.markdown(f"**Version {new}**")
+    for row in frame[frame["change"] != "same"].itertuples():
+        before, after = history.inline(row.before, row.after)
+        with st.container(border=True):
+            a, b = st.columns(2)
+            a.markdown(_segments(before) or "*(nothing)*")
+            b.markdown(_segments(after) or "*(nothing)*")
+
+
+def _segments(parts: list[tuple[str, str]]) -> str:
+    """Return escaped markdown with removed words on red and added words on green (wraps, unlike a table cell)."""
+    out = []
+    for kind, text in parts:
+        if kind == "same" or not text.strip():
+            out.append(md(text))
+        else:
+            colour = "red" if kind == "removed" else "green"
+            out.append(f":{colour}-background[{md(text)}]")
+    return "".join(out)
 
 
 def history_tab(view: DraftView) -> None:
