@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from planner import drafts
 
 CHANGES = ("same", "changed", "added", "removed")
-COLUMNS = ["change", "before", "after"]
+COLUMNS = ["change", "before", "after", "section"]
+FIRST_SECTION = "Details"
 
 
 def compare(
@@ -21,7 +22,10 @@ def compare(
     channel_names: dict[str, str] | None = None,
     trend_names: dict[int, str] | None = None,
 ) -> pd.DataFrame:
-    """Return two snapshots as aligned rows (change, before, after); change is one of CHANGES."""
+    """Return two snapshots as aligned rows (change, before, after, section); change is one of CHANGES.
+
+    `section` names the part a line is in: "Details" (title, trends, ...), "Master text" or a channel.
+    """
     a = drafts.render_content(old, channel_names, trend_names)
     b = drafts.render_content(new, channel_names, trend_names)
     rows: list[tuple[str, str, str]] = []
@@ -39,7 +43,13 @@ def compare(
                 after = right[k] if k < len(right) else ""
                 kind = "changed" if before and after else ("removed" if before else "added")
                 rows.append((kind, before, after))
-    return pd.DataFrame(rows, columns=COLUMNS)
+    sections, current = [], FIRST_SECTION
+    for _, before, after in rows:
+        header = next((line for line in (after, before) if line.startswith("== ") and line.endswith(" ==")), None)
+        if header:
+            current = header[3:-3]
+        sections.append(current)
+    return pd.DataFrame([(*r, sec) for r, sec in zip(rows, sections, strict=True)], columns=COLUMNS)
 
 
 _TOKEN = re.compile(r"\s+|[^\s]+")

@@ -56,11 +56,11 @@ else:
         width="stretch",
         height=common.fit_height(len(frame), most=PAGE_ROWS_SHOWN),
         column_config={
-            "at": common.time_column("When", zone, width="medium"),
-            "actor": st.column_config.TextColumn("Who", width="small"),
-            "what": st.column_config.TextColumn("What happened", width="large"),
+            "at": common.time_column("When", zone, width=170),
+            "actor": st.column_config.TextColumn("Who", width=90),
+            "what": st.column_config.TextColumn("What happened", width=420),
             "details": st.column_config.TextColumn(
-                "Details", width="large", help="As recorded, with content hashes for approvals"
+                "Details", width=420, help="As recorded, with content hashes for approvals"
             ),
         },
     )

@@ -36,7 +36,7 @@ def comparison(view: DraftView, old: int, new: int) -> None:
     whole = st.toggle("Show the whole text side by side", key=f"{view.key}_whole")
     if whole:
         st.dataframe(
-            frame.style.apply(_highlight, axis=1).format({"change": CHANGE_WORDS.get}),
+            frame.drop(columns=["section"]).style.apply(_highlight, axis=1).format({"change": CHANGE_WORDS.get}),
             hide_index=True,
             width="stretch",
             height=common.fit_height(len(frame), most=25),
@@ -54,6 +54,7 @@ def comparison(view: DraftView, old: int, new: int) -> None:
     for row in frame[frame["change"] != "same"].itertuples():
         before, after = history.inline(row.before, row.after)
         with st.container(border=True):
+            st.caption(row.section)
             a, b = st.columns(2)
             a.markdown(_segments(before) or "*(nothing)*")
             b.markdown(_segments(after) or "*(nothing)*")

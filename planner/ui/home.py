@@ -112,11 +112,12 @@ def the_workspace() -> None:
         st.info(step, icon=":material/arrow_forward:")
 
 
-head = st.columns(3)
+headline = {"Your drafts sent back": len(sent_back), "Trends marked 'respond'": triage.get("respond", 0)}
 if auth.can(actor, auth.Action.REVIEW_DRAFTS):
-    head[0].metric("Waiting for your review", len(reviews), border=True)
-head[1].metric("Your drafts sent back", len(sent_back), border=True)
-head[2].metric("Trends marked 'respond'", triage.get("respond", 0), border=True)
+    headline = {"Waiting for your review": len(reviews), **headline}
+headline["New trends to triage"] = triage.get("new", 0)
+for col, (label, value) in zip(st.columns(len(headline)), headline.items(), strict=True):
+    col.metric(label, f"{value:,}", border=True)
 
 my_work()
 trends_to_answer()
