@@ -20,8 +20,9 @@ from planner.errors import PlannerError
 
 T = TypeVar("T")
 USER_KEY = "user_id"
-# Times in tables, moment.js style, the same shape as planner.wording.when ("Mon 30 Nov 2026, 00:41").
-TIME_FORMAT = "ddd D MMM YYYY, HH:mm"
+# Times in tables, moment.js style, as planner.wording.when without the weekday ("30 Nov 2026, 00:41"): the zone
+# is in the column heading.
+TIME_FORMAT = "D MMM YYYY, HH:mm"
 ROW_PX = 35
 
 # Fixed colours for meanings, the same on every page.

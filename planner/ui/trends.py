@@ -49,7 +49,8 @@ if can_detect:
                 bar.empty()
                 st.toast(f"Found {run.trends_found:,} trends in {run.posts_scanned:,} monitored posts")
 
-filters = st.columns([3, 3, 1, 2])
+# Two rows, so every pill and label fits at laptop widths.
+filters = [*st.columns([5, 4]), *st.columns([1, 2], vertical_alignment="bottom")]
 kind_filter = filters[0].pills(
     "Kind", list(trends.KINDS), selection_mode="multi", format_func=lambda k: wording.label(k, "kind"), key="f_kind"
 )
@@ -119,23 +120,24 @@ event = st.dataframe(
     selection_mode="single-row",
     key="trend_table",
     column_config={
-        "key": st.column_config.TextColumn("Trend", width="medium"),
-        "series": st.column_config.LineChartColumn("Volume", width="small"),
-        "score": st.column_config.NumberColumn("Score", format="%.1f", help="Robust z-score of the peak"),
-        "peak_volume": st.column_config.NumberColumn("Peak posts"),
-        "unique_authors": st.column_config.NumberColumn("Accounts"),
-        "kind": st.column_config.TextColumn("Kind", width="small"),
-        "lifecycle": st.column_config.TextColumn("Lifecycle", width="small"),
-        "detected_at": common.time_column("Detected", zone),
-        "watchlisted": st.column_config.TextColumn("Watchlist"),
+        "key": st.column_config.TextColumn("Trend", width=160),
+        "series": st.column_config.LineChartColumn("Volume", width=70),
+        "score": st.column_config.NumberColumn("Score", format="%.1f", width=55, help="Robust z-score of the peak"),
+        "peak_volume": st.column_config.NumberColumn("Peak", width=55, help="Posts in the peak bucket"),
+        "unique_authors": st.column_config.NumberColumn("Accounts", width=70),
+        "kind": st.column_config.TextColumn("Kind", width=70),
+        "lifecycle": st.column_config.TextColumn("Lifecycle", width=80),
+        "detected_at": common.time_column("Detected", zone, width=130),
+        "watchlisted": st.column_config.TextColumn("Watchlist", width=70),
         "coordination_share": st.column_config.ProgressColumn(
             "Coordinated",
+            width=90,
             min_value=0.0,
             max_value=1.0,
             format="percent",
             help="Share of posts from coordinated accounts",
         ),
-        "status": st.column_config.TextColumn("Triage"),
+        "status": st.column_config.TextColumn("Triage", width=60),
     },
 )
 
