@@ -9,7 +9,7 @@ from planner.config import load_settings
 from planner.db import open_workspace
 from planner.models import Trend
 from tests.trend_helpers import store_posts, synthetic_posts
-from tests.ui_helpers import app_as, make_user
+from tests.ui_helpers import app_as, assert_plain_words, make_user
 
 PAGE = "planner/ui/trends.py"
 HOSTILE = "<script>alert('x')</script> **bold** #Blitz"
@@ -63,6 +63,7 @@ def test_detail_and_triage(app_env):
     assert any(HOSTILE in t for t in texts)  # hostile text shown verbatim as plain text, never as markup
     assert not any("<script>" in m.value for m in at.markdown)
     assert at.get("plotly_chart")
+    assert_plain_words(at)
     at.segmented_control(key=f"triage_status_{ids['#blitz']}").set_value("respond")
     at.text_area(key=f"triage_note_{ids['#blitz']}").input("counter it")
     _button(at, "Save triage").click().run()

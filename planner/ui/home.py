@@ -108,6 +108,8 @@ def the_workspace() -> None:
         )
     if previous_visit:
         st.caption(f"Your previous visit: {common.when(previous_visit, zone)}.")
+    if ov.next_steps:
+        st.markdown("**Next steps**")
     for step in ov.next_steps:
         st.info(step, icon=":material/arrow_forward:")
 
