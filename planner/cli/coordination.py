@@ -72,4 +72,4 @@ def detect_coordination(kind, window, min_weight, similarity, since, until, out)
     if out is not None:
         nodes = result.accounts.merge(result.clusters.members, on="account").set_index("account")
         exports.write(out, result.edges, kind, nodes[["platform", "author_handle", "cluster", "community"]])
-        click.echo(f"Wrote {len(result.edges):,} edges to {out}")
+        click.echo(f"Wrote {wording.plural(len(result.edges), 'edge')} to {out}")

@@ -98,7 +98,7 @@ def export_posts(fmt: str, output: Path) -> None:
     """Write the stored monitored posts to a file another tool can read."""
     with workspace_session() as (_ws, session), open(output, "w", newline="", encoding="utf-8") as fh:
         count = ingest.export_qut(session, auth.CLI_ACTOR, fh)
-    click.echo(f"Exported {count:,} posts to {output} ({fmt}).")
+    click.echo(f"Exported {wording.plural(count, 'post')} to {output} ({fmt}).")
 
 
 @click.group("posts")

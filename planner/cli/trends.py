@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 import pandas as pd
 
-from planner import auth, narratives, trends, watchlists
+from planner import auth, narratives, trends, watchlists, wording
 from planner.cli.common import echo_frame, workspace_session
 
 TABLE_COLUMNS = ["key", "kind", "detected_at", "peak_volume", "unique_authors", "score", "lifecycle", "status"]
@@ -53,9 +53,12 @@ def detect_trends(since, until, bucket, kind, top, fmt) -> None:
     frame = pd.DataFrame(records, columns=trends.RECORD_COLUMNS)
     if fmt == "table":
         if frame.empty:
-            click.echo(f"No trends in {run.posts_scanned:,} monitored posts.")
+            click.echo(f"No trends in {wording.plural(run.posts_scanned, 'monitored post')}.")
             return
-        click.echo(f"{run.trends_found:,} trends in {run.posts_scanned:,} monitored posts; the best {len(frame)}:")
+        click.echo(
+            f"{wording.plural(run.trends_found, 'trend')} in {wording.plural(run.posts_scanned, 'monitored post')}; "
+            f"the best {len(frame)}:"
+        )
         echo_frame(frame[TABLE_COLUMNS], "table")
     elif fmt == "csv":
         frame["bursts"] = frame["bursts"].map(lambda b: ";".join(f"{s}/{e}" for s, e in b))

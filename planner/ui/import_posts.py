@@ -125,7 +125,10 @@ else:
                     column_config={"created_at": common.time_column("Posted", zone)},
                 )
                 if bad:
-                    st.warning(f"{len(bad)} of the first rows are bad, for example row {bad[0].row}: {bad[0].reason}")
+                    st.warning(
+                        f"{wording.plural(len(bad), 'bad row')} among the first rows, for example row {bad[0].row}: "
+                        f"{bad[0].reason}"
+                    )
             b1, b2 = st.columns(2)
             if b1.button("Check the whole file (dry run)", key="import_dry_run", icon=":material/fact_check:"):
                 with common.db_session() as session, st.spinner("Checking every row..."):
@@ -197,7 +200,7 @@ else:
                 with common.db_session() as session:
                     deleted = common.run(ingest.undo_batch, session, actor, batch_id)
                 if deleted is not None:
-                    st.toast(f"Undone: {deleted:,} posts deleted")
+                    st.toast(f"Undone: {wording.plural(deleted, 'post')} deleted")
                     st.rerun()
         else:
             st.caption("Reviewers and admins can undo an import.")

@@ -28,7 +28,7 @@ if auth.can(actor, auth.Action.RUN_DETECTION):
                 )
             if built is not None:
                 bar.empty()
-                st.toast(f"Found {len(built)} narratives")
+                st.toast(f"Found {wording.plural(len(built), 'narrative')}")
 
 with common.db_session() as session:
     table = narratives.list_narratives(session)

@@ -207,9 +207,9 @@ def network_figure(g: results.Graph, title: str) -> go.Figure:
 
 
 scope = f"cluster {int(cluster['rank'])}" if cluster is not None else "all clusters"
-shown = f"all {graph.total_nodes:,} accounts"
+shown = f"all {wording.plural(graph.total_nodes, 'account')}"
 if graph.total_nodes > len(graph.nodes):
-    shown = f"{len(graph.nodes):,} strongest of {graph.total_nodes:,} accounts"
+    shown = f"{len(graph.nodes):,} strongest of {wording.plural(graph.total_nodes, 'account')}"
 member_rows: list[int] = []
 left, right = st.columns([3, 2])
 with left:

@@ -47,7 +47,10 @@ if can_detect:
                 )
             if run is not None:
                 bar.empty()
-                st.toast(f"Found {run.trends_found:,} trends in {run.posts_scanned:,} monitored posts")
+                st.toast(
+                    f"Found {wording.plural(run.trends_found, 'trend')} in "
+                    f"{wording.plural(run.posts_scanned, 'monitored post')}"
+                )
 
 # Two rows, so every pill and label fits at laptop widths.
 filters = [*st.columns([5, 4]), *st.columns([1, 2], vertical_alignment="bottom")]
