@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from planner import auth, campaigns, channels, checks, drafts, frames, wording, workflow
+from planner import auth, campaigns, channels, drafts, wording
 from planner.ui import common
 from planner.ui.drafts_comments import comments
 from planner.ui.drafts_editor import editor
 from planner.ui.drafts_history import history_tab
+from planner.ui.drafts_new import CREATING, TABLE_GENERATION, new_draft_form
 from planner.ui.drafts_review import review
-from planner.ui.drafts_shared import DraftView
+from planner.ui.drafts_shared import load_view
 
 HEADLINE_STATUSES = ("draft", "in_review", "changes_requested", "approved", "scheduled")
-CREATING = "dr_creating"
-TABLE_GENERATION = "dr_table_generation"
 
 actor = common.require_actor()
 common.header(
@@ -90,52 +89,9 @@ else:
     )
 
 
-def _new_draft_form() -> None:
-    """The form that starts a draft; on success it closes and the new draft is selected."""
-    with st.container(border=True), st.form("dr_new", clear_on_submit=True):
-        st.markdown("**Start a new draft**")
-        n1, n2 = st.columns(2)
-        new_camp = n1.selectbox("Campaign", list(camp_names), format_func=camp_names.get, key="dr_new_camp")
-        new_title = n2.text_input("Title", key="dr_new_title")
-        n3, n4 = st.columns(2)
-        new_frame = n3.selectbox(
-            "Frame", list(frames.FRAMES), format_func=lambda f: frames.FRAMES[f].label, key="dr_new_frame"
-        )
-        new_lang = n4.text_input("Language", "en", key="dr_new_lang")
-        new_channels = st.multiselect(
-            "Channels",
-            [c for c in all_channels if all_channels[c].active],
-            format_func=lambda c: channels.label(all_channels[c]),
-            key="dr_new_channels",
-        )
-        st.caption("The frame's starting text goes into the master text and every channel; edit it afterwards.")
-        b1, b2 = st.columns([1, 5])
-        create = b1.form_submit_button("Create draft", type="primary")
-        cancel = b2.form_submit_button("Cancel")
-    if cancel:
-        st.session_state[CREATING] = False
-        st.rerun()
-    if create:
-        text = frames.render_frame(new_frame)
-        data = {
-            "title": new_title,
-            "frame": new_frame,
-            "language": new_lang,
-            "master_text": text,
-            "variants": {c: text for c in new_channels},
-        }
-        with common.db_session() as session:
-            made = common.run(drafts.create_draft, session, actor, new_camp, data, success="Draft created")
-        if made is not None:
-            st.session_state[CREATING] = False
-            st.session_state[TABLE_GENERATION] = st.session_state.get(TABLE_GENERATION, 0) + 1
-            st.query_params["draft"] = str(made.id)
-            st.rerun()
-
-
 if can_edit:
     if st.session_state.get(CREATING, frame.empty and "draft" not in st.query_params):
-        _new_draft_form()
+        new_draft_form(actor, camp_names, all_channels)
     elif st.button("Start a new draft", icon=":material/add:", key="dr_start"):
         st.session_state[CREATING] = True
         st.rerun()
@@ -150,32 +106,8 @@ with common.db_session() as session:
     if draft is None:
         st.query_params.pop("draft", None)
         st.stop()
-    # The lock version this browser tab loaded: kept across reruns so that unsaved edits survive someone else's
-    # save, and a save based on it gets the core's conflict check instead of silently using the newer version.
-    loaded_key = f"dr_loaded_{draft.id}"
-    if loaded_key not in st.session_state:
-        st.session_state[loaded_key] = draft.version
-    loaded = st.session_state[loaded_key]
-    ctx = checks.context_for(session, draft=draft)
-    view = DraftView(
-        actor=actor,
-        draft=draft,
-        snap=drafts.snapshot(session, draft),
-        campaign=campaigns.get_campaign(session, draft.campaign_id),
-        ctx=ctx,
-        saved_findings=checks.check_draft(session, draft, ctx),
-        approvals=drafts.approvals(session, draft.id),
-        valid=drafts.valid_approvals(session, draft),
-        approved_versions=drafts.approved_versions(session, draft.id),
-        moves=workflow.available(session, actor, draft),
-        thread=drafts.comments(session, draft.id),
-        history=drafts.versions(session, draft.id),
-        trend_names=campaigns.trend_choices(session),
-        channels=all_channels,
-        loaded=loaded,
-        loaded_key=loaded_key,
-        key=f"ed_{draft.id}_{loaded}",
-    )
+    view = load_view(session, actor, draft, all_channels)
+loaded = view.loaded
 
 st.divider()
 st.subheader(draft.title)
@@ -191,7 +123,7 @@ if loaded != draft.version:
         icon=":material/sync_problem:",
     )
     if st.button("Load the latest version (drops your unsaved edits)", key=f"{view.key}_reload"):
-        st.session_state[loaded_key] = draft.version
+        st.session_state[view.loaded_key] = draft.version
         st.rerun()
 
 edit_tab, review_tab, comments_tab, history_tab_ = st.tabs(

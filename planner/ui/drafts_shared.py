@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from planner import checks, drafts, wording
+from planner import campaigns, checks, drafts, wording, workflow
 from planner.audit import Actor
 from planner.errors import PlannerError
 from planner.models import Approval, Campaign, Channel, Draft, DraftComment, DraftVersion
@@ -44,6 +44,36 @@ class DraftView:
     def number(self) -> int:
         """The newest version number, as History lists it."""
         return self.history[0].number if self.history else 0
+
+
+def load_view(session, actor: Actor, draft: Draft, all_channels: dict[int, Channel]) -> DraftView:
+    """Read everything the tabs show about `draft`, remembering the version this browser tab loaded."""
+    # The lock version this browser tab loaded: kept across reruns so that unsaved edits survive someone else's
+    # save, and a save based on it gets the core's conflict check instead of silently using the newer version.
+    loaded_key = f"dr_loaded_{draft.id}"
+    if loaded_key not in st.session_state:
+        st.session_state[loaded_key] = draft.version
+    loaded = st.session_state[loaded_key]
+    ctx = checks.context_for(session, draft=draft)
+    return DraftView(
+        actor=actor,
+        draft=draft,
+        snap=drafts.snapshot(session, draft),
+        campaign=campaigns.get_campaign(session, draft.campaign_id),
+        ctx=ctx,
+        saved_findings=checks.check_draft(session, draft, ctx),
+        approvals=drafts.approvals(session, draft.id),
+        valid=drafts.valid_approvals(session, draft),
+        approved_versions=drafts.approved_versions(session, draft.id),
+        moves=workflow.available(session, actor, draft),
+        thread=drafts.comments(session, draft.id),
+        history=drafts.versions(session, draft.id),
+        trend_names=campaigns.trend_choices(session),
+        channels=all_channels,
+        loaded=loaded,
+        loaded_key=loaded_key,
+        key=f"ed_{draft.id}_{loaded}",
+    )
 
 
 def md(text: str) -> str:
