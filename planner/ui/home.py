@@ -70,7 +70,8 @@ def my_work() -> None:
 
 def trends_to_answer() -> None:
     """New trends and trends marked 'respond', compact; a row opens the trend."""
-    st.subheader("Trends to answer")
+    st.subheader("To answer or triage")
+    st.caption("Trends marked 'respond' first, then new trends nobody has triaged yet. Pick one to open it.")
     if to_answer.empty:
         st.caption("No trend is new or marked 'respond'. Run detection on the Trends page after an import.")
         return
