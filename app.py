@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from planner import auth
+from planner import auth, wording
 from planner.ui import common
 
 st.set_page_config(page_title="Counterpoint", page_icon=":material/campaign:", layout="wide")
@@ -37,7 +37,7 @@ else:
         ]
     nav = st.navigation(sections)
     with st.sidebar:
-        st.caption(f"Logged in as **{actor.username}** ({actor.role})")
+        st.caption(f"Logged in as **{actor.username}** ({wording.label(actor.role, 'role')})")
         if st.button("Log out", key="logout", icon=":material/logout:"):
             st.session_state.clear()
             st.rerun()

@@ -9,7 +9,8 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from planner.models import AuditEntry
+from planner import wording
+from planner.models import AuditEntry, Campaign, Channel, Draft, ImportBatch, Trend, User, Watchlist
 
 SUMMARY_MAX = 2000
 
@@ -93,3 +94,48 @@ def facets(session: Session) -> dict[str, list[str]]:
     types = session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
     families = sorted({a.split(".")[0] for a in actions})
     return {"actors": list(actors), "action_families": families, "object_types": list(types)}
+
+
+# object_type -> (model, the column that names it)
+_NAMED = {
+    "draft": (Draft, Draft.title),
+    "campaign": (Campaign, Campaign.name),
+    "user": (User, User.username),
+    "watchlist": (Watchlist, Watchlist.name),
+    "trend": (Trend, Trend.key),
+    "import_batch": (ImportBatch, ImportBatch.filename),
+}
+
+
+def object_names(session: Session, frame: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """Return the current names (draft title, username, trend key ...) of the objects in audit rows."""
+    names: dict[tuple[str, str], str] = {}
+    for object_type, group in frame.groupby("object_type"):
+        ids = sorted({int(i) for i in group["object_id"] if str(i).isdigit()})
+        if not ids:
+            continue
+        if object_type == "channel":
+            for ch in session.scalars(select(Channel).where(Channel.id.in_(ids))):
+                names[("channel", str(ch.id))] = f"{ch.platform} {ch.handle}"
+        elif object_type in _NAMED:
+            model, column = _NAMED[object_type]
+            for oid, name in session.execute(select(model.id, column).where(model.id.in_(ids))).all():
+                names[(object_type, str(oid))] = name
+    return names
+
+
+def readable(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return audit rows (from `entries`) as at, actor, action family, sentence and details, for people."""
+    names = object_names(session, frame)
+    sentences = [
+        wording.audit_sentence(r.actor, r.action, r.object_type, r.object_id, r.summary, names)
+        for r in frame.itertuples()
+    ]
+    return pd.DataFrame(
+        {
+            "at": frame["at"],
+            "actor": frame["actor"],
+            "what": sentences,
+            "details": frame["summary"].map(wording.plain_summary),
+        }
+    )

@@ -86,6 +86,20 @@ def _loads(value: str) -> Any:
     return json.loads(value) if value else []
 
 
+def blank_plan() -> dict[str, Any]:
+    """Return the plan a new campaign starts from: empty fields, one approval per draft, planning, alternative."""
+    out: dict[str, Any] = {f: ([] if f in JSON_FIELDS else "") for f in PLAN_FIELDS}
+    out.update(
+        starts_on=None,
+        ends_on=None,
+        required_approvals=1,
+        status="planning",
+        message_type="alternative",
+        audience_time_zone="UTC",
+    )
+    return out
+
+
 def plan(campaign: Campaign) -> dict[str, Any]:
     """Return the campaign's plan as a plain dict (JSON fields decoded)."""
     out: dict[str, Any] = {f: getattr(campaign, f) for f in PLAN_FIELDS if f not in JSON_FIELDS}
@@ -93,9 +107,16 @@ def plan(campaign: Campaign) -> dict[str, Any]:
     return out
 
 
+def _blank(row: dict) -> bool:
+    """A table row the person left empty (the editor's spare row): skipped, not an error."""
+    return not any(_text(v) for v in row.values())
+
+
 def _clean_kpis(kpis: list) -> list[dict]:
     out = []
     for i, k in enumerate(kpis or [], start=1):
+        if _blank(k):
+            continue
         metric = _text(k.get("metric"))
         if not metric:
             raise CampaignError(f"KPI targets, row {i}: name the metric (e.g. 'link clicks from the audience')")
@@ -114,6 +135,8 @@ def _clean_kpis(kpis: list) -> list[dict]:
 def _clean_messengers(messengers: list) -> list[dict]:
     out = []
     for i, m in enumerate(messengers or [], start=1):
+        if _blank(m):
+            continue
         name = _text(m.get("name"))
         if not name:
             raise CampaignError(f"messengers, row {i}: give the real name of who speaks")
@@ -471,11 +494,10 @@ def list_campaigns(session: Session, status: str | None = None) -> pd.DataFrame:
 
 
 def trend_choices(session: Session, limit: int = 200) -> dict[int, str]:
-    """Return recent trends as {id: 'key (kind, status)'} for pickers, newest first."""
-    rows = session.execute(
-        select(Trend.id, Trend.key, Trend.kind, Trend.status).order_by(Trend.detected_at.desc()).limit(limit)
-    ).all()
-    return {i: f"{key} ({kind}, {status})" for i, key, kind, status in rows}
+    """Return trends for pickers as {id: 'key (kind, triage)'}: those marked respond first, then the best by score."""
+    from planner import trends
+
+    return trends.trend_choices(session, limit)
 
 
 def kpi_summary(campaign: Campaign) -> list[str]:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from planner import channels
+from planner import channels, wording
 from planner.campaigns import plan
 from planner.drafts import find_urls, has_utm
 from planner.models import Campaign, CampaignTrend, Channel, Draft, DraftTrend, Post, Trend, WatchlistItem
@@ -240,7 +240,7 @@ class LinkWithoutUtm(Check):
         return [
             self.finding(
                 inp,
-                f"{len(bare)} link(s) without UTM tags, so clicks cannot be attributed: {bare[0]}",
+                f"{wording.plural(len(bare), 'link')} without UTM tags, so clicks cannot be attributed: {bare[0]}",
                 "Use 'Tag links' (source = platform, medium = social, campaign = the campaign) before submitting.",
             )
         ]
@@ -266,7 +266,8 @@ class WatchlistedDomain(Check):
         return [
             self.finding(
                 inp,
-                f"Links to watchlisted domain(s) {', '.join(hits)}: each click sends the adversary traffic.",
+                f"Links to {wording.noun(len(hits), 'watchlisted domain')} {', '.join(hits)}: "
+                "each click sends the adversary traffic.",
                 "Link to a credible source or an archived copy instead; describe their content, don't link it.",
             )
         ]
@@ -286,7 +287,8 @@ class AdversaryHashtag(Check):
         return [
             self.finding(
                 inp,
-                f"Uses the adversary's hashtag(s) {', '.join(hits)}: the post will show up in their stream and "
+                f"Uses the adversary's {wording.noun(len(hits), 'hashtag')} {', '.join(hits)}: the post will show up "
+                "in their stream and "
                 "push it up the trends.",
                 "Remove the hashtag; describe the topic in your own words or use your campaign's hashtag.",
             )
@@ -307,7 +309,8 @@ class AdversaryAccount(Check):
         return [
             self.finding(
                 inp,
-                f"Mentions watchlisted account(s) {', '.join(hits)}: it notifies them and gives them a stage.",
+                f"Mentions {wording.noun(len(hits), 'watchlisted account')} {', '.join(hits)}: it notifies them and "
+                "gives them a stage.",
                 "Remove the mention; don't argue with the accounts spreading the propaganda.",
             )
         ]
@@ -432,6 +435,12 @@ def run_checks(inp: CheckInput, ctx: CheckContext, only: list[str] | None = None
     for check_id, check in CHECKS.items():
         if only is None or check_id in only:
             findings.extend(check.run(inp, ctx))
+    return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
+
+
+def check_texts(inputs: list[CheckInput], master: CheckInput, ctx: CheckContext) -> list[Finding]:
+    """Run the checks on every channel's text, or on the master text when no channel is chosen; errors first."""
+    findings = [f for inp in inputs for f in run_checks(inp, ctx)] if inputs else run_checks(master, ctx)
     return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
 
 

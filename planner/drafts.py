@@ -18,9 +18,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from planner import audit
+from planner import audit, wording
 from planner.audit import Actor
-from planner.auth import Action, require
+from planner.auth import Action, can, require
 from planner.campaigns import LANGUAGE_RE, get_campaign
 from planner.channels import label as channel_label
 from planner.db import atomic
@@ -40,6 +40,7 @@ from planner.models import (
 )
 
 STATUSES = ("draft", "in_review", "changes_requested", "approved", "scheduled", "published", "archived")
+STATUS_WORDS = {s: s.replace("_", " ") for s in STATUSES}
 # Editing these returns the draft to "draft" and invalidates approvals; later states are frozen.
 EDITABLE = ("draft", "changes_requested", "in_review", "approved")
 CONTENT_FIELDS = (
@@ -143,28 +144,50 @@ def snapshot(session: Session, draft: Draft) -> dict[str, Any]:
     }
 
 
-def content_hash(draft: Draft) -> str:
-    """Return the SHA-256 of exactly what would be published: every variant, media with alt text, links."""
-    content = {
-        "master_text": draft.master_text,
-        "language": draft.language,
-        "variants": sorted([v.channel_id, v.text] for v in draft.variants),
-        "media": _loads(draft.media),
-        "links": _loads(draft.links),
-        "ab_label": draft.ab_label,
-    }
+def _hash(content: dict[str, Any]) -> str:
     raw = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def render_content(snap: dict[str, Any], channel_names: dict[str, str] | None = None) -> list[str]:
-    """Return a snapshot as readable lines (for diffs)."""
+def content_hash(draft: Draft) -> str:
+    """Return the SHA-256 of exactly what would be published: every variant, media with alt text, links."""
+    return _hash(
+        {
+            "master_text": draft.master_text,
+            "language": draft.language,
+            "variants": sorted([v.channel_id, v.text] for v in draft.variants),
+            "media": _loads(draft.media),
+            "links": _loads(draft.links),
+            "ab_label": draft.ab_label,
+        }
+    )
+
+
+def snapshot_hash(snap: dict[str, Any]) -> str:
+    """Return the content hash of a stored version's snapshot (equal to content_hash of that content)."""
+    return _hash(
+        {
+            "master_text": snap.get("master_text", ""),
+            "language": snap.get("language", ""),
+            "variants": sorted([int(k), v] for k, v in snap.get("variants", {}).items()),
+            "media": snap.get("media", []),
+            "links": snap.get("links", []),
+            "ab_label": snap.get("ab_label", ""),
+        }
+    )
+
+
+def render_content(
+    snap: dict[str, Any], channel_names: dict[str, str] | None = None, trend_names: dict[int, str] | None = None
+) -> list[str]:
+    """Return a snapshot as readable lines (for diffs); trends are named by their key."""
     names = channel_names or {}
+    keys = trend_names or {}
     lines = [f"Title: {snap.get('title', '')}", f"Language: {snap.get('language', '')}"]
     lines += [f"Frame: {snap.get('frame', '')}", f"A/B label: {snap.get('ab_label', '')}"]
     lines += [f"Claim countered: {snap.get('claim_countered', '')}"]
     lines += [f"Evidence: {e.get('title', '')} {e.get('url', '')}".rstrip() for e in snap.get("evidence", [])]
-    lines += [f"Trend: {t}" for t in snap.get("trend_ids", [])]
+    lines += [f"Trend: {keys.get(int(t), 'a trend no longer stored')}" for t in snap.get("trend_ids", [])]
     lines += ["", "== Master text =="] + (snap.get("master_text") or "").splitlines()
     for cid, text in sorted(snap.get("variants", {}).items(), key=lambda kv: int(kv[0])):
         lines += ["", f"== {names.get(cid, 'channel ' + cid)} =="] + (text or "").splitlines()
@@ -178,13 +201,62 @@ def channel_names(session: Session) -> dict[str, str]:
     return {str(c.id): channel_label(c) for c in session.scalars(select(Channel))}
 
 
-def diff_text(old: dict[str, Any], new: dict[str, Any], names: dict[str, str] | None = None, labels=("a", "b")) -> str:
+def trend_keys(session: Session, ids: list[int] | None = None) -> dict[int, str]:
+    """Return trend keys ('#lanterncalls') by id, for naming linked trends."""
+    stmt = select(Trend.id, Trend.key)
+    if ids is not None:
+        stmt = stmt.where(Trend.id.in_(ids))
+    return dict(session.execute(stmt).all())
+
+
+def diff_text(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    names: dict[str, str] | None = None,
+    labels=("a", "b"),
+    trend_names: dict[int, str] | None = None,
+) -> str:
     """Return a unified diff between two snapshots ('' when equal)."""
     return "\n".join(
         difflib.unified_diff(
-            render_content(old, names), render_content(new, names), labels[0], labels[1], lineterm="", n=2
+            render_content(old, names, trend_names),
+            render_content(new, names, trend_names),
+            labels[0],
+            labels[1],
+            lineterm="",
+            n=2,
         )
     )
+
+
+# ---- the editor's text fields ---------------------------------------------------------------------------------
+
+
+def _pairs(text: str) -> list[list[str]]:
+    return [[p.strip() for p in line.split("|", 1)] for line in (text or "").splitlines() if line.strip()]
+
+
+def fields_from_text(evidence: str = "", links: str = "", media: str = "") -> dict[str, list]:
+    """Return evidence, links and media from the editor's one-a-line text ('title | URL', 'URL', 'file | alt')."""
+    return {
+        "evidence": [{"title": p[0], "url": p[1] if len(p) > 1 else ""} for p in _pairs(evidence)],
+        "links": [line.strip() for line in (links or "").splitlines() if line.strip()],
+        "media": [{"ref": p[0], "alt_text": p[1] if len(p) > 1 else ""} for p in _pairs(media)],
+    }
+
+
+def fields_as_text(snap: dict[str, Any]) -> dict[str, str]:
+    """Return a snapshot's evidence, links and media as the editor's one-a-line text."""
+    return {
+        "evidence": "\n".join(f"{e['title']} | {e['url']}" for e in snap.get("evidence", [])),
+        "links": "\n".join(snap.get("links", [])),
+        "media": "\n".join(f"{m['ref']} | {m['alt_text']}" for m in snap.get("media", [])),
+    }
+
+
+def can_edit(actor: Actor, draft: Draft) -> bool:
+    """Return True when `actor` may edit `draft` now (role allows it and the draft is not frozen)."""
+    return can(actor, Action.EDIT_DRAFTS) and draft.status in EDITABLE
 
 
 # ---- validation ---------------------------------------------------------------------------------------------
@@ -303,7 +375,9 @@ def create_draft(session: Session, actor: Actor, campaign: int | str, data: dict
         session.flush()
         session.add_all(DraftTrend(draft_id=draft.id, trend_id=t) for t in d.get("trend_ids", []))
         _record_version(session, actor, draft, "created")
-        audit.record(session, actor, "draft.create", "draft", draft.id, f"{camp.name}: created draft {draft.title!r}")
+        audit.record(
+            session, actor, "draft.create", "draft", draft.id, f"{camp.name}: created draft {draft.title!r}, version 1"
+        )
     return draft
 
 
@@ -334,12 +408,13 @@ def conflict_error(session: Session, draft: Draft, expected_version: int) -> Con
             )
         )
     )
-    diff = diff_text(base, theirs, channel_names(session), ("what you loaded", "saved since"))
+    diff = diff_text(base, theirs, channel_names(session), ("what you loaded", "saved since"), trend_keys(session))
     who = ", ".join(by) if by else "someone"
+    now = current_number(session, draft.id)
     return ConflictError(
-        f"draft {draft.title!r} was changed by {who} after you opened it (you had version {expected_version}, it is "
-        f"now {draft.version}, status {draft.status}). Nothing was overwritten: review their changes, reload, and "
-        "apply yours again.",
+        f"draft {draft.title!r} was changed by {who} after you opened it (it is now at version {now}, "
+        f"{STATUS_WORDS.get(draft.status, draft.status)}). Nothing was overwritten: review their changes, reload, "
+        "and apply yours again.",
         theirs=theirs,
         diff=diff,
         by=by,
@@ -377,7 +452,7 @@ def update_draft(
             raise conflict_error(session, draft, expected_version)
         if draft.status not in EDITABLE:
             raise DraftError(
-                f"draft {draft.title!r} is {draft.status}: it can no longer be edited"
+                f"draft {draft.title!r} is {STATUS_WORDS[draft.status]}: it can no longer be edited"
                 + (" (unschedule it first)" if draft.status == "scheduled" else "")
             )
         before = snapshot(session, draft)
@@ -398,7 +473,7 @@ def update_draft(
                 "draft.transition",
                 "draft",
                 draft.id,
-                f"{previous} -> draft: edited, {n} approval(s) void",
+                f"{previous} -> draft: edited, {wording.plural(n, 'approval')} void",
             )
             draft.status = "draft"
         try:
@@ -406,11 +481,11 @@ def update_draft(
             with session.no_autoflush:
                 draft.updated_at = utcnow()
                 _apply(session, draft, d)
-            _record_version(session, actor, draft, note)
+            number = _record_version(session, actor, draft, note).number
         except StaleDataError:  # a concurrent save won the race between our read and write
             session.rollback()
             raise conflict_error(session, get_draft(session, draft_id), expected_version) from None
-        audit.record(session, actor, "draft.update", "draft", draft.id, f"{draft.title}: {note}")
+        audit.record(session, actor, "draft.update", "draft", draft.id, f"{draft.title}: version {number}, {note}")
     return draft
 
 
@@ -439,18 +514,38 @@ def versions(session: Session, draft_id: int) -> list[DraftVersion]:
     )
 
 
-def diff_versions(session: Session, draft_id: int, old: int, new: int) -> str:
-    """Return a unified diff between two versions of a draft."""
+def current_number(session: Session, draft_id: int) -> int:
+    """Return the number of the draft's newest version (what History lists; 0 if none)."""
+    return session.scalar(select(func.max(DraftVersion.number)).where(DraftVersion.draft_id == draft_id)) or 0
+
+
+def version_snapshots(session: Session, draft_id: int, numbers: list[int]) -> dict[int, dict[str, Any]]:
+    """Return the stored content of the given versions; raise DraftError naming a missing one."""
     rows = {
         v.number: json.loads(v.content)
         for v in session.scalars(
-            select(DraftVersion).where(DraftVersion.draft_id == draft_id, DraftVersion.number.in_([old, new]))
+            select(DraftVersion).where(DraftVersion.draft_id == draft_id, DraftVersion.number.in_(numbers))
         )
     }
-    for n in (old, new):
+    for n in numbers:
         if n not in rows:
             raise DraftError(f"version: draft {draft_id} has no version {n}")
-    return diff_text(rows[old], rows[new], channel_names(session), (f"version {old}", f"version {new}"))
+    return rows
+
+
+def diff_versions(session: Session, draft_id: int, old: int, new: int) -> str:
+    """Return a unified diff between two versions of a draft."""
+    rows = version_snapshots(session, draft_id, [old, new])
+    labels = (f"version {old}", f"version {new}")
+    return diff_text(rows[old], rows[new], channel_names(session), labels, trend_keys(session))
+
+
+def approved_versions(session: Session, draft_id: int) -> dict[int, int | None]:
+    """Return, per approval id, the number of the version it approved (the newest with the approved content)."""
+    by_hash: dict[str, int] = {}
+    for v in sorted(versions(session, draft_id), key=lambda v: v.number):
+        by_hash[snapshot_hash(json.loads(v.content))] = v.number
+    return {a.id: by_hash.get(a.content_hash) for a in approvals(session, draft_id)}
 
 
 def contributors(session: Session, draft_id: int) -> set[int]:
@@ -506,7 +601,10 @@ def valid_approvals(session: Session, draft: Draft) -> list[Approval]:
 
 
 def list_drafts(session: Session, campaign: int | str | None = None, status: str | None = None) -> pd.DataFrame:
-    """Return drafts with campaign, status, channels and approvals ("valid/required"), newest first."""
+    """Return drafts with campaign, status, channels, approvals ("valid/required") and version, newest first.
+
+    `version` is the number of the newest version in the draft's History.
+    """
     if status and status not in STATUSES:
         raise DraftError(f"status: {status!r} is not one of {', '.join(STATUSES)}")
     stmt = select(Draft, Campaign.name, Campaign.required_approvals).join(Campaign, Campaign.id == Draft.campaign_id)
@@ -515,6 +613,11 @@ def list_drafts(session: Session, campaign: int | str | None = None, status: str
     if status:
         stmt = stmt.where(Draft.status == status)
     names = channel_names(session)
+    numbers = dict(
+        session.execute(
+            select(DraftVersion.draft_id, func.max(DraftVersion.number)).group_by(DraftVersion.draft_id)
+        ).all()
+    )
     rows = []
     for draft, camp_name, required in session.execute(stmt.order_by(Draft.id.desc())).all():
         rows.append(
@@ -527,7 +630,7 @@ def list_drafts(session: Session, campaign: int | str | None = None, status: str
                 "approvals": f"{len(valid_approvals(session, draft))}/{required}",
                 "language": draft.language,
                 "ab_label": draft.ab_label,
-                "version": draft.version,
+                "version": numbers.get(draft.id, 0),
                 "updated_at": draft.updated_at,
             }
         )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from planner import audit, checks
+from planner import audit, checks, wording
 from planner.audit import Actor
 from planner.auth import Action, can, require
 from planner.db import atomic
@@ -20,6 +20,7 @@ from planner.drafts import (
     conflict_error,
     content_hash,
     contributors,
+    current_number,
     get_draft,
     invalidate_approvals,
     valid_approvals,
@@ -105,7 +106,8 @@ def _check_errors(findings: list[checks.Finding], what: str) -> None:
     if errs:
         first = errs[0]
         raise ChecksFailedError(
-            f"{what}: {len(errs)} check error(s) block it. First: [{first.channel}] {first.message} {first.fix}",
+            f"{what}: {wording.plural(len(errs), 'check error')} block it. First: [{first.channel}] {first.message} "
+            f"{first.fix}",
             errs,
         )
 
@@ -136,8 +138,10 @@ def transition(
             raise conflict_error(session, draft, expected_version)
         before = draft.status
         if before not in t.sources:
-            allowed = ", ".join(t.sources)
-            raise WorkflowError(f"cannot {t.label.lower()} draft {draft.title!r}: it is {before} (needs {allowed})")
+            allowed = ", ".join(s.replace("_", " ") for s in t.sources)
+            raise WorkflowError(
+                f"cannot {t.label.lower()} draft {draft.title!r}: it is {before.replace('_', ' ')} (needs {allowed})"
+            )
         require(actor, t.sources[before])
         target = t.target
         summary = f"{before} -> {target}"
@@ -155,7 +159,8 @@ def transition(
             have, need = len(valid_approvals(session, draft)), _required(session, draft)
             if have < need:
                 raise WorkflowError(
-                    f"cannot schedule {draft.title!r}: {have} of {need} approval(s) match its current content"
+                    f"cannot schedule {draft.title!r}: {have} of {wording.plural(need, 'approval')} "
+                    "match its current content"
                 )
         elif name == "withdraw":
             invalidate_approvals(session, actor, draft, f"withdrawn from review by {actor.username}")
@@ -186,8 +191,10 @@ def _approve(
     risky = checks.needs_acknowledgement(findings)
     missing = sorted({f.id for f in risky if not (acknowledgements.get(f.id) or "").strip()})
     if missing:
+        named = ", ".join(f"'{wording.label(m, 'check')}'" for m in missing)
         raise AcknowledgementRequired(
-            f"acknowledge the amplification risk(s) {', '.join(missing)} with a reason before approving",
+            f"acknowledge the amplification {wording.noun(len(missing), 'risk')} {named} "
+            "with a reason before approving",
             [f for f in risky if f.id in missing],
         )
     approval = Approval(
@@ -203,7 +210,8 @@ def _approve(
     session.flush()
     have, need = len(valid_approvals(session, draft)), _required(session, draft)
     acks = f"; acknowledged {', '.join(sorted({f.id for f in risky}))}" if risky else ""
-    summary = f"approval {have}/{need} (sha256 {current[:12]}){acks}"
+    number = current_number(session, draft.id)
+    summary = f"version {number}, approval {have}/{need} (sha256 {current[:12]}){acks}"
     return ("approved" if have >= need else "in_review"), summary
 
 

@@ -53,3 +53,15 @@ def test_postgres_refuses_edits(pg_url):
             assert audit.count(s) == 1
     finally:
         ws.dispose()
+
+
+def test_readable_entries_are_sentences_naming_objects(session, admin, drafter):
+    auth.set_role(session, admin, "dora", "reviewer")
+    frame = audit.readable(session, audit.entries(session))
+    assert list(frame.columns) == ["at", "actor", "what", "details"]
+    assert frame["what"].tolist() == [
+        "ada changed the role of user dora to reviewer",
+        "cli added user dora",
+        "cli added user ada",
+    ]
+    assert frame["details"].iloc[0] == "dora: role drafter → reviewer"

@@ -34,8 +34,8 @@ def test_trends_detail_and_triage(tmp_path, demo_template):
         chart.scroll_into_view_if_needed()
         page.wait_for_timeout(1000)
         screenshot(page, "11_trend_chart")
-        page.get_by_test_id("stForm").last.get_by_text("respond", exact=True).click()
+        page.get_by_test_id("stForm").last.get_by_text("Respond", exact=True).click()
         page.get_by_role("button", name="Save triage").click()
-        expect(page.get_by_text("#greylanternrises: respond")).to_be_visible()
+        expect(page.get_by_text("#greylanternrises: Respond")).to_be_visible()
         path = screenshot(page, "12_trend_triage")
         assert path.stat().st_size > 20_000

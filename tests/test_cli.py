@@ -57,6 +57,9 @@ def test_users_lifecycle(run):
     listing = run("users", "list", "--format", "csv").output.splitlines()
     assert listing[0] == "username,name,role,active,last_login_at"
     assert listing[1:] == ["ada,ada,admin,True,", "dora,dora,reviewer,False,"]
+    table = run("users", "list").output.splitlines()
+    assert table[0].split() == ["Username", "Name", "Role", "Active", "Last", "login"]
+    assert table[2].split() == ["dora", "dora", "Reviewer", "no", "never"]
 
 
 def test_core_errors_are_clean_messages(run):

@@ -29,7 +29,7 @@ def test_detect_coordination_writes_csv(runner, tmp_path):
         cli, ["detect-coordination", "--type", "co-post", "--window", "60", "--min-weight", "2", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert "56 edges, 8 accounts in 1 coordinated clusters (from 348 monitored posts)" in result.output
+    assert "56 edges, 8 accounts in 1 coordinated cluster (from 348 monitored posts)" in result.output
     assert "These 8 accounts posted identical text" in result.output
     edges = pd.read_csv(out, dtype={"source": str, "target": str})
     assert list(edges.columns) == ["source", "target", "weight", "edge_type"]

@@ -48,7 +48,8 @@ def test_drafts_list_filters(demo_dir):
     rows = json.loads(run(demo_dir, "drafts", "list", "--status", "in_review", "--format", "json").output)
     assert {r["status"] for r in rows} == {"in_review"}
     table = run(demo_dir, "drafts", "list", "--campaign", "1").output
-    assert "Valley Together" in table and "approvals" in table
+    assert "Valley Together" in table and "Approvals" in table
+    assert "Changes requested" in table and "changes_requested" not in table and "ab_label" not in table
 
 
 def test_drafts_list_unknown_campaign_is_a_clean_error(demo_dir):
@@ -80,7 +81,8 @@ def test_drafts_check_json_findings(demo_dir):
 
 def test_drafts_check_error_exits_1_and_clean_text_passes(demo_dir):
     result = run(demo_dir, "drafts", "check", "--channel", "x", "--text", "a" * 300)
-    assert result.exit_code == 1 and "X: 300 / 280" in result.output and "length" in result.output
+    assert result.exit_code == 1 and "X: 300 / 280" in result.output
+    assert "Too long for the platform" in result.output and "Error" in result.output
     ok = run(
         demo_dir,
         "drafts",

@@ -47,7 +47,7 @@ def test_refused_file_exits_non_zero_and_changes_nothing(run, tmp_path):
     assert result.exit_code == 1
     assert "good.csv: imported 2" in result.output
     assert "row 3: created_at: 'not a date' is not a plausible date and time" in result.output
-    assert "1 of 2 file(s) refused" in result.output
+    assert "1 of 2 files refused" in result.output
     assert run("posts", "count").output.strip() == "2"
 
 

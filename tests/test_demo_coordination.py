@@ -10,7 +10,7 @@ from planner.demo import posts as demo_posts
 def test_demo_finds_the_planted_group_as_one_cluster(demo_session):
     session = demo_session
     summary = audit.entries(session, audit.AuditFilter(action_prefix="demo.")).iloc[0]["summary"]
-    assert "1 coordinated cluster(s) found by co-post within 60 s" in summary
+    assert "1 coordinated cluster found by co-post within 60 s" in summary
     run = results.runs(session).iloc[0]
     assert run["kind"] == "co-post" and run["cluster_count"] == 1
     clusters = results.clusters(session, int(run["id"]))

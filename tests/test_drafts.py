@@ -182,3 +182,38 @@ def test_closed_campaign_takes_no_new_drafts(session, drafter, setup):
     campaigns.set_status(session, drafter, camp.id, "closed", "done")
     with pytest.raises(drafts.DraftError, match="closed"):
         new(session, drafter, camp, chans)
+
+
+def test_version_numbers_agree_with_history_and_approvals_name_theirs(session, drafter, reviewer, setup):
+    from planner import workflow
+
+    camp, chans = setup
+    d = new(session, drafter, camp, chans, master_text="Join us at the youth centre on Friday")
+    centre = {"variants": {chans["x"]: "Join us at the centre on Friday"}}
+    drafts.update_draft(session, drafter, d.id, d.version, centre)
+    workflow.submit(session, drafter, d.id)
+    assert drafts.current_number(session, d.id) == 2
+    assert d.version > 2  # the lock counter moves with every save and status change; people never see it
+    assert drafts.list_drafts(session)["version"].tolist() == [2]
+    workflow.approve(session, reviewer, d.id)
+    (approval,) = drafts.approvals(session, d.id)
+    assert drafts.approved_versions(session, d.id) == {approval.id: 2}
+    assert drafts.snapshot_hash(drafts.snapshot(session, d)) == drafts.content_hash(d)
+    entry = audit.entries(session, audit.AuditFilter(action_prefix="draft.approve"), limit=1).iloc[0]
+    assert "version 2" in entry["summary"] and "sha256" in entry["summary"]
+
+
+def test_editor_text_fields_round_trip():
+    snap = {
+        "evidence": [{"title": "Council report", "url": "https://valleyvoices.org/r"}],
+        "links": ["https://valleyvoices.org/m"],
+        "media": [{"ref": "poster.png", "alt_text": "Poster"}],
+    }
+    text = drafts.fields_as_text(snap)
+    assert text["evidence"] == "Council report | https://valleyvoices.org/r"
+    assert drafts.fields_from_text(**text) == snap
+    assert drafts.fields_from_text(evidence="\n  \nOnly a title") == {
+        "evidence": [{"title": "Only a title", "url": ""}],
+        "links": [],
+        "media": [],
+    }

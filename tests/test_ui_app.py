@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from planner import audit
+from planner import audit, auth
 from planner.config import load_settings
 from planner.db import open_workspace
 from tests.conftest import PASSWORD
-from tests.ui_helpers import app_as, make_user
+from tests.ui_helpers import app_as, assert_plain_words, make_user
 
 FOUNDATION_PAGES = ["planner/ui/home.py", "planner/ui/account.py", "planner/ui/users.py", "planner/ui/audit_log.py"]
 
@@ -31,7 +31,7 @@ def test_first_run_creates_admin_and_logs_in(app_env):
     assert not at.exception
     assert [t.value for t in at.title] == ["Home"]
     assert at.session_state["user_id"] == 1
-    assert [m.label for m in at.metric][:2] == ["Monitored posts", "Import batches"]
+    assert {"Monitored posts", "Imports", "Waiting for your review"} <= {m.label for m in at.metric}
 
 
 def test_first_run_refuses_mismatched_passwords(app_env):
@@ -95,7 +95,30 @@ def test_users_page_adds_a_user(app_env):
     ws.dispose()
 
 
-def test_audit_page_lists_entries(app_env):
+def test_audit_page_lists_entries_as_sentences(app_env):
     at = app_as(make_user(), "planner/ui/audit_log.py")
     assert not at.exception
-    assert at.dataframe[0].value["action"].tolist() == ["user.create"]
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["at", "actor", "what", "details"]
+    assert table["what"].tolist() == ["cli added user ada"]
+    assert_plain_words(at)
+
+
+def test_users_page_plain_words_and_role_defaults_to_current(app_env):
+    make_user()
+    dora = make_user("dora", "reviewer")
+    at = app_as(make_user("zed", "admin"), "planner/ui/users.py")
+    table = at.dataframe[0].value
+    assert table.set_index("username").loc["dora", "last login"] == "never"
+    assert table.set_index("username").loc["dora", "role"] == "Reviewer"
+    assert_plain_words(at)
+    at.selectbox(key="change_target").select("dora").run()
+    assert at.selectbox(key="change_role_dora").value == "reviewer"
+    assert at.button(key="change_set_role").disabled  # nothing to change yet
+    at.selectbox(key="change_role_dora").select("drafter").run()
+    at.button(key="change_set_role").click().run()
+    assert not at.exception and not at.error
+    ws = open_workspace(load_settings().database_url)
+    with ws.session() as session:
+        assert auth.load_actor(session, dora).role == "drafter"
+    ws.dispose()

@@ -11,6 +11,7 @@ from planner import auth, campaigns, channels
 from planner.config import load_settings
 from planner.db import open_workspace
 from tests.conftest import copy_demo
+from tests.ui_helpers import assert_plain_words
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -46,6 +47,8 @@ def test_list_shows_demo_campaigns_and_new_form(demo_ws):
     assert [m.value for m in at.metric][:2] == ["2", "1"]
     assert at.subheader[0].value == "New campaign"
     assert len(at.tabs) == 7 and at.tabs[0].label == "Goal"
+    assert set(at.dataframe[0].value["status"]) <= {"Planning", "Active", "Paused", "Closed"}
+    assert_plain_words(at)
 
 
 def test_plan_form_edits_a_campaign_and_logs_the_adjustment(demo_ws):

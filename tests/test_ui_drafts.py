@@ -12,6 +12,7 @@ from planner.channels import list_channels as channels_list
 from planner.config import load_settings
 from planner.db import open_workspace
 from tests.conftest import copy_demo
+from tests.ui_helpers import assert_plain_words
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,7 +73,7 @@ def test_editor_counts_checks_and_saves(demo_ws):
     assert any("/ 280" in c.value for c in at.caption)
     x_key = f"{key}_v{channel_ids[0]}"
     at.text_area(key=x_key).input("Friday football, then a mentor. Join us: https://valleyvoices.example/m").run()
-    assert any(w.value.startswith("**link_without_utm**") for w in at.warning)
+    assert any(w.value.startswith("**Link without UTM tags**") for w in at.warning)
     at.button(key=f"{key}_tag").click().run()
     assert "utm_source=x" in at.text_area(key=x_key).value
     at.button(key=f"{key}_save").click().run()
@@ -114,7 +115,7 @@ def test_reviewer_must_acknowledge_amplification_to_approve(demo_ws):
     key, _, _ = editor_keys(ws, d.id)
     at = open_page(users["rhea"], d.id)
     at.button(key=f"FormSubmitter:{key}_approve-Approve").click().run()
-    assert "adversary_hashtag" in at.error[0].value
+    assert "'Uses the adversary's hashtag'" in at.error[0].value
     at.text_input(key=f"{key}_ack_adversary_hashtag").input("Redirect post, after the peak")
     at.button(key=f"FormSubmitter:{key}_approve-Approve").click().run()
     assert not at.exception and not at.error
@@ -147,9 +148,53 @@ def test_comment_and_history_diff(demo_ws):
         drafts.update_draft(s, dora, draft_id, version, {"master_text": "Second wording"})
     key, _, _ = editor_keys(ws, draft_id)
     at = open_page(users["dora"], draft_id)
-    assert any("+Second wording" in c.value for c in at.code)
+    assert any(":green-background[" in m.value and "Second" in m.value for m in at.markdown)
+    assert any(m.value.startswith("**Version 1**") for m in at.markdown)
+    at.toggle(key=f"{key}_whole").set_value(True).run()
+    compared = at.dataframe[-1].value
+    assert ("changed", "Second wording") in set(zip(compared["change"], compared["after"], strict=True))
     at.text_area(key=f"{key}_comment_body").input("Photo added?")
     at.button(key=f"FormSubmitter:{key}_comment-Comment").click().run()
     assert not at.exception
     with ws.session() as s:
         assert drafts.comments(s, draft_id)[-1].body == "Photo added?"
+
+
+def test_plain_words_version_agrees_with_history(demo_ws):
+    ws, users = demo_ws
+    draft_id = find_draft(ws, "Jo's story")
+    with ws.session() as s:
+        d = drafts.get_draft(s, draft_id)
+        number = drafts.current_number(s, draft_id)
+        assert d.version != number  # the lock counter differs from what History lists
+    at = open_page(users["rhea"], draft_id)
+    assert_plain_words(at)
+    caption = next(c.value for c in at.caption if c.value.startswith("Campaign"))
+    assert caption.endswith(f"version {number}") and "In review" in caption
+    assert f"History ({number} version{'s' if number != 1 else ''})" in [t.label for t in at.tabs]
+    table = at.dataframe[0].value
+    assert "In review" in set(table["status"]) and "in_review" not in set(table["status"])
+
+
+def test_approvals_name_their_version_not_a_hash(demo_ws):
+    ws, users = demo_ws
+    draft_id = find_draft(ws, "Redirect: searching the Lantern tag")
+    at = open_page(users["ada"], draft_id)
+    assert_plain_words(at)
+    approvals = next(f.value for f in at.dataframe if "Reviewer" in f.value.columns)
+    assert approvals["What"].str.match(r"approved version \d+").all()
+    assert approvals["When"].str.match(r"\w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d UTC").all()
+
+
+def test_create_draft_closes_the_form_and_selects_it(demo_ws):
+    ws, users = demo_ws
+    at = open_page(users["dora"], find_draft(ws, "Launch post"))
+    at.button(key="dr_start").click().run()
+    at.text_input(key="dr_new_title").input("Brand new answer")
+    at.button(key="FormSubmitter:dr_new-Create draft").click().run()
+    assert not at.exception and not at.error
+    new_id = find_draft(ws, "Brand new answer")
+    assert at.query_params["draft"] in (str(new_id), [str(new_id)])
+    assert at.subheader[0].value == "Brand new answer"
+    assert not [b for b in at.button if b.key == "FormSubmitter:dr_new-Create draft"]
+    assert at.button(key="dr_start").label == "Start a new draft"

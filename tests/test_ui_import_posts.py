@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from planner import auth, ingest
 from planner.db import open_workspace
+from tests.ui_helpers import assert_plain_words
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -60,6 +61,7 @@ def test_history_lists_a_batch_and_undo_empties_it(app_ws):
     at = _page(admin_id)
     assert not at.exception
     assert at.metric[0].value == "2"
+    assert_plain_words(at)
     history = at.dataframe(key="import_history").value
     assert list(history["filename"]) == ["posts.csv"]
     with app_ws.session() as session:

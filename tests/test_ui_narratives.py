@@ -6,7 +6,7 @@ from planner import auth, narratives
 from planner.config import load_settings
 from planner.db import open_workspace
 from tests.trend_helpers import store_posts, synthetic_posts
-from tests.ui_helpers import app_as, make_user
+from tests.ui_helpers import app_as, assert_plain_words, make_user
 
 PAGE = "planner/ui/narratives.py"
 
@@ -41,5 +41,6 @@ def test_table_and_chart(app_env):
     assert "Build narratives" not in {b.label for b in at.button}
     frame = at.dataframe[0].value
     assert len(frame) == 5 and frame["size"].sum() == len(synthetic_posts(days=2))
+    assert_plain_words(at)
     at.segmented_control(key="n_bucket").set_value("1d").run()
     assert not at.exception

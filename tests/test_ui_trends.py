@@ -9,7 +9,7 @@ from planner.config import load_settings
 from planner.db import open_workspace
 from planner.models import Trend
 from tests.trend_helpers import store_posts, synthetic_posts
-from tests.ui_helpers import app_as, make_user
+from tests.ui_helpers import app_as, assert_plain_words, make_user
 
 PAGE = "planner/ui/trends.py"
 HOSTILE = "<script>alert('x')</script> **bold** #Blitz"
@@ -66,6 +66,7 @@ def test_detail_and_triage(app_env):
     assert any(HOSTILE in t for t in texts)  # hostile text shown verbatim as plain text, never as markup
     assert not any("<script>" in m.value for m in at.markdown)
     assert at.get("plotly_chart")
+    assert_plain_words(at)
     at.segmented_control(key=f"triage_status_{ids['#blitz']}").set_value("respond")
     at.text_area(key=f"triage_note_{ids['#blitz']}").input("counter it")
     _button(at, "Save triage").click().run()
@@ -82,7 +83,7 @@ def test_filters(app_env):
     at = app_as(make_user(), PAGE)
     at.pills(key="f_life").set_value(["dormant"]).run()
     assert not at.exception
-    assert set(at.dataframe[0].value["lifecycle"]) == {"dormant"}
+    assert set(at.dataframe[0].value["lifecycle"]) == {"Dormant"}
     at.toggle(key="f_watch").set_value(True).run()
     assert "No trend matches these filters" in at.info[0].value
     at.toggle(key="f_watch").set_value(False).run()
@@ -100,7 +101,7 @@ def test_viewer_cannot_run_or_triage(app_env):
     assert not at.exception
     labels = {b.label for b in at.button}
     assert "Detect trends" not in labels and "Save triage" not in labels
-    assert any(t.value.startswith("Status: new") for t in at.text)
+    assert any(t.value.startswith("Triage: New") for t in at.text)
 
 
 @pytest.mark.parametrize("visited_before", [False, True])

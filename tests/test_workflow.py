@@ -164,9 +164,9 @@ def test_check_errors_block_submission(session, world):
 def test_amplification_warning_needs_a_reviewer_reason(session, world, reviewer):
     make_watchlist(session, [("hashtag", "#lanterncalls")])
     d = draft_in(session, world, "in_review", text="Questions about #LanternCalls? Talk to us")
-    with pytest.raises(workflow.AcknowledgementRequired, match="adversary_hashtag") as info:
+    with pytest.raises(workflow.AcknowledgementRequired, match="risk 'Uses the adversary's hashtag' with") as info:
         workflow.approve(session, reviewer, d.id)
-    assert info.value.findings[0].amplification
+    assert info.value.findings[0].amplification and info.value.findings[0].id == "adversary_hashtag"
     with pytest.raises(workflow.AcknowledgementRequired):
         workflow.approve(session, reviewer, d.id, acknowledgements={"adversary_hashtag": "  "})
     workflow.approve(session, reviewer, d.id, acknowledgements={"adversary_hashtag": "redirect post after peak"})

@@ -29,3 +29,31 @@ def app_as(user_id: int | None, page: str | None = None) -> AppTest:
     if page:
         at.switch_page(page).run()
     return at
+
+
+def visible_text(at: AppTest) -> str:
+    """Return the words a person sees on the page: titles, text, captions, alerts, metrics, tabs, buttons, tables."""
+    parts: list[str] = []
+    for group in (at.title, at.subheader, at.markdown, at.caption, at.text, at.info, at.warning, at.error, at.success):
+        parts += [str(e.value) for e in group]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [str(t.label) for t in at.tabs]
+    parts += [str(b.label) for b in at.button]
+    for frame in at.dataframe:
+        value = frame.value
+        data = getattr(value, "data", value)  # a pandas Styler keeps its frame in .data
+        parts.append(" ".join(map(str, data.columns)))
+        # Time columns are formatted in the viewer's zone by st.column_config; the rest shows as it is.
+        shown = data.select_dtypes(exclude=["datetime", "datetimetz"])
+        parts.append(shown.astype(str).to_string())
+    return "\n".join(parts)
+
+
+INTERNAL_WORDS = ("in_review", "changes_requested", "+00:00", "None", "SHA-256", "sha256", "link_without_utm")
+
+
+def assert_plain_words(at: AppTest) -> None:
+    """Fail when the page shows an internal word: a snake_case status, a raw UTC offset, None, a hash."""
+    text = visible_text(at)
+    found = [w for w in INTERNAL_WORDS if w in text]
+    assert not found, f"internal words on the page: {found}\n{text[:3000]}"

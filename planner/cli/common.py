@@ -10,6 +10,7 @@ import click
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from planner import wording
 from planner.db import Workspace, open_workspace
 
 
@@ -25,7 +26,10 @@ def workspace_session() -> Iterator[tuple[Workspace, Session]]:
 
 
 def echo_frame(df: pd.DataFrame, fmt: str = "table") -> None:
-    """Print a DataFrame as an aligned table, JSON records or CSV."""
+    """Print a DataFrame as an aligned table for people (plain words, readable UTC times), JSON records or CSV.
+
+    JSON and CSV stay machine-readable: column names and values exactly as the core returns them.
+    """
     if fmt == "json":
         click.echo(
             json.dumps(json.loads(df.to_json(orient="records", date_format="iso")), indent=2, ensure_ascii=False)
@@ -35,4 +39,4 @@ def echo_frame(df: pd.DataFrame, fmt: str = "table") -> None:
     elif df.empty:
         click.echo("(none)")
     else:
-        click.echo(df.to_string(index=False))
+        click.echo(wording.table(df, "UTC").to_string(index=False))

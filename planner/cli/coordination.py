@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from planner import auth
+from planner import auth, wording
 from planner.cli.common import echo_frame, workspace_session
 from planner.coordination import exports
 from planner.coordination.clusters import format_seconds
@@ -62,8 +62,9 @@ def detect_coordination(kind, window, min_weight, similarity, since, until, out)
     clusters = result.clusters.clusters
     click.echo(
         f"Run {result.run_id}: {kind} within {format_seconds(window)}, min weight {min_weight}: "
-        f"{len(result.edges):,} edges, {len(result.clusters.members):,} accounts in {len(clusters):,} coordinated "
-        f"clusters (from {result.posts_considered:,} monitored posts)."
+        f"{wording.plural(len(result.edges), 'edge')}, {wording.plural(len(result.clusters.members), 'account')} in "
+        f"{wording.plural(len(clusters), 'coordinated cluster')} "
+        f"(from {wording.plural(result.posts_considered, 'monitored post')})."
     )
     if len(clusters):
         echo_frame(clusters[["cluster", "accounts", "posts", "shared_objects", "median_delay_s"]].head(20))
@@ -71,4 +72,4 @@ def detect_coordination(kind, window, min_weight, similarity, since, until, out)
     if out is not None:
         nodes = result.accounts.merge(result.clusters.members, on="account").set_index("account")
         exports.write(out, result.edges, kind, nodes[["platform", "author_handle", "cluster", "community"]])
-        click.echo(f"Wrote {len(result.edges):,} edges to {out}")
+        click.echo(f"Wrote {wording.plural(len(result.edges), 'edge')} to {out}")

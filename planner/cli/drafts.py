@@ -58,7 +58,8 @@ def drafts_check(platform: str, campaign: str | None, text: str, media: bool, fm
     else:
         limit = f"{length.limit:,}" if length.limit else "no limit"
         click.echo(f"{channels.rules(platform).label}: {length.length:,} / {limit}")
-        echo_frame(pd.DataFrame(rows, columns=["id", "severity", "message", "fix"]), fmt)
+        table = pd.DataFrame(rows, columns=["id", "severity", "message", "fix"]).rename(columns={"id": "check"})
+        echo_frame(table, fmt)
     if checks.errors(findings):
         raise SystemExit(1)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from planner import auth, ingest
+from planner import auth, ingest, wording
 from planner.cli.common import workspace_session
 
 
@@ -87,7 +87,7 @@ def import_posts(
                     ingest.write_rejects(ingest.batch_rejects(session, report.batch_id), fh)
                 click.echo(f"Rejected rows written to {target}")
     if refused:
-        click.echo(f"{refused} of {len(files)} file(s) refused.", err=True)
+        click.echo(f"{refused} of {wording.plural(len(files), 'file')} refused.", err=True)
         sys.exit(1)
 
 
@@ -98,7 +98,7 @@ def export_posts(fmt: str, output: Path) -> None:
     """Write the stored monitored posts to a file another tool can read."""
     with workspace_session() as (_ws, session), open(output, "w", newline="", encoding="utf-8") as fh:
         count = ingest.export_qut(session, auth.CLI_ACTOR, fh)
-    click.echo(f"Exported {count:,} posts to {output} ({fmt}).")
+    click.echo(f"Exported {wording.plural(count, 'post')} to {output} ({fmt}).")
 
 
 @click.group("posts")

@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 import pandas as pd
 
-from planner import auth, narratives, trends, watchlists
+from planner import auth, narratives, trends, watchlists, wording
 from planner.cli.common import echo_frame, workspace_session
 
 TABLE_COLUMNS = [
@@ -86,10 +86,11 @@ def detect_trends(since, until, bucket, kind, as_of, top, watchlisted_only, fmt)
         click.echo(f"Lifecycle {clock.describe()}.")
         if frame.empty:
             which = "watchlisted trends" if watchlisted_only else "trends"
-            click.echo(f"No {which} in {run.posts_scanned:,} monitored posts.")
+            click.echo(f"No {which} in {wording.plural(run.posts_scanned, 'monitored post')}.")
             return
         click.echo(
-            f"{run.trends_found:,} trends in {run.posts_scanned:,} monitored posts; the best {len(frame)} by score:"
+            f"{wording.plural(run.trends_found, 'trend')} in {wording.plural(run.posts_scanned, 'monitored post')}; "
+            f"the best {len(frame)} by score:"
         )
         table = frame.assign(
             watchlist=frame["watchlisted"].map({True: "yes", False: ""}),

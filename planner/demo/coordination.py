@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from planner import wording
 from planner.coordination.networks import Params
 from planner.coordination.runs import run_detection, store
 
@@ -12,4 +13,4 @@ def add_demo_coordination(ctx) -> str:
     store(ctx.session, ctx.actor, result)
     clusters = result.clusters.clusters
     biggest = f"; the largest has {clusters.at[0, 'accounts']} accounts" if len(clusters) else ""
-    return f"{len(clusters)} coordinated cluster(s) found by co-post within 60 s{biggest}"
+    return f"{wording.plural(len(clusters), 'coordinated cluster')} found by co-post within 60 s{biggest}"

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from planner import audit, workspace
+from planner import audit, wording, workspace
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
@@ -118,7 +118,7 @@ class ImportReport:
         out += [f"Warning: {w}" for w in self.warnings]
         out += [f"Row {r.row}: {r.reason}" for r in self.rejects[:REPORT_REJECTS]]
         if self.rejected > len(self.rejects):
-            out.append(f"... and {self.rejected - len(self.rejects):,} more bad rows")
+            out.append(f"... and {wording.plural(self.rejected - len(self.rejects), 'more bad row')}")
         out.append(self.summary())
         return out
 
@@ -328,7 +328,7 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
         quoted = "; ".join(f"row {r.row}: {r.reason}" for r in report.rejects[:MESSAGE_REJECTS])
         more = f" (and {report.rejected - MESSAGE_REJECTS:,} more)" if report.rejected > MESSAGE_REJECTS else ""
         raise ImportRefused(
-            f"{source.name}: refused, nothing imported: {report.rejected:,} bad rows: {quoted}{more}. "
+            f"{source.name}: refused, nothing imported: {wording.plural(report.rejected, 'bad row')}: {quoted}{more}. "
             "Fix them, or skip bad rows to import the rest and get a rejects CSV.",
             report,
         )

@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from planner import audit, watchlists
+from planner import audit, watchlists, wording
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
@@ -407,7 +407,10 @@ def trend_choices(session: Session, limit: int = 200) -> dict[int, str]:
         .order_by(respond_first, Trend.score.desc(), Trend.id)
         .limit(limit)
     ).all()
-    return {i: f"{key} ({kind}, {status})" for i, key, kind, status in rows}
+    return {
+        i: f"{key} ({wording.label(kind, 'kind').lower()}, {wording.label(status, 'triage').lower()})"
+        for i, key, kind, status in rows
+    }
 
 
 def latest_run(session: Session) -> DetectionRun | None:

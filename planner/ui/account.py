@@ -4,11 +4,14 @@ from zoneinfo import available_timezones
 
 import streamlit as st
 
-from planner import auth
+from planner import auth, wording
 from planner.ui import common
 
 actor = common.require_actor()
-common.header("My account", f"Signed in as {actor.username}, role {actor.role}. Set your time zone and password.")
+common.header(
+    "My account",
+    f"Signed in as {actor.username}, role {wording.label(actor.role, 'role')}. Set your time zone and password.",
+)
 
 zones = sorted(available_timezones() | {"UTC"})
 current = common.user_zone().key

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-from planner import auth
+from planner import auth, wording
 from planner.audit import Actor
 from planner.config import load_settings
 from planner.db import Workspace, open_workspace
@@ -21,6 +21,10 @@ from planner.errors import PlannerError
 
 T = TypeVar("T")
 USER_KEY = "user_id"
+# Times in tables, moment.js style, as planner.wording.when without the weekday ("30 Nov 2026, 00:41"): the zone
+# is in the column heading.
+TIME_FORMAT = "D MMM YYYY, HH:mm"
+ROW_PX = 35
 
 # Fixed colours for meanings, the same on every page.
 LIFECYCLE_COLOURS = {"emerging": "#d1495b", "peaking": "#edae49", "declining": "#00798c", "dormant": "#8d99ae"}
@@ -131,3 +135,28 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def escape_md(text: str) -> str:
     """Escape markdown so user or monitored text shows as typed inside st.markdown, st.warning and friends."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text or "")
+
+
+def when(moment, zone: ZoneInfo | None = None, *, never: str = "never") -> str:
+    """Return a time in the viewer's zone, readable, with the zone named ('Mon 30 Nov 2026, 00:41 GMT')."""
+    return wording.when(moment, zone or user_zone(), never=never)
+
+
+def time_column(label: str, zone: ZoneInfo, **kwargs) -> st.column_config.Column:
+    """Return a table column showing times in `zone`, readably, with the zone in the heading."""
+    return st.column_config.DatetimeColumn(f"{label} ({zone.key})", format=TIME_FORMAT, timezone=zone.key, **kwargs)
+
+
+def words(frame: pd.DataFrame, **vocabularies: str | None) -> pd.DataFrame:
+    """Return `frame` with code-word columns in plain words: words(df, status=None, lifecycle="lifecycle")."""
+    return frame.assign(
+        **{
+            col: frame[col].map(lambda v, vocab=vocab: wording.label(v, vocab) if isinstance(v, str) else v)
+            for col, vocab in vocabularies.items()
+        }
+    )
+
+
+def fit_height(rows: int, most: int = 20) -> int | str:
+    """Return a table height that shows every row up to `most` rows (no empty space below), then scrolls."""
+    return "content" if rows <= most else (most + 1) * ROW_PX + 3

@@ -1,15 +1,16 @@
-"""Home: the state of the workspace and what to do next."""
+"""Home: the signed-in person's working list (reviews, drafts sent back, trends to answer), then the workspace."""
 
+import pandas as pd
 import streamlit as st
 
-from planner import auth, demo, trends, workspace
+from planner import auth, dashboard, demo, trends, wording, workspace
 from planner.ui import common, schedule_widgets
 
 # The lifecycle stages' chip colours (the same meanings as common.LIFECYCLE_COLOURS).
 LIFECYCLE_BADGES = {"emerging": "red", "peaking": "orange", "declining": "blue", "dormant": "gray"}
 
 actor = common.require_actor()
-common.header("Home", "Where this workspace stands and what to do next.")
+common.header("Home", f"Signed in as {actor.username}. What needs you now, then where the workspace stands.")
 zone = common.user_zone()
 
 # A visit is one browser session: record it once, so reruns of this page keep showing what was new.
@@ -20,45 +21,132 @@ previous_visit = st.session_state["previous_visit"]
 with common.db_session() as session:
     ov = workspace.overview(session)
     new_trends = [trends.trend_record(t) for t in trends.new_since(session, previous_visit)]
+    reviews = dashboard.reviews_waiting(session, actor)
+    sent_back = dashboard.changes_requested(session, actor)
+    to_answer = dashboard.trends_to_answer(session)
+    triage = dashboard.triage_counts(session)
     latest = trends.latest_run(session)
     clock = trends.run_clock(latest) if latest is not None else None
 
-cols = st.columns(4)
-cols[0].metric("Monitored posts", f"{ov.posts:,}", border=True)
-cols[1].metric("Import batches", f"{ov.batches:,}", border=True)
-cols[2].metric("Active users", f"{ov.users:,}", border=True)
-cols[3].metric("Audit entries", f"{ov.audit_entries:,}", border=True)
 
-if ov.first_post_at and ov.last_post_at:
-    st.write(
-        f"Monitored posts span **{ov.first_post_at.astimezone(zone):%Y-%m-%d %H:%M}** to "
-        f"**{ov.last_post_at.astimezone(zone):%Y-%m-%d %H:%M}** ({zone.key})."
+def _open_on_select(frame: pd.DataFrame, key: str, page: str, param: str) -> None:
+    """Open the row picked in a table on its page (a draft on Drafts, a trend on Trends)."""
+    state = st.session_state.get(key)
+    if state and state.selection.rows:
+        st.switch_page(page, query_params={param: str(int(frame["id"].iloc[state.selection.rows[0]]))})
+
+
+def drafts_table(frame: pd.DataFrame, key: str, extra: dict) -> None:
+    """A compact, clickable table of drafts: title, campaign and one more column."""
+    st.dataframe(
+        frame.drop(columns=["id"]),
+        hide_index=True,
+        width="stretch",
+        height=common.fit_height(len(frame), most=8),
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+        column_config={
+            "title": st.column_config.TextColumn("Draft", width="large"),
+            "campaign": st.column_config.TextColumn("Campaign", width="medium"),
+            "updated_at": common.time_column("Last change", zone),
+            **extra,
+        },
     )
-if previous_visit:
-    st.caption(f"Your previous visit: {previous_visit.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key}).")
+    _open_on_select(frame, key, "planner/ui/drafts.py", "draft")
+
+
+def my_work() -> None:
+    """Drafts waiting for my review, and my drafts a reviewer sent back."""
+    if auth.can(actor, auth.Action.REVIEW_DRAFTS):
+        st.subheader(f"Waiting for your review ({len(reviews)})")
+        if reviews.empty:
+            st.caption("No draft is waiting for you. Drafts you wrote or edited go to another reviewer.")
+        else:
+            drafts_table(reviews, "home_reviews", {"approvals": st.column_config.TextColumn("Approvals")})
+    if auth.can(actor, auth.Action.EDIT_DRAFTS):
+        st.subheader(f"Your drafts with changes requested ({len(sent_back)})")
+        if sent_back.empty:
+            st.caption("No draft of yours was sent back.")
+        else:
+            request = st.column_config.TextColumn("What to change", width="large")
+            drafts_table(sent_back, "home_sent_back", {"request": request})
+
+
+def trends_to_answer() -> None:
+    """New trends and trends marked 'respond', compact; a row opens the trend."""
+    st.subheader("To answer or triage")
+    st.caption("Trends marked 'respond' first, then new trends nobody has triaged yet. Pick one to open it.")
+    if to_answer.empty:
+        st.caption("No trend is new or marked 'respond'. Run detection on the Trends page after an import.")
+        return
+    st.dataframe(
+        common.words(to_answer, kind="kind", lifecycle="lifecycle", status="triage").drop(columns=["id"]),
+        hide_index=True,
+        width="stretch",
+        height=common.fit_height(len(to_answer), most=10),
+        on_select="rerun",
+        selection_mode="single-row",
+        key="home_trends",
+        column_config={
+            "key": st.column_config.TextColumn("Trend", width="large"),
+            "kind": st.column_config.TextColumn("Kind", width="small"),
+            "lifecycle": st.column_config.TextColumn("Lifecycle", width="small"),
+            "status": st.column_config.TextColumn("Triage", width="small"),
+            "score": st.column_config.NumberColumn("Score", format="%.1f", width="small"),
+            "detected_at": common.time_column("Detected", zone),
+        },
+    )
+    _open_on_select(to_answer, "home_trends", "planner/ui/trends.py", "trend")
+
+
+def the_workspace() -> None:
+    """Where the workspace stands: headline numbers, the monitored period, what to set up next."""
+    st.subheader("The workspace")
+    cols = st.columns(4)
+    cols[0].metric("Monitored posts", f"{ov.posts:,}", border=True)
+    cols[1].metric("Imports", f"{ov.batches:,}", border=True)
+    cols[2].metric("Active users", f"{ov.users:,}", border=True)
+    cols[3].metric("Audit entries", f"{ov.audit_entries:,}", border=True)
+    if ov.first_post_at and ov.last_post_at:
+        st.caption(
+            f"Monitored posts span {common.when(ov.first_post_at, zone)} to {common.when(ov.last_post_at, zone)}."
+        )
+    if previous_visit:
+        st.caption(f"Your previous visit: {common.when(previous_visit, zone)}.")
+    if ov.next_steps:
+        st.markdown("**Next steps**")
+    for step in ov.next_steps:
+        st.info(step, icon=":material/arrow_forward:")
+
+
+headline = {"Your drafts sent back": len(sent_back), "Trends marked 'respond'": triage.get("respond", 0)}
+if auth.can(actor, auth.Action.REVIEW_DRAFTS):
+    headline = {"Waiting for your review": len(reviews), **headline}
+headline["New trends to triage"] = triage.get("new", 0)
+for col, (label, value) in zip(st.columns(len(headline)), headline.items(), strict=True):
+    col.metric(label, f"{value:,}", border=True)
+
+my_work()
+trends_to_answer()
+
+schedule_widgets.due_next_hour(zone)
 
 if new_trends:
-    st.subheader("New trends since your last visit" if previous_visit else "Trends")
+    st.subheader("New trends since your last visit" if previous_visit else "New trends")
     if clock is not None:
         st.caption(f"Best by score; lifecycle {clock.describe(zone)}.")
     for rec in new_trends:
         row = st.columns([3, 1, 2, 1, 2], vertical_alignment="center")
         row[0].text(rec["key"])  # monitored text: plain, never markdown
-        row[1].badge(rec["lifecycle"], color=LIFECYCLE_BADGES.get(rec["lifecycle"], "gray"))
+        row[1].badge(wording.label(rec["lifecycle"], "lifecycle"), color=LIFECYCLE_BADGES.get(rec["lifecycle"], "gray"))
         row[2].text(f"{rec['peak_volume']:,} posts vs {rec['baseline']:,.1f} expected")
-        row[3].text(f"{rec['unique_authors']:,} accounts")
+        row[3].text(wording.plural(rec["unique_authors"], "account"))
         share = rec["coordination_share"]
         row[4].text("coordination not measured" if share is None else f"{share:.0%} coordinated")
     st.page_link("planner/ui/trends.py", label="Open Trends", icon=":material/trending_up:")
 
-schedule_widgets.due_next_hour(zone)
-
-st.subheader("Next steps")
-if ov.next_steps:
-    for step in ov.next_steps:
-        st.markdown(f"- {step}")
-else:
-    st.success("The workspace is set up. Pick a section in the sidebar.")
+the_workspace()
 
 if not ov.demo_loaded and ov.posts == 0 and auth.can(actor, auth.Action.LOAD_DEMO):
     if st.button("Load the fictional demo workspace", key="home_load_demo", icon=":material/science:"):
@@ -73,3 +161,5 @@ if not ov.demo_loaded and ov.posts == 0 and auth.can(actor, auth.Action.LOAD_DEM
             )
         if done:
             st.rerun()
+
+st.caption(f"Times in {zone.key} ({wording.zone_name(pd.Timestamp.now(tz=zone).to_pydatetime())}).")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from planner import auth, ingest
+from planner import auth, ingest, wording
 from planner.config import load_settings
 from planner.errors import PlannerError
 from planner.ui import common
@@ -31,9 +31,9 @@ with common.db_session() as session:
 
 cols = st.columns(3)
 cols[0].metric("Monitored posts", f"{total:,}", border=True)
-cols[1].metric("Import batches", f"{len(history):,}", border=True)
-last = history["created_at"].iloc[0].astimezone(zone).strftime("%Y-%m-%d %H:%M") if len(history) else "never"
-cols[2].metric(f"Last import ({zone.key})", last, border=True)
+cols[1].metric("Imports", f"{len(history):,}", border=True)
+last = common.when(history["created_at"].iloc[0], zone) if len(history) else "never"
+cols[2].metric("Last import", last, border=True)
 
 
 def show_report(report: ingest.ImportReport) -> None:
@@ -46,10 +46,7 @@ def show_report(report: ingest.ImportReport) -> None:
     facts = [f"format {report.format}", f"encoding {report.encoding}", f"platform {report.platform}"]
     facts.append(f"naive timestamps read as {report.timezone}")
     if report.first_at and report.last_at:
-        facts.append(
-            f"posts from {report.first_at.astimezone(zone):%Y-%m-%d %H:%M} to "
-            f"{report.last_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
-        )
+        facts.append(f"posts from {common.when(report.first_at, zone)} to {common.when(report.last_at, zone)}")
     st.text("; ".join(facts))
     if report.ignored_columns:
         st.text("Ignored columns: " + ", ".join(report.ignored_columns))
@@ -125,10 +122,13 @@ else:
                     hide_index=True,
                     width="stretch",
                     key="import_preview",
-                    column_config={"created_at": st.column_config.DatetimeColumn(timezone=zone.key)},
+                    column_config={"created_at": common.time_column("Posted", zone)},
                 )
                 if bad:
-                    st.warning(f"{len(bad)} of the first rows are bad, for example row {bad[0].row}: {bad[0].reason}")
+                    st.warning(
+                        f"{wording.plural(len(bad), 'bad row')} among the first rows, for example row {bad[0].row}: "
+                        f"{bad[0].reason}"
+                    )
             b1, b2 = st.columns(2)
             if b1.button("Check the whole file (dry run)", key="import_dry_run", icon=":material/fact_check:"):
                 with common.db_session() as session, st.spinner("Checking every row..."):
@@ -163,12 +163,17 @@ if history.empty:
 else:
     picked = st.dataframe(
         history,
+        column_order=[c for c in history.columns if c != "id"],
         hide_index=True,
         width="stretch",
+        height=common.fit_height(len(history)),
         key="import_history",
         on_select="rerun",
         selection_mode="single-row",
-        column_config={"created_at": st.column_config.DatetimeColumn(f"imported ({zone.key})", timezone=zone.key)},
+        column_config={
+            "created_at": common.time_column("Imported", zone),
+            **{c: wording.column(c) for c in history.columns if c not in ("id", "created_at")},
+        },
     )
     selected = picked.selection.rows if picked is not None else []
     batch_id = int(history.iloc[selected[0]]["id"]) if selected else None
@@ -176,7 +181,7 @@ else:
         st.caption("Select an import to download its rejected rows or undo it.")
     else:
         row = history.iloc[selected[0]]
-        st.text(f"Batch {batch_id}: {row['filename']} ({row['imported']:,} posts)")
+        st.text(f"{row['filename']}: {wording.plural(int(row['imported']), 'post')} imported")
         if row["rejected"]:
             with common.db_session() as session:
                 rejects = ingest.batch_rejects(session, batch_id)
@@ -188,12 +193,14 @@ else:
                 key="import_rejects_download",
             )
         if may_undo:
-            confirm = st.checkbox(f"Delete batch {batch_id} and its {row['imported']:,} posts", key="undo_confirm")
+            confirm = st.checkbox(
+                f"Delete this import and its {wording.plural(int(row['imported']), 'post')}", key="undo_confirm"
+            )
             if st.button("Undo this import", key="import_undo", disabled=not confirm, icon=":material/undo:"):
                 with common.db_session() as session:
                     deleted = common.run(ingest.undo_batch, session, actor, batch_id)
                 if deleted is not None:
-                    st.toast(f"Undone: {deleted:,} posts deleted")
+                    st.toast(f"Undone: {wording.plural(deleted, 'post')} deleted")
                     st.rerun()
         else:
             st.caption("Reviewers and admins can undo an import.")

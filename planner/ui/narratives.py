@@ -3,7 +3,7 @@
 import plotly.express as px
 import streamlit as st
 
-from planner import auth, narratives
+from planner import auth, narratives, wording
 from planner.ui import common
 
 actor = common.require_actor()
@@ -28,7 +28,7 @@ if auth.can(actor, auth.Action.RUN_DETECTION):
                 )
             if built is not None:
                 bar.empty()
-                st.toast(f"Found {len(built)} narratives")
+                st.toast(f"Found {wording.plural(len(built), 'narrative')}")
 
 with common.db_session() as session:
     table = narratives.list_narratives(session)
@@ -63,8 +63,8 @@ event = st.dataframe(
         "label": st.column_config.TextColumn("Narrative", help="Its most distinctive terms (class-based TF-IDF)"),
         "representative": st.column_config.TextColumn("Representative post", width="large"),
         "size": st.column_config.NumberColumn("Posts"),
-        "first_at": st.column_config.DatetimeColumn(f"First ({zone.key})", format="YYYY-MM-DD HH:mm"),
-        "last_at": st.column_config.DatetimeColumn(f"Last ({zone.key})", format="YYYY-MM-DD HH:mm"),
+        "first_at": common.time_column("First", zone),
+        "last_at": common.time_column("Last", zone),
     },
 )
 rows = event.selection.rows if event and event.selection else []
@@ -76,4 +76,4 @@ with common.db_session() as session:
     samples = common.run(narratives.sample_posts, session, int(chosen["id"]))
 st.subheader(str(chosen["label"]))
 for rec in (samples if samples is not None else []).itertuples():
-    st.text(f"@{rec.author_handle}\n{rec.text}")
+    st.text(f"{wording.handle(rec.author_handle)}\n{rec.text}")

@@ -3,11 +3,10 @@
 import html
 from datetime import UTC, datetime, time, timedelta
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from planner import auth, workspace
+from planner import auth, wording, workspace
 from planner.coordination import results
 from planner.coordination.networks import DEFAULT_SIMILARITY, DEFAULT_WINDOW_S, KINDS, Params
 from planner.coordination.runs import detect_and_store
@@ -84,8 +83,7 @@ if runs.empty:
     st.stop()
 
 labels = {
-    int(r.id): f"#{r.id} {r.kind}, {r.window_s:g} s, min weight {r.min_weight} "
-    f"({common.local_times(pd.Series([r.created_at]), zone).iloc[0]:%Y-%m-%d %H:%M})"
+    int(r.id): f"{r.kind} within {r.window_s:g} s, min weight {r.min_weight}, run {common.when(r.created_at, zone)}"
     for r in runs.itertuples()
 }
 wanted = st.query_params.get("run")
@@ -103,6 +101,10 @@ with common.db_session() as session:
 
 m = st.columns(4)
 m[0].metric("Coordinated clusters", f"{run.cluster_count:,}", border=True)
+st.caption(
+    f"{wording.plural(int(run.account_count), 'account')} in "
+    f"{wording.plural(int(run.cluster_count), 'coordinated cluster')}."
+)
 m[1].metric("Accounts in clusters", f"{run.account_count:,}", border=True)
 m[2].metric("Co-action edges", f"{run.edge_count:,}", border=True)
 m[3].metric("Monitored posts checked", f"{run.posts_considered:,}", border=True)
@@ -127,22 +129,33 @@ table = clusters.assign(
     first_at=common.local_times(clusters["first_at"], zone), last_at=common.local_times(clusters["last_at"], zone)
 )
 picked = st.dataframe(
-    table.drop(columns=["id", "total_weight"]),
+    table,
+    column_order=[
+        "rank",
+        "summary",
+        "accounts",
+        "posts",
+        "shared_objects",
+        "median_delay_s",
+        "first_at",
+        "last_at",
+    ],
     hide_index=True,
     width="stretch",
+    height=common.fit_height(len(table), most=8),
+    row_height=60,
     on_select="rerun",
     selection_mode="single-row",
     key="networks_clusters",
     column_config={
-        "rank": st.column_config.NumberColumn("Cluster"),
-        "accounts": st.column_config.NumberColumn("Accounts"),
-        "posts": st.column_config.NumberColumn("Coordinated posts"),
-        "shared_objects": st.column_config.NumberColumn("Shared objects"),
-        "communities": st.column_config.NumberColumn("Communities"),
-        "median_delay_s": st.column_config.NumberColumn("Median gap (s)", format="%.1f"),
-        "first_at": st.column_config.DatetimeColumn(f"First ({zone.key})", format="YYYY-MM-DD HH:mm"),
-        "last_at": st.column_config.DatetimeColumn(f"Last ({zone.key})", format="YYYY-MM-DD HH:mm"),
-        "summary": st.column_config.TextColumn("What they did", width="large"),
+        "rank": st.column_config.NumberColumn("Cluster", width=60),
+        "summary": st.column_config.TextColumn("What they did", width=240, help="Select a row to read it in full"),
+        "accounts": st.column_config.NumberColumn("Accounts", width=80),
+        "posts": st.column_config.NumberColumn("Posts", width=60, help="Coordinated posts"),
+        "shared_objects": st.column_config.NumberColumn("Shared", width=65, help="Distinct shared objects"),
+        "median_delay_s": st.column_config.NumberColumn("Median gap (s)", format="%.1f", width=110),
+        "first_at": common.time_column("First", zone, width=150),
+        "last_at": common.time_column("Last", zone, width=150),
     },
 )
 rows = picked.selection.rows if picked else []
@@ -174,10 +187,11 @@ def network_figure(g: results.Graph, title: str) -> go.Figure:
                 "line": {"width": 0.5, "color": "white"},
             },
             text=[
-                f"{html.escape(h or a)} (cluster {c}, community {k})<br>{p} coordinated posts, strength {s}"
-                for h, a, c, k, p, s in g.nodes[
-                    ["author_handle", "author_id", "cluster", "community", "posts", "strength"]
-                ].itertuples(index=False, name=None)
+                f"{html.escape(wording.handle(h))} (cluster {c}, community {k})<br>"
+                f"{wording.plural(p, 'coordinated post')}, strength {s}"
+                for h, c, k, p, s in g.nodes[["author_handle", "cluster", "community", "posts", "strength"]].itertuples(
+                    index=False, name=None
+                )
             ],
             hovertemplate="%{text}<extra></extra>",
         )
@@ -193,9 +207,9 @@ def network_figure(g: results.Graph, title: str) -> go.Figure:
 
 
 scope = f"cluster {int(cluster['rank'])}" if cluster is not None else "all clusters"
-shown = f"all {graph.total_nodes:,} accounts"
+shown = f"all {wording.plural(graph.total_nodes, 'account')}"
 if graph.total_nodes > len(graph.nodes):
-    shown = f"{len(graph.nodes):,} strongest of {graph.total_nodes:,} accounts"
+    shown = f"{len(graph.nodes):,} strongest of {wording.plural(graph.total_nodes, 'account')}"
 member_rows: list[int] = []
 left, right = st.columns([3, 2])
 with left:
@@ -210,7 +224,8 @@ with right:
         with common.db_session() as session:
             members = results.members(session, run_id, cluster_id)
         chosen = st.dataframe(
-            members[["author_handle", "author_id", "platform", "community", "posts", "strength"]],
+            members.assign(handle=members["author_handle"].map(wording.handle)),
+            column_order=["handle", "platform", "community", "posts", "strength"],
             hide_index=True,
             width="stretch",
             height=300,
@@ -218,8 +233,7 @@ with right:
             selection_mode="single-row",
             key="networks_members",
             column_config={
-                "author_handle": "Handle",
-                "author_id": "Account id",
+                "handle": st.column_config.TextColumn("Handle", width="medium"),
                 "platform": "Platform",
                 "community": st.column_config.NumberColumn("Community", help="Louvain community inside the cluster"),
                 "posts": st.column_config.NumberColumn("Coordinated posts"),
@@ -233,9 +247,9 @@ if cluster is not None and member_rows:
     with common.db_session() as session:
         posts = results.account_posts(session, account["platform"], account["author_id"])
         total = results.account_post_count(session, account["platform"], account["author_id"])
-    name = account["author_handle"] or account["author_id"]
+    name = wording.handle(account["author_handle"], account["platform"])
     st.subheader(f"Posts of {name} over time")
-    st.caption(f"{total:,} monitored posts; the newest {len(posts):,} are shown. Times in {zone.key}.")
+    st.caption(f"{wording.plural(total, 'monitored post')}; the newest {len(posts):,} are shown. Times in {zone.key}.")
     posts["created_at"] = common.local_times(posts["created_at"], zone)
     hourly = posts.set_index("created_at").resample("h").size().rename("posts").reset_index()
     fig = go.Figure(go.Bar(x=hourly["created_at"], y=hourly["posts"], marker_color="#1f5f8b"))
@@ -251,7 +265,7 @@ if cluster is not None and member_rows:
         hide_index=True,
         width="stretch",
         column_config={
-            "created_at": st.column_config.DatetimeColumn(f"When ({zone.key})", format="YYYY-MM-DD HH:mm:ss"),
+            "created_at": common.time_column("When", zone),
             "text": st.column_config.TextColumn("Text", width="large"),
             "hashtags": "Hashtags",
             "urls": st.column_config.TextColumn("Links", help="Shown as plain text: monitored links are not clickable"),

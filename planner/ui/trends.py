@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from planner import auth, narratives, trends
+from planner import auth, narratives, trends, wording
 from planner.ui import common
 
 actor = common.require_actor()
@@ -31,7 +31,12 @@ if can_detect:
         cols = st.columns([1, 2, 1, 1])
         bucket = cols[0].selectbox("Time bucket", ["5min", "15min", "30min", "1h", "3h", "6h", "1d"], index=3)
         kinds = cols[1].pills(
-            "Keys", list(trends.KINDS), selection_mode="multi", default=list(trends.KINDS), key="detect_kinds"
+            "Keys",
+            list(trends.KINDS),
+            selection_mode="multi",
+            default=list(trends.KINDS),
+            format_func=lambda k: wording.label(k, "kind"),
+            key="detect_kinds",
         )
         since = cols[2].date_input("From (optional)", value=None, key="detect_since")
         until = cols[3].date_input("Until (optional)", value=None, key="detect_until")
@@ -64,14 +69,28 @@ if can_detect:
                 )
             if run is not None:
                 bar.empty()
-                st.toast(f"Found {run.trends_found:,} trends in {run.posts_scanned:,} monitored posts")
+                st.toast(
+                    f"Found {wording.plural(run.trends_found, 'trend')} in "
+                    f"{wording.plural(run.posts_scanned, 'monitored post')}"
+                )
 
-top_filters = st.columns(2)
-kind_filter = top_filters[0].pills("Kind", list(trends.KINDS), selection_mode="multi", key="f_kind")
-life_filter = top_filters[1].pills("Lifecycle", list(trends.LIFECYCLES), selection_mode="multi", key="f_life")
-more_filters = st.columns([1, 2, 2])
+# Two rows, so every pill and label fits at laptop widths.
+top_filters = st.columns([5, 4])
+kind_filter = top_filters[0].pills(
+    "Kind", list(trends.KINDS), selection_mode="multi", format_func=lambda k: wording.label(k, "kind"), key="f_kind"
+)
+life_filter = top_filters[1].pills(
+    "Lifecycle", list(trends.LIFECYCLES), selection_mode="multi", format_func=wording.label, key="f_life"
+)
+more_filters = st.columns([1, 2, 2], vertical_alignment="bottom")
 watch_only = more_filters[0].toggle("Watchlist only", key="f_watch")
-status_filter = more_filters[1].pills("Triage", list(trends.STATUSES), selection_mode="multi", key="f_status")
+status_filter = more_filters[1].pills(
+    "Triage",
+    list(trends.STATUSES),
+    selection_mode="multi",
+    format_func=lambda t: wording.label(t, "triage"),
+    key="f_status",
+)
 span = more_filters[2].date_input("Detected between", value=(), key="f_span")
 flt = trends.TrendFilter(
     kinds=tuple(kind_filter or ()),
@@ -98,8 +117,8 @@ metrics[1].metric("Emerging", f"{int((table['lifecycle'] == 'emerging').sum()):,
 metrics[2].metric("On a watchlist", f"{int(table['watchlisted'].sum()):,}", border=True)
 metrics[3].metric("Awaiting triage", f"{int((table['status'] == 'new').sum()):,}", border=True)
 st.caption(
-    f"Last detection: {run.started_at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key}) by {run.actor_name}, "
-    f"{run.posts_scanned:,} monitored posts, {run.trends_found:,} trends. "
+    f"Last detection: {common.when(run.started_at, zone)} by {run.actor_name}, "
+    f"{wording.plural(run.posts_scanned, 'monitored post')}, {wording.plural(run.trends_found, 'trend')}. "
     + (f"Lifecycle {clock.describe(zone)}." if clock else "Lifecycle as of the end of the data.")
     + " Ranked by score; see the Trends guide in docs/trends.md for how it is computed."
 )
@@ -112,6 +131,9 @@ view = table.assign(
     detected_at=common.local_times(table["detected_at"], zone),
     watchlisted=table["watchlisted"].map({True: "yes", False: ""}),
     also=table["also"].map(", ".join),
+    kind=table["kind"].map(lambda k: wording.label(k, "kind")),
+    lifecycle=table["lifecycle"].map(wording.label),
+    status=table["status"].map(lambda t: wording.label(t, "triage")),
 )
 event = st.dataframe(
     view[
@@ -138,27 +160,31 @@ event = st.dataframe(
     selection_mode="single-row",
     key="trend_table",
     column_config={
-        "key": st.column_config.TextColumn("Trend", width="medium"),
-        "kind": st.column_config.TextColumn("Kind"),
-        "series": st.column_config.LineChartColumn("Volume", width="small"),
-        "lifecycle": st.column_config.TextColumn("Lifecycle"),
+        "key": st.column_config.TextColumn("Trend", width=160),
+        "kind": st.column_config.TextColumn("Kind", width=70),
+        "series": st.column_config.LineChartColumn("Volume", width=70),
+        "lifecycle": st.column_config.TextColumn("Lifecycle", width=80),
         "score": st.column_config.NumberColumn(
-            "Score", format="%.1f", help="log10 of (excess posts + 1) x accounts x surprise; higher is more urgent"
+            "Score",
+            format="%.1f",
+            width=55,
+            help="log10 of (excess posts + 1) x accounts x surprise; higher is more urgent",
         ),
-        "peak_volume": st.column_config.NumberColumn("Peak posts", help="Posts in the busiest bucket"),
-        "baseline": st.column_config.NumberColumn("Expected", format="%.1f", help="Posts expected in a bucket"),
-        "excess": st.column_config.NumberColumn("Excess", format="%+.0f", help="Peak posts above the expected"),
-        "unique_authors": st.column_config.NumberColumn("Accounts", help="Distinct accounts in the peak bucket"),
-        "detected_at": st.column_config.DatetimeColumn(f"Detected ({zone.key})", format="YYYY-MM-DD HH:mm"),
-        "watchlisted": st.column_config.TextColumn("Watchlist"),
+        "peak_volume": st.column_config.NumberColumn("Peak", width=55, help="Posts in the busiest bucket"),
+        "baseline": st.column_config.NumberColumn("Expected", format="%.1f", width=70, help="Posts expected"),
+        "excess": st.column_config.NumberColumn("Excess", format="%+.0f", width=60, help="Peak posts above expected"),
+        "unique_authors": st.column_config.NumberColumn("Accounts", width=70, help="Distinct accounts in the peak"),
+        "detected_at": common.time_column("Detected", zone, width=130),
+        "watchlisted": st.column_config.TextColumn("Watchlist", width=70),
         "coordination_share": st.column_config.ProgressColumn(
             "Coordinated",
+            width=90,
             min_value=0.0,
             max_value=1.0,
             format="percent",
             help="Share of posts from coordinated accounts",
         ),
-        "status": st.column_config.TextColumn("Triage"),
+        "status": st.column_config.TextColumn("Triage", width=70),
         "also": st.column_config.TextColumn("Also", help="Keys that burst in the same posts, folded into this trend"),
     },
 )
@@ -181,7 +207,7 @@ with common.db_session() as session:
     narrative = narratives.narrative_of_posts(session, [int(i) for i in posts["id"]])
     explanation = trends.explanation_for(trend)
 
-st.subheader(f"{trend.key} ({trend.kind})")
+st.subheader(f"{trend.key} ({wording.label(trend.kind, 'kind').lower()})")
 st.text(explanation)
 folded = json.loads(trend.also or "[]")
 if folded:
@@ -221,7 +247,7 @@ with left:
     if posts.empty:
         st.caption("No sample posts stored for this trend.")
     for rec in posts.itertuples():
-        st.text(f"@{rec.author_handle} · {pd.Timestamp(rec.created_at).tz_convert(zone):%Y-%m-%d %H:%M}\n{rec.text}")
+        st.text(f"{wording.handle(rec.author_handle)} · {common.when(rec.created_at, zone)}\n{rec.text}")
 with right:
     st.markdown("**Top accounts since detection**")
     st.dataframe(accounts, hide_index=True, width="stretch", key="trend_accounts")
@@ -232,7 +258,11 @@ st.markdown("**Triage**")
 if can_triage:
     with st.form("triage_form"):
         status = st.segmented_control(
-            "Status", list(trends.STATUSES), default=trend.status, key=f"triage_status_{trend.id}"
+            "Status",
+            list(trends.STATUSES),
+            default=trend.status,
+            format_func=lambda t: wording.label(t, "triage"),
+            key=f"triage_status_{trend.id}",
         )
         note = st.text_area("Note", value=trend.status_note, key=f"triage_note_{trend.id}")
         if st.form_submit_button("Save triage", icon=":material/save:"):
@@ -244,7 +274,7 @@ if can_triage:
                     trend.id,
                     status or trend.status,
                     note,
-                    success=f"{trend.key}: {status or trend.status}",
+                    success=f"{trend.key}: {wording.label(status or trend.status, 'triage')}",
                 )
 else:
-    st.text(f"Status: {trend.status}. {trend.status_note}")
+    st.text(f"Triage: {wording.label(trend.status, 'triage')}. {trend.status_note}")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from planner import auth
+from planner import auth, wording
 from planner.ui import common
 
 actor = common.require_actor()
@@ -14,27 +14,36 @@ if not auth.can(actor, auth.Action.MANAGE_USERS):
 
 with common.db_session() as session:
     users = auth.list_users(session)
+zone = common.user_zone()
 frame = pd.DataFrame(
     [
         {
             "username": u.username,
             "name": u.display_name,
-            "role": u.role,
-            "active": u.active,
-            "last login": u.last_login_at,
+            "role": wording.label(u.role, "role"),
+            "active": "yes" if u.active else "no",
+            "last login": common.when(u.last_login_at, zone),
         }
         for u in users
-    ]
+    ],
+    columns=["username", "name", "role", "active", "last login"],
 )
 cols = st.columns(3)
-cols[0].metric("Active users", int(frame["active"].sum()) if len(frame) else 0, border=True)
-cols[1].metric("Admins", int(((frame["role"] == "admin") & frame["active"]).sum()) if len(frame) else 0, border=True)
-cols[2].metric("Deactivated", int((~frame["active"]).sum()) if len(frame) else 0, border=True)
+cols[0].metric("Active users", sum(u.active for u in users), border=True)
+cols[1].metric("Admins", sum(u.active and u.role == "admin" for u in users), border=True)
+cols[2].metric("Deactivated", sum(not u.active for u in users), border=True)
 st.dataframe(
     frame,
     hide_index=True,
     width="stretch",
-    column_config={"last login": st.column_config.DatetimeColumn(timezone=str(common.user_zone()))},
+    height=common.fit_height(len(frame)),
+    column_config={
+        "username": "Username",
+        "name": "Name",
+        "role": "Role",
+        "active": "Active",
+        "last login": st.column_config.TextColumn("Last login", width="medium"),
+    },
 )
 
 roles = [r.value for r in auth.Role]
@@ -47,6 +56,7 @@ with add, st.form("add_user", clear_on_submit=True):
         "Role",
         roles,
         index=1,
+        format_func=wording.label,
         key="new_role",
         help="viewer reads; drafter imports, detects and drafts; reviewer approves and schedules; "
         "admin also manages users",
@@ -58,19 +68,25 @@ with add, st.form("add_user", clear_on_submit=True):
                 auth.create_user, session, actor, username, password, role, display, success=f"Added {username}"
             ):
                 st.rerun()
-with change, st.form("change_user"):
+with change, st.container(border=True):
     st.subheader("Change a user")
     names = [u.username for u in users]
     target = st.selectbox("User", names, key="change_target")
-    new_role = st.selectbox("New role", roles, key="change_role")
+    chosen = next((u for u in users if u.username == target), None)
+    current_role = chosen.role if chosen else roles[0]
+    # The role box starts at the chosen user's current role, so "Set role" never demotes by accident.
+    new_role = st.selectbox(
+        "Role", roles, index=roles.index(current_role), format_func=wording.label, key=f"change_role_{target}"
+    )
     c1, c2, c3 = st.columns(3)
-    do_role = c1.form_submit_button("Set role")
-    do_off = c2.form_submit_button("Deactivate")
-    do_on = c3.form_submit_button("Reactivate")
+    do_role = c1.button("Set role", key="change_set_role", disabled=new_role == current_role)
+    do_off = c2.button("Deactivate", key="change_deactivate", disabled=not (chosen and chosen.active))
+    do_on = c3.button("Reactivate", key="change_reactivate", disabled=not chosen or chosen.active)
 if do_role or do_off or do_on:
     with common.db_session() as session:
         if do_role:
-            ok = common.run(auth.set_role, session, actor, target, new_role, success=f"{target} is now {new_role}")
+            done = f"{target} is now {wording.label(new_role)}"
+            ok = common.run(auth.set_role, session, actor, target, new_role, success=done)
         else:
             ok = common.run(auth.set_active, session, actor, target, bool(do_on), success=f"{target} updated")
     if ok:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from planner import auth, watchlists
+from planner import auth, watchlists, wording
 from planner.ui import common
 
 actor = common.require_actor()
@@ -50,9 +50,12 @@ if entries.empty:
     st.stop()
 
 event = st.dataframe(
-    entries.drop(columns=["id"]),
+    entries,
+    column_order=[c for c in entries.columns if c != "id"],
+    column_config={c: wording.column(c) for c in entries.columns if c != "id"},
     hide_index=True,
     width="stretch",
+    height=common.fit_height(len(entries)),
     on_select="rerun" if can_edit else "ignore",
     selection_mode="single-row",
     key="watchlist_table",
