@@ -70,7 +70,8 @@ def test_table_csv_top_since_until_bucket(runner):
     lines = table.output.strip().splitlines()
     assert table.exit_code == 0 and lines[0] == "Lifecycle as of 2026-11-07 00:00 UTC (the newest monitored post)."
     assert "trends in 6,660 monitored posts; the best 1 by score:" in lines[1]
-    assert "#rising" in table.output and len(lines) == 4 and "excess" in lines[2]
+    assert "#rising" in table.output and len(lines) == 4 and "Excess" in lines[2] and "Expected" in lines[2]
+    assert "detected_at" not in table.output and "+00:00" not in table.output
     every = _run(runner, "detect-trends", "--format", "csv")
     frame = pd.read_csv(io.StringIO(every.output), keep_default_na=False)
     blitz = frame.set_index("key").loc["#blitz"]

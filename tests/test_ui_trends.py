@@ -113,11 +113,11 @@ def test_home_shows_new_trends_since_last_visit(app_env, visited_before):
     at = app_as(user)
     assert not at.exception
     heads = [s.value for s in at.subheader]
-    assert ("New trends since your last visit" if visited_before else "Trends") in heads
+    assert ("New trends since your last visit" if visited_before else "New trends") in heads
     texts = [t.value for t in at.text]
     assert "#rising" in texts and any(t.endswith("expected") and " posts vs " in t for t in texts)
     assert not any("baseline" in t for t in texts)  # short rows, no sentences
     at.run()  # a rerun in the same browser session is the same visit: still shown
-    assert ("New trends since your last visit" if visited_before else "Trends") in [s.value for s in at.subheader]
+    assert ("New trends since your last visit" if visited_before else "New trends") in [s.value for s in at.subheader]
     again = app_as(user)  # nothing new since the visit just made
     assert "New trends since your last visit" not in [s.value for s in again.subheader]

@@ -96,7 +96,7 @@ def detect_trends(since, until, bucket, kind, as_of, top, watchlisted_only, fmt)
             watchlist=frame["watchlisted"].map({True: "yes", False: ""}),
             also=frame["also"].map(lambda keys: ", ".join(keys[:3]) + (f" +{len(keys) - 3}" if len(keys) > 3 else "")),
         )
-        echo_frame(table[TABLE_COLUMNS], "table")
+        echo_frame(table[TABLE_COLUMNS].rename(columns={"baseline": "expected"}), "table")
     elif fmt == "csv":
         frame["bursts"] = frame["bursts"].map(lambda b: ";".join(f"{s}/{e}" for s, e in b))
         frame["also"] = frame["also"].map(";".join)
