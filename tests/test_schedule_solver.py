@@ -143,6 +143,48 @@ def test_matches_brute_force_on_small_inputs(data):
     assert result.score == pytest.approx(brute_force(items, {0: cad}, START, end, score, busy), abs=1e-9)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_interchangeable_posts_match_brute_force(data):
+    # Posts with the same score in every slot are solved as one class; the plan is still the best one.
+    cad = make_cadence(
+        0,
+        posts_per_day=data.draw(st.integers(1, 3)),
+        min_gap_minutes=data.draw(st.sampled_from([0, 60, 120])),
+    )
+    end = START + timedelta(hours=data.draw(st.integers(3, 6)))
+    kinds = data.draw(st.integers(1, 2))
+    items = [Item(k, 0) for k in range(data.draw(st.integers(2, 5)))]
+    base = table_score(data.draw(st.integers(0, 1000)))
+
+    def score(item, times):
+        return base(Item(item.key % kinds, 0), times)
+
+    result = plan(items, {0: cad}, START, end, score)
+    assert result.score == pytest.approx(brute_force(items, {0: cad}, START, end, score, {}), abs=1e-9)
+    assert len({p.key for p in result.placements}) == len(result.placements)
+    assert_keeps_cadence(result, {0: cad}, {})
+
+
+def test_many_interchangeable_posts_are_placed_optimally_and_explained():
+    cad = make_cadence(0, time_zone="Europe/Berlin", posts_per_day=4, min_gap_minutes=150)
+    hours = np.array([0.2] * 18 + [1.0, 0.9, 0.95, 0.7, 0.3, 0.2])
+    items = [Item(k, 0) for k in range(40)]
+
+    def score(item, times):
+        return hours[[t.hour for t in times]] * (1.5 if item.key < 5 else 1.0)
+
+    end = START + timedelta(days=8)
+    exact = plan(items, {0: cad}, START, end, score)
+    greedy = plan(items, {0: cad}, START, end, score, method="greedy")
+    assert_keeps_cadence(exact, {0: cad}, {})
+    assert exact.score >= greedy.score - 1e-9
+    assert all(s.startswith("optimal") for s in exact.status.values())
+    assert len(exact.placements) == 32  # 4 a day for 8 days
+    assert sorted(p.key for p in exact.placements)[:5] == [0, 1, 2, 3, 4]
+    assert all("higher-scoring posts took them" in u.reason for u in exact.unplaced)
+
+
 def test_deterministic_and_independent_of_input_order():
     cads = {c: make_cadence(c, time_zone="Europe/London", posts_per_day=3, min_gap_minutes=120) for c in range(3)}
     items = [Item(k, k % 3) for k in range(40)]
