@@ -4,8 +4,11 @@ The model, per channel (channels are independent): a binary x[i, s] for each pos
 each post at most once; in every run of slots closer together than the minimum gap, at most one post (these
 runs are the maximal cliques of the "too close" relation, so the gap holds pairwise); per local day at most the
 cadence's posts per day minus the posts already there. Slots too close to existing posts or on full days are
-dropped first. Maximise the sum of scores. A greedy plan is computed too and kept if it were ever better
-(it cannot be when HiGHS proves optimality), so the result never scores below greedy.
+dropped first. Maximise the sum of scores. Posts with the same score in every slot are one class with a count
+(no symmetric branching). Solved with HiGHS (highspy): column generation on the LP relaxation, warm-started in
+one model; when it is fractional, branch and bound over the pairs that reduced costs do not rule out (exact).
+A greedy plan is computed too and kept if it were ever better (it cannot be when HiGHS proves optimality), so
+the result never scores below greedy.
 """
 
 from __future__ import annotations
@@ -181,16 +184,26 @@ def _solve_milp(ch: _Channel, incumbent: float) -> tuple[list[tuple[int, int]], 
 
     Posts with the same score in every slot (same campaign audience, no trend window, no pause) are
     interchangeable: they are solved as one class that may take as many slots as it has posts, which removes
-    the symmetry branch and bound would otherwise explore; the class's slots then go to its posts in order.
+    the symmetry branch and bound would otherwise explore; the class's slots then go to its posts, earliest
+    slot to the smallest key.
     """
     classes, of, counts = np.unique(ch.scores, axis=0, return_inverse=True, return_counts=True)
     grouped = _Channel(ch.cadence, ch.items, ch.slots, ch.day, ch.day_cap, classes, ch.all_slots)
     pairs, status = _solve_classes(grouped, counts, incumbent)
-    members = [list(np.nonzero(of.ravel() == c)[0]) for c in range(len(classes))]
+    members = [
+        sorted(np.nonzero(of.ravel() == c)[0].tolist(), key=lambda i: _order_key(ch.items[i]))
+        for c in range(len(classes))
+    ]
     out = []
     for c, s in sorted(pairs, key=lambda p: (p[0], ch.slots[p[1]])):
         out.append((int(members[c].pop(0)), s))
     return out, status
+
+
+def _order_key(item: Item):
+    """Sort key of a post within its class (its key when keys compare, so input order does not matter)."""
+    key = item.key
+    return (type(key).__name__, key) if isinstance(key, int | float | str) else ("~", str(key))
 
 
 def _solve_classes(ch: _Channel, counts: np.ndarray, incumbent: float) -> tuple[list[tuple[int, int]], str]:
