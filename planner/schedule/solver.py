@@ -4,8 +4,11 @@ The model, per channel (channels are independent): a binary x[i, s] for each pos
 each post at most once; in every run of slots closer together than the minimum gap, at most one post (these
 runs are the maximal cliques of the "too close" relation, so the gap holds pairwise); per local day at most the
 cadence's posts per day minus the posts already there. Slots too close to existing posts or on full days are
-dropped first. Maximise the sum of scores. A greedy plan is computed too and kept if it were ever better
-(it cannot be when HiGHS proves optimality), so the result never scores below greedy.
+dropped first. Maximise the sum of scores. Posts with the same score in every slot are one class with a count
+(no symmetric branching). Solved with HiGHS (highspy): column generation on the LP relaxation, warm-started in
+one model; when it is fractional, branch and bound over the pairs that reduced costs do not rule out (exact).
+A greedy plan is computed too and kept if it were ever better (it cannot be when HiGHS proves optimality), so
+the result never scores below greedy.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ from planner.schedule.cadence import Cadence, slots
 # Column generation starts from each post's best slots (more are added while they can improve the plan).
 START_SLOTS_PER_POST = 48
 ADD_SLOTS_PER_POST = 16
-# The exact second search runs when at most this many pairs could still improve the plan (always on small inputs);
-# above it the plan is the best over the generated pairs, with its distance to the LP bound in the status.
-PROOF_MAX_PAIRS = 6_000
+# When the LP relaxation is fractional, branch and bound first searches the pairs whose reduced cost is within this
+# share of the average post's value of the LP bound (widened once, to what is needed to prove the optimum).
+NARROW_BAND = 0.02
 TIME_LIMIT_S = 20.0
 
 ScoreFn = Callable[["Item", Sequence[datetime]], np.ndarray]
@@ -145,17 +148,67 @@ def _windows(t: np.ndarray, gap: int) -> list[tuple[int, int]]:
     return out
 
 
-def _constraints(ch: _Channel, pairs_i: np.ndarray, pairs_s: np.ndarray, wins, m, d):
-    from scipy.sparse import csr_matrix, vstack
+def _highs():
+    """Return a silent HiGHS instance (the base class: highspy.Highs prints a banner when first made)."""
+    import highspy
 
+    h = highspy._Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", 0)
+    return h
+
+
+def _columns(pairs_i: np.ndarray, pairs_s: np.ndarray, slot_ptr: np.ndarray, slot_row: np.ndarray, n_items: int):
+    """Return the CSC arrays (starts, rows, values) of the (post, slot) columns: the post's row, the slot's rows."""
+    lens = 1 + slot_ptr[pairs_s + 1] - slot_ptr[pairs_s]
+    starts = np.zeros(len(lens), dtype=np.int32)
+    np.cumsum(lens[:-1], out=starts[1:])
+    total = int(lens.sum())
+    within = np.arange(total) - np.repeat(starts, lens)
+    rows = np.empty(total, dtype=np.int32)
+    head = within == 0
+    rows[head] = pairs_i
+    src = (np.repeat(slot_ptr[pairs_s], lens) + within - 1)[~head]
+    rows[~head] = slot_row[src] + n_items
+    return starts, rows, np.ones(total)
+
+
+def _add(h, ch: _Channel, pairs_i, pairs_s, slot_ptr, slot_row, upper: float) -> None:
+    starts, rows, vals = _columns(pairs_i, pairs_s, slot_ptr, slot_row, ch.scores.shape[0])
     n = len(pairs_i)
-    a_item = csr_matrix((np.ones(n), (pairs_i, np.arange(n))), shape=(len(ch.items), n))
-    return vstack([a_item, m[:, pairs_s], d[:, pairs_s]]).tocsr()
+    h.addCols(n, -ch.scores[pairs_i, pairs_s], np.zeros(n), np.full(n, upper), len(rows), starts, rows, vals)
 
 
 def _solve_milp(ch: _Channel, incumbent: float) -> tuple[list[tuple[int, int]], str]:
-    from scipy.optimize import linprog
-    from scipy.sparse import csr_matrix
+    """Return the best plan of the channel and how it was proven.
+
+    Posts with the same score in every slot (same campaign audience, no trend window, no pause) are
+    interchangeable: they are solved as one class that may take as many slots as it has posts, which removes
+    the symmetry branch and bound would otherwise explore; the class's slots then go to its posts, earliest
+    slot to the smallest key.
+    """
+    classes, of, counts = np.unique(ch.scores, axis=0, return_inverse=True, return_counts=True)
+    grouped = _Channel(ch.cadence, ch.items, ch.slots, ch.day, ch.day_cap, classes, ch.all_slots)
+    pairs, status = _solve_classes(grouped, counts, incumbent)
+    members = [
+        sorted(np.nonzero(of.ravel() == c)[0].tolist(), key=lambda i: _order_key(ch.items[i]))
+        for c in range(len(classes))
+    ]
+    out = []
+    for c, s in sorted(pairs, key=lambda p: (p[0], ch.slots[p[1]])):
+        out.append((int(members[c].pop(0)), s))
+    return out, status
+
+
+def _order_key(item: Item):
+    """Sort key of a post within its class (its key when keys compare, so input order does not matter)."""
+    key = item.key
+    return (type(key).__name__, key) if isinstance(key, int | float | str) else ("~", str(key))
+
+
+def _solve_classes(ch: _Channel, counts: np.ndarray, incumbent: float) -> tuple[list[tuple[int, int]], str]:
+    import highspy
+    from scipy.sparse import csr_matrix, vstack
 
     eligible = ch.scores > 0
     if not eligible.any():
@@ -164,29 +217,32 @@ def _solve_milp(ch: _Channel, incumbent: float) -> tuple[list[tuple[int, int]], 
     wins = _windows(_epoch(ch.slots), ch.cadence.min_gap_minutes * 60)
     rows = np.concatenate([np.full(b - a, k) for k, (a, b) in enumerate(wins)])
     cols = np.concatenate([np.arange(a, b) for a, b in wins])
-    m = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(wins), n_slots)).tocsc()
-    d = csr_matrix((np.ones(n_slots), (ch.day, np.arange(n_slots))), shape=(len(ch.day_cap), n_slots)).tocsc()
-    ub = np.concatenate([np.ones(n_items), np.ones(len(wins)), ch.day_cap.astype(float)])
-    # Column generation on the LP relaxation: start from each post's best slots, price every other eligible
-    # (post, slot) pair with the duals, add those that would improve the plan, until none does. The relaxation
-    # is usually integral here (interval constraints on slots); then it is the MILP's optimum too.
+    m = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(wins), n_slots))
+    d = csr_matrix((np.ones(n_slots), (ch.day, np.arange(n_slots))), shape=(len(ch.day_cap), n_slots))
+    slot_mat = vstack([m, d]).tocsc()  # the slot rows (gap windows, then local days) of each slot
+    slot_mat.sort_indices()
+    slot_ptr, slot_row = slot_mat.indptr.astype(np.int64), slot_mat.indices.astype(np.int32)
+    ub = np.concatenate([counts.astype(float), np.ones(len(wins)), ch.day_cap.astype(float)])
+    h = _highs()
+    h.addRows(len(ub), np.full(len(ub), -highspy.kHighsInf), ub, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), [])
+    # Column generation on the LP relaxation, warm-started in one HiGHS model: start from each post's best slots,
+    # price every other eligible (post, slot) pair with the duals, add those that would improve the plan, until
+    # none does. The relaxation is usually integral here (interval constraints on slots); then it is the MILP's
+    # optimum too. No upper bounds (each post's row already caps its pairs at 1): every dual sits on a row, so
+    # reduced costs are exact and the LP optimum equals sum(ub * duals).
     order = np.argsort(-ch.scores, axis=1, kind="stable")
     active = np.zeros_like(eligible)
     np.put_along_axis(active, order[:, :START_SLOTS_PER_POST], True, axis=1)
     active &= eligible
-    lp, converged = None, False
-    for _ in range(200):
-        pairs_i, pairs_s = np.nonzero(active)
-        w = ch.scores[pairs_i, pairs_s]
-        a = _constraints(ch, pairs_i, pairs_s, wins, m, d)
-        # No upper bounds (each post's row already caps its pairs at 1): every dual sits on a row, so reduced
-        # costs are exact and the LP optimum equals sum(ub * duals).
-        lp = linprog(-w, A_ub=a, b_ub=ub, bounds=(0, None), method="highs-ds")
-        if lp.status != 0:
+    pairs_i, pairs_s = np.nonzero(active)
+    _add(h, ch, pairs_i, pairs_s, slot_ptr, slot_row, highspy.kHighsInf)
+    converged, reduced = False, None
+    for _ in range(500):
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             break
-        y = -lp.ineqlin.marginals
-        price = m.T @ y[n_items : n_items + len(wins)] + d.T @ y[n_items + len(wins) :]
-        reduced = ch.scores - y[:n_items, None] - price[None, :]
+        y = np.maximum(-np.asarray(h.getSolution().row_dual), 0.0)
+        reduced = ch.scores - y[:n_items, None] - (slot_mat.T @ y[n_items:])[None, :]
         candidates = eligible & ~active & (reduced > 1e-9)
         if not candidates.any():
             converged = True  # no pair prices in: the LP over the active pairs is the LP over all pairs
@@ -195,50 +251,85 @@ def _solve_milp(ch: _Channel, incumbent: float) -> tuple[list[tuple[int, int]], 
         best = np.argsort(-np.where(candidates, reduced, -np.inf), axis=1, kind="stable")[:, :ADD_SLOTS_PER_POST]
         enter = np.zeros_like(candidates)
         np.put_along_axis(enter, best, True, axis=1)
-        active |= enter & candidates
-    if lp is None or lp.status != 0:
-        return [], f"no LP solution ({lp.message if lp is not None else 'nothing to solve'})"
-    if np.all(np.minimum(lp.x, 1 - lp.x) < 1e-7):
-        chosen = np.nonzero(lp.x > 0.5)[0]
+        enter &= candidates
+        new_i, new_s = np.nonzero(enter)
+        _add(h, ch, new_i, new_s, slot_ptr, slot_row, highspy.kHighsInf)
+        pairs_i, pairs_s = np.concatenate([pairs_i, new_i]), np.concatenate([pairs_s, new_s])
+        active |= enter
+    x = np.asarray(h.getSolution().col_value)
+    if converged and np.all(np.minimum(x, 1 - x) < 1e-7):
+        chosen = np.nonzero(x > 0.5)[0]
         return [(int(pairs_i[k]), int(pairs_s[k])) for k in chosen], "optimal (LP relaxation integral)"
-    # Fractional: branch and bound on the active pairs first (a near-optimal incumbent, fast), then prove it or
-    # improve it. For any feasible plan, value <= LP optimum + sum of its pairs' reduced costs (all <= 0 at the
-    # LP optimum), so a pair whose reduced cost is below -(LP optimum - incumbent) cannot be in a better plan:
-    # the second, exact search needs only the pairs above that line.
-    best = _branch_and_bound(ch, active, wins, m, d, ub)
-    if best is None:
-        return [], "no solution"
-    pairs, value, status = best
-    bound = -float(lp.fun)
-    keep = eligible & (reduced >= -(max(bound - max(value, incumbent), 0.0) + 1e-9)) if converged else eligible
-    if not (keep & ~active).any():
-        return pairs, status
-    if (keep | active).sum() <= PROOF_MAX_PAIRS:
-        wider = _branch_and_bound(ch, keep | active, wins, m, d, ub)
-        if wider is not None and wider[1] > value:
-            pairs, value, status = wider
-        return pairs, status
-    # Too many candidate pairs to prove it quickly: keep the incumbent and say how close it is proven to be.
-    return pairs, f"within {max(bound - value, 0.0) / max(bound, 1e-12):.2%} of optimal (LP bound)"
+    # Fractional. For any duals y >= 0 and any plan, value <= y.b + the plan's reduced costs <= bound + the
+    # reduced cost of any one of its pairs, where bound = y.b + each post's best positive reduced cost (0 at the
+    # LP optimum). So a plan worth at least L uses only pairs whose reduced cost is >= L - bound: branch and bound
+    # over those pairs finds the best plan worth at least L, exactly. L comes from a near-optimal plan first (the
+    # LP's pairs from the most integral down, then the rest by reduced cost): when it meets the bound, it is
+    # optimal; otherwise a narrow band of pairs is searched first and widened once if its best cannot be proven.
+    if reduced is None:
+        reduced, bound = np.zeros_like(ch.scores), np.inf
+        best, value = [], -np.inf
+    else:
+        slack = float((np.maximum(np.where(eligible, reduced, 0.0).max(axis=1), 0.0) * counts).sum())
+        bound = float(ub @ y) + slack
+        xs = np.zeros_like(ch.scores)
+        xs[pairs_i, pairs_s] = x if len(x) == len(pairs_i) else 0.0
+        cand_i, cand_s = np.nonzero(eligible)
+        order = np.lexsort((cand_s, cand_i, -ch.scores[cand_i, cand_s], -reduced[cand_i, cand_s], -xs[cand_i, cand_s]))
+        best = _fill(ch, cand_i[order], cand_s[order], counts)
+        value = float(sum(ch.scores[i, s] for i, s in best))
+        if value >= bound - 1e-9:
+            return best, "optimal (rounded LP meets its bound)"
+    floor = max(value, incumbent)
+    band = max(min(bound - floor, NARROW_BAND * max(bound, 0.0) / max(n_items, 1)), 0.0)
+    start = None
+    while True:
+        keep = eligible & (reduced >= -band - 1e-9)
+        found = _branch_and_bound(ch, keep, slot_ptr, slot_row, ub, start)
+        if found is None:
+            return best, "best found (branch and bound found nothing better than the rounded LP)"
+        pairs, got, status = found
+        if got > value:
+            best, value = pairs, got
+        floor = max(value, incumbent)
+        if status != "optimal" or bound - floor <= band + 1e-9:
+            # Every plan worth more than `floor` lies in the band searched, so the best there is the best.
+            return best, "optimal (branch and bound)" if status == "optimal" else f"best found ({status})"
+        band, start = max(bound - floor, 0.0), best
 
 
-def _branch_and_bound(ch: _Channel, use: np.ndarray, wins, m, d, ub) -> tuple[list[tuple[int, int]], float, str] | None:
-    from scipy.optimize import Bounds, LinearConstraint, milp
+def _branch_and_bound(ch: _Channel, use: np.ndarray, slot_ptr, slot_row, ub, start=None):
+    """Return (best plan over the pairs in `use`, its value, solver status) by HiGHS MILP, or None."""
+    import highspy
 
     pairs_i, pairs_s = np.nonzero(use)
-    w = ch.scores[pairs_i, pairs_s]
-    res = milp(
-        c=-w,
-        constraints=LinearConstraint(_constraints(ch, pairs_i, pairs_s, wins, m, d), -np.inf, ub),
-        integrality=np.ones(len(w)),
-        bounds=Bounds(0, 1),
-        options={"disp": False, "time_limit": TIME_LIMIT_S, "mip_rel_gap": 1e-9},
-    )
-    if res.x is None:
+    h = _highs()
+    h.addRows(len(ub), np.full(len(ub), -highspy.kHighsInf), ub, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), [])
+    _add(h, ch, pairs_i, pairs_s, slot_ptr, slot_row, 1.0)
+    n = len(pairs_i)
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger))
+    h.setOptionValue("time_limit", TIME_LIMIT_S)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 1e-9)
+    if start:
+        # Start from the plan found so far (its pairs are in `use`): the search prunes with its value at once.
+        col = {(i, s): k for k, (i, s) in enumerate(zip(pairs_i.tolist(), pairs_s.tolist(), strict=True))}
+        x0 = np.zeros(n)
+        x0[[col[p] for p in start if p in col]] = 1.0
+        sol = highspy.HighsSolution()
+        sol.col_value = x0.tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    status = h.getModelStatus()
+    if not h.getInfo().primal_solution_status:
         return None
-    chosen = np.nonzero(res.x > 0.5)[0]
-    status = "optimal (branch and bound)" if res.status == 0 else f"best found ({res.message})"
-    return [(int(pairs_i[k]), int(pairs_s[k])) for k in chosen], float(w[chosen].sum()), status
+    x = np.asarray(h.getSolution().col_value)
+    chosen = np.nonzero(x > 0.5)[0]
+    pairs = [(int(pairs_i[k]), int(pairs_s[k])) for k in chosen]
+    ok = status == highspy.HighsModelStatus.kOptimal
+    value = float(ch.scores[pairs_i[chosen], pairs_s[chosen]].sum())
+    return pairs, value, "optimal" if ok else h.modelStatusToString(status)
 
 
 def _solve_greedy(ch: _Channel) -> list[tuple[int, int]]:
@@ -246,15 +337,20 @@ def _solve_greedy(ch: _Channel) -> list[tuple[int, int]]:
     items, pairs_s = np.nonzero(ch.scores > 0)
     w = ch.scores[items, pairs_s]
     order = np.lexsort((pairs_s, items, -w))
+    return _fill(ch, items[order], pairs_s[order])
+
+
+def _fill(ch: _Channel, items: np.ndarray, pairs_s: np.ndarray, counts=None) -> list[tuple[int, int]]:
+    """Take the (post, slot) pairs in the order given whenever the post (or class of `counts` posts) is free
+    and the cadence allows it."""
     t = _epoch(ch.slots)
     gap = ch.cadence.min_gap_minutes * 60
     placed_t: list[int] = []
-    used_items: set[int] = set()
+    left = Counter(dict(enumerate(counts.tolist()))) if counts is not None else Counter(range(ch.scores.shape[0]))
     per_day = Counter()
     out = []
-    for k in order:
-        i, s = int(items[k]), int(pairs_s[k])
-        if i in used_items or per_day[ch.day[s]] >= ch.day_cap[ch.day[s]]:
+    for i, s in zip(items.tolist(), pairs_s.tolist(), strict=True):
+        if left[i] <= 0 or per_day[ch.day[s]] >= ch.day_cap[ch.day[s]]:
             continue
         pos = bisect.bisect_left(placed_t, t[s])
         if pos < len(placed_t) and (placed_t[pos] - t[s] < gap or placed_t[pos] == t[s]):
@@ -262,7 +358,7 @@ def _solve_greedy(ch: _Channel) -> list[tuple[int, int]]:
         if pos > 0 and (t[s] - placed_t[pos - 1] < gap or placed_t[pos - 1] == t[s]):
             continue
         placed_t.insert(pos, int(t[s]))
-        used_items.add(i)
+        left[i] -= 1
         per_day[ch.day[s]] += 1
         out.append((i, s))
     return out
