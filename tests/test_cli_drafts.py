@@ -44,7 +44,7 @@ def test_drafts_list_filters(demo_dir):
     rows = json.loads(
         run(demo_dir, "drafts", "list", "--campaign", "open doors for parents", "--format", "json").output
     )
-    assert {r["campaign"] for r in rows} == {"Open Doors for Parents"} and len(rows) == 2
+    assert {r["campaign"] for r in rows} == {"Open Doors for Parents"} and len(rows) == 4  # with the A/B pair
     rows = json.loads(run(demo_dir, "drafts", "list", "--status", "in_review", "--format", "json").output)
     assert {r["status"] for r in rows} == {"in_review"}
     table = run(demo_dir, "drafts", "list", "--campaign", "1").output
@@ -105,7 +105,7 @@ def test_drafts_check_rejects_unknown_channel(demo_dir):
 def test_campaigns_list(demo_dir):
     rows = json.loads(run(demo_dir, "campaigns", "list", "--format", "json").output)
     assert {r["name"] for r in rows} == {"Valley Together", "Open Doors for Parents"}
-    assert next(r for r in rows if r["name"] == "Valley Together")["drafts"] == 6
+    assert next(r for r in rows if r["name"] == "Valley Together")["drafts"] == 16  # with the schedule's answers
 
 
 def test_help_lists_the_commands():
