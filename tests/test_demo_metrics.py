@@ -56,3 +56,17 @@ def test_best_time_feeds_the_schedule_scorer(demo_session):
     unknown = next(h for h in range(168) if h not in hours)
     assert scorer.score(monday + timedelta(hours=unknown)) < plain.score(monday + timedelta(hours=unknown))
     assert besttime.best_hours_by_channel(demo_session, [x.id]) == {x.id: hours}
+
+
+def test_slot_suggestions_use_the_channels_own_best_hours_by_default(demo_session):
+    from planner.models import Trend
+
+    x = demo_session.scalar(select(Channel).where(Channel.platform == "x"))
+    trend = demo_session.scalar(select(Trend).where(Trend.status == "respond"))
+    hours = besttime.best_hours(demo_session, x.id)
+    assert hours
+    default = windows.suggest_slots(demo_session, trend.id, x.id, limit=20)
+    explicit = windows.suggest_slots(demo_session, trend.id, x.id, limit=20, best_hours=hours)
+    without = windows.suggest_slots(demo_session, trend.id, x.id, limit=20, best_hours={})
+    assert [(s.at, s.score) for s in default] == [(s.at, s.score) for s in explicit]
+    assert [(s.at, s.score) for s in default] != [(s.at, s.score) for s in without]

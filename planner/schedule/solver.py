@@ -482,8 +482,9 @@ def auto_schedule(
     """Place every approved, not yet scheduled channel variant in the best free slots of [start, end).
 
     Default range: the next 7 days from now. Posts answering a trend marked "respond" go inside its response
-    window; paused scopes get nothing. `best_hours` maps channel id -> {UTC hour of week: reach} (optional, from
-    metrics). Raises ScheduleError for a bad range or campaign, PermissionDenied.
+    window; paused scopes get nothing. `best_hours` maps channel id -> {UTC hour of week: reach}; by default each
+    channel's own best hours from its reach metrics (planner.metrics.besttime). Raises ScheduleError for a bad range
+    or campaign, PermissionDenied.
     """
     from sqlalchemy import select
 
@@ -518,6 +519,11 @@ def auto_schedule(
     cadences = all_cadences(session)
     pause_scopes = [(p, pauses_mod.scope_of(session, p)) for p in pauses_mod.all_pauses(session)]
     chans = {c.id: c for c in session.scalars(select(Channel))}
+    if best_hours is None:
+        # Once reach metrics exist, each channel's own best hours (last 16 weeks of results) count in the score.
+        from planner.metrics import besttime
+
+        best_hours = besttime.best_hours_by_channel(session, list(chans), now)
     camps = {c.id: c for c in session.scalars(select(Campaign))}
     drafts = list(session.scalars(stmt))
     reasons = entries_mod.reasons_not_schedulable(session, drafts)

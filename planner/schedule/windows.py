@@ -275,6 +275,11 @@ def suggest_slots(
         raise ScheduleError(f"the response window of {trend.key} closed at {window.end:%Y-%m-%d %H:%M} UTC")
     cad = cadence_mod.cadence_for(session, int(channel_id))
     candidates = cadence_mod.slots(cad, max(window.start, now), window.end)
+    if best_hours is None:
+        # Once reach metrics exist, the channel's own best hours (last 16 weeks of results) count in the score.
+        from planner.metrics import besttime
+
+        best_hours = besttime.best_hours(session, int(channel_id), now) or None
     free = entries_mod.free_slots(session, cad, candidates)
     scorer = Scorer(trend_audience(session, trend.id, cad.time_zone), trend_profile(trend), window, best_hours)
     scored = sorted(((scorer.score(t), t) for t in free), key=lambda p: (-p[0], p[1]))
