@@ -201,8 +201,10 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
         messengers = form.get_by_role("tabpanel", name="Messenger")
         messengers.get_by_test_id("stDataFrame").hover()  # the grid's toolbar shows on hover
         messengers.get_by_role("button", name="Add row").click()
-        box = messengers.get_by_test_id("stDataFrame").bounding_box()
-        page.mouse.dblclick(box["x"] + 90, box["y"] + 35 + 18)  # open the new row's name cell
+        expect(messengers.locator("canvas").first).to_be_visible()
+        page.wait_for_timeout(300)
+        box = messengers.locator("canvas").first.bounding_box()  # the grid itself, below its toolbar
+        page.mouse.dblclick(box["x"] + 120, box["y"] + 35 + 17)  # open the new row's name cell
         page.keyboard.type("Valley Youth Council")
         page.keyboard.press("Enter")
         page.wait_for_timeout(300)
@@ -246,7 +248,7 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
 
         # ---- reviewer: acknowledge and approve ------------------------------------------------------------------
         j.login("rui")
-        j.visit("Drafts", "The lanterns are for everyone")
+        j.visit("Drafts", "In review")
         _click_first_row(page)
         expect(page.get_by_role("heading", name="The lanterns are for everyone")).to_be_visible()
         page.get_by_role("tab", name="Review").click()
