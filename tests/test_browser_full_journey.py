@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from planner import auth, channels
@@ -130,8 +131,15 @@ def _click_first_row(page, testid_index: int = 0) -> None:
 
 def _pick(page, container, label: str, option: str) -> None:
     """Choose `option` in the select/multiselect labelled `label` inside `container`."""
-    container.get_by_label(label, exact=True).click()
-    page.get_by_role("option", name=option).first.click()
+    wanted = page.get_by_role("option").filter(has_text=option).first
+    for _ in range(3):  # a click can land while a rerun redraws the widget: open it again until the list shows
+        container.get_by_label(label, exact=True).click()
+        try:
+            wanted.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    wanted.click()
     page.keyboard.press("Escape")
 
 
@@ -200,13 +208,14 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
         form.get_by_role("tab", name="Messenger").click()
         messengers = form.get_by_role("tabpanel", name="Messenger")
         messengers.get_by_test_id("stDataFrame").hover()  # the grid's toolbar shows on hover
-        messengers.get_by_role("button", name="Add row").click()
+        messengers.get_by_role("button", name="Add row").dispatch_event("click")  # the grid may overlap it
         expect(messengers.locator("canvas").first).to_be_visible()
         page.wait_for_timeout(300)
         box = messengers.locator("canvas").first.bounding_box()  # the grid itself, below its toolbar
         page.mouse.dblclick(box["x"] + 120, box["y"] + 35 + 17)  # open the new row's name cell
         page.keyboard.type("Valley Youth Council")
         page.keyboard.press("Enter")
+        page.keyboard.press("Escape")  # leave the grid
         page.wait_for_timeout(300)
         j.shot("dora_campaign_messenger")
         form.get_by_label("Funder (required, disclosed)").fill("Valley Community Fund")
@@ -275,7 +284,7 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
         j.shot("rui_calendar_resumed")
         page.get_by_role("button", name="Dismiss").click()
         j.idle()
-        page.get_by_test_id("stBaseButton-segmented_control").filter(has_text="List").click()
+        page.get_by_role("button", name="List", exact=True).click()
         j.idle()
         page.get_by_label("Open a scheduled post").click()
         page.get_by_role("option").filter(has_text="The lanterns are for everyone").first.click()
