@@ -284,7 +284,7 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
         j.shot("rui_calendar_resumed")
         page.get_by_role("button", name="Dismiss").click()
         j.idle()
-        page.get_by_role("button", name="List", exact=True).click()
+        page.get_by_test_id("stButtonGroup").get_by_text("List", exact=True).click()
         j.idle()
         page.get_by_label("Open a scheduled post").click()
         page.get_by_role("option").filter(has_text="The lanterns are for everyone").first.click()
