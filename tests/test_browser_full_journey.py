@@ -111,8 +111,9 @@ class Journey:
         elapsed = time.perf_counter() - t0
         self.times.append((self.who, title, elapsed, title not in self.seen))
         self.seen.add(title)
-        assert page.locator('[data-testid="stException"]').count() == 0, f"exception on {title}"
         self.shot(f"{self.who}_{title.lower().replace(' ', '_')}")
+        errors = page.locator('[data-testid="stException"]')
+        assert errors.count() == 0, f"exception on {title}: {errors.first.inner_text()[:2000]}"
 
     def table(self) -> str:
         rows = [f"{'user':<8} {'page':<12} {'seconds':>8}  visit"]

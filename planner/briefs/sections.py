@@ -180,7 +180,7 @@ def _trend_chart(number: int, trend) -> Chart:
         return charts.volume(
             frame["bucket_start"].dt.tz_convert("UTC").dt.tz_localize(None).tolist(),
             frame["posts"].tolist(),
-            frame["baseline"].tolist(),
+            frame["expected"].tolist(),
             [(a.replace(tzinfo=None), b.replace(tzinfo=None)) for a, b in series.bursts],
             series.detected_at.replace(tzinfo=None) if series.detected_at else None,
             title=f"Trend {number}: monitored posts per {per} against the baseline",
