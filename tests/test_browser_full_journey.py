@@ -211,10 +211,17 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
         messengers.get_by_test_id("stDataFrame").hover()  # the grid's toolbar shows on hover
         messengers.get_by_role("button", name="Add row").dispatch_event("click")  # the grid may overlap it
         expect(messengers.locator("canvas").first).to_be_visible()
-        page.wait_for_timeout(300)
-        box = messengers.locator("canvas").first.bounding_box()  # the grid itself, below its toolbar
-        page.mouse.dblclick(box["x"] + 120, box["y"] + 35 + 17)  # open the new row's name cell
-        page.keyboard.type("Valley Youth Council")
+        cell_editor = page.locator("textarea.gdg-input, input.gdg-input").first
+        for _ in range(4):  # the double click can land during a redraw: open the cell editor until it shows
+            page.wait_for_timeout(400)
+            box = messengers.locator("canvas").first.bounding_box()  # the grid itself, below its toolbar
+            page.mouse.dblclick(box["x"] + 120, box["y"] + 35 + 17)  # the new row's name cell
+            try:
+                cell_editor.wait_for(timeout=4_000)
+                break
+            except PlaywrightTimeout:
+                continue
+        cell_editor.fill("Valley Youth Council")
         page.keyboard.press("Enter")
         page.keyboard.press("Escape")  # leave the grid
         page.wait_for_timeout(300)
