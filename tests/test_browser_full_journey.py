@@ -278,9 +278,15 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
 
         # ---- planner (reviewer): auto-schedule, pause, resume, publish -----------------------------------------
         j.visit("Calendar", "Auto-schedule approved drafts")
+        auto = page.get_by_role("button", name="Auto-schedule", exact=True)
         page.locator("summary", has_text="Auto-schedule approved drafts").click()
-        page.get_by_role("button", name="Auto-schedule", exact=True).click()
-        expect(page.get_by_text("The lanterns are for everyone").first).to_be_visible()
+        expect(auto).to_be_visible()
+        j.idle()
+        auto.click()
+        # The result lines sit in the expander, which the rerun folds up again.
+        expect(page.get_by_test_id("stCode").filter(has_text="The lanterns are for everyone")).to_be_attached(
+            timeout=90_000
+        )
         j.shot("rui_calendar_scheduled")
         page.locator("summary", has_text="Crisis pause").click()
         page.get_by_label("Reason (required)").fill("Storm warning in the valley: hold every post")
