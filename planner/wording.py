@@ -219,6 +219,23 @@ AUDIT_SENTENCES = {
     "posts.import": "imported monitored posts",
     "posts.undo_import": "undid an import of monitored posts",
     "demo.load": "loaded the fictional demo workspace",
+    "schedule.add": "scheduled a post of {obj}",
+    "schedule.auto": "ran the auto-scheduler",
+    "schedule.move": "moved a scheduled post ({obj})",
+    "schedule.cancel": "cancelled a scheduled post ({obj})",
+    "schedule.publish": "marked a scheduled post as published ({obj})",
+    "schedule.import": "imported planned posts as drafts",
+    "schedule.cadence": "changed the posting rules of {obj}",
+    "schedule.window": "changed the response window",
+    "schedule.pause": "paused publishing ({obj})",
+    "schedule.resume": "resumed publishing ({obj})",
+    "calendar.token_create": "created a calendar subscription link",
+    "calendar.token_revoke": "revoked a calendar subscription link",
+    "metrics.import": "imported reach metrics",
+    "metrics.record": "recorded reach metrics ({obj})",
+    "metrics.confirm": "matched an analytics row to a published post ({obj})",
+    "brief.settings": "changed the brief settings of {obj}",
+    "brief.export": "exported the brief of {obj}",
 }
 _TARGET = re.compile(r"->\s*([a-z_]+)\b")
 _VERSION = re.compile(r"\bversion (\d+)\b")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -143,7 +144,14 @@ def test_resume_then_reschedule_missed_posts_in_one_click(demo_ws):
 
     ws, users = demo_ws
     with ws.session() as s:
-        e = s.query(ScheduleEntry).filter_by(status="planned").order_by(ScheduleEntry.scheduled_at).first()
+        # A post not tied to a trend's response window (the live demo's answers may have no slot left before theirs
+        # closes, depending on the hour the demo was loaded).
+        e = (
+            s.query(ScheduleEntry)
+            .filter(ScheduleEntry.status == "planned", ScheduleEntry.trend_id.is_(None))
+            .order_by(ScheduleEntry.scheduled_at)
+            .first()
+        )
         e.scheduled_at = utcnow() - timedelta(hours=1)  # it fell due while paused
         s.commit()
         variant_id, entry_id = e.variant_id, e.id
@@ -151,11 +159,11 @@ def test_resume_then_reschedule_missed_posts_in_one_click(demo_ws):
     at = open_page(users["ada"])
     [b for b in at.button if b.key and b.key.startswith("cal_resume_")][0].click().run()
     assert not at.exception
-    assert any("1 post(s) were missed" in m.value for m in at.success)
+    assert any("post(s) were missed" in m.value for m in at.success)  # ours, and any the live demo had due
     at.button(key="cal_resched").click().run()
     assert not at.exception
     with ws.session() as s:
         assert s.get(ScheduleEntry, entry_id).status == "missed"
         again = s.query(ScheduleEntry).filter(ScheduleEntry.variant_id == variant_id, ScheduleEntry.id != entry_id)
         assert [x.status for x in again] == ["planned"] and again.one().scheduled_at > utcnow()
-    assert "Placed 1 post(s)" in at.code[0].value
+    assert re.match(r"Placed [1-9]\d* post", at.code[0].value)
