@@ -192,7 +192,7 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
         _click_first_row(page)
         expect(page.get_by_role("heading", name=f"{TAG} (hashtag)")).to_be_visible()
         j.shot("ada_trend_detail")
-        page.get_by_test_id("stForm").last.get_by_text("respond", exact=True).click()
+        page.get_by_test_id("stForm").last.get_by_text("Respond", exact=True).click()
         page.get_by_role("button", name="Save triage").click()
         expect(page.get_by_text(f"{TAG}: respond").first).to_be_visible()
         j.logout()
