@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from twitter_text import parse_tweet
 
 from planner import audit
 from planner.audit import Actor
@@ -80,6 +79,8 @@ def count(platform: str, text: str, *, has_media: bool = False) -> Count:
     r = rules(platform)
     limit = r.media_limit if has_media and r.media_limit else r.limit
     if platform == "x":
+        from twitter_text import parse_tweet  # its URL regexes take most of a second to compile: load on first count
+
         return Count(parse_tweet(text or "").weightedLength, limit)
     return Count(len(text or ""), limit)
 

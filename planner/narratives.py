@@ -15,10 +15,6 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.cluster import KMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.preprocessing import normalize
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -58,10 +54,19 @@ class Clustering:
     samples: list[list[int]]  # positions of representative input texts per narrative
 
 
+def normalize(matrix):
+    """L2-normalise rows with scikit-learn, imported on first use so commands that never cluster start fast."""
+    from sklearn.preprocessing import normalize as l2_normalize
+
+    return l2_normalize(matrix)
+
+
 class _Features:
     """TF-IDF over word uni/bigrams and character n-grams (so Arabic and Russian work), reduced by LSA."""
 
     def __init__(self, langs: pd.Series, seed: int) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         # Texts are deduplicated first, so on few distinct texts a term seen once is still a real signal.
         min_df = 1 if len(langs) < SMALL_CORPUS else 2
         stops = set().union(*(stop_words(code) for code in pd.unique(langs.fillna("").str[:2])))
@@ -89,6 +94,8 @@ class _Features:
         self.has_words = True
 
     def fit_transform(self, texts: pd.Series) -> np.ndarray:
+        from sklearn.decomposition import TruncatedSVD
+
         texts = texts.str.slice(0, TEXT_CHARS)
         try:
             w = self.words.fit_transform(texts)
@@ -114,6 +121,8 @@ class _Features:
         """Return each cluster's most distinctive word n-grams by class-based TF-IDF, skipping repeats of words."""
         if not self.has_words:
             return [[] for _ in range(k)]
+        from sklearn.feature_extraction.text import CountVectorizer
+
         counter = CountVectorizer(token_pattern=_TOKEN_RE, ngram_range=(1, 2), vocabulary=self.words.vocabulary_)
         words = counter.transform(texts.str.slice(0, TEXT_CHARS))
         member = sp.csr_matrix((weights, (labels, np.arange(len(labels)))), shape=(k, len(labels)))
@@ -176,6 +185,8 @@ def cluster_texts(texts: pd.Series, langs: pd.Series | None = None, n_clusters: 
     features = _Features(first_lang.iloc[fit_idx], seed)
     reduced = features.fit_transform(unique_texts.iloc[fit_idx])
     k = min(n_clusters, len(fit_idx))
+    from sklearn.cluster import KMeans
+
     model = KMeans(n_clusters=k, random_state=seed, n_init=3).fit(reduced, sample_weight=weights[fit_idx])
     full = features.transform(unique_texts) if len(fit_idx) < len(uniques) else reduced
     unique_labels, k = _merge_near_duplicates(model.cluster_centers_, model.predict(full))

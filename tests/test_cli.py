@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import subprocess
 import sys
 
@@ -26,7 +28,9 @@ def run(tmp_path, monkeypatch):
 
 
 def _all_commands(group: click.Group, prefix=()):
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         yield (*prefix, name)
         if isinstance(command, click.Group):
             yield from _all_commands(command, (*prefix, name))
@@ -39,7 +43,7 @@ def test_every_command_has_help_and_a_docstring(run, path):
     assert "Usage:" in result.output
     command = cli
     for part in path:
-        command = command.commands[part]
+        command = command.get_command(click.Context(command), part)
     assert command.help and command.help.strip()
 
 
@@ -97,3 +101,35 @@ def test_demo_twice(run):
     assert first.exit_code == 0 and "fictional monitored posts" in first.output
     second = CliRunner().invoke(cli, ["demo"])
     assert second.exit_code == 1 and "already loaded" in second.output
+
+
+def test_command_table_lists_every_command_with_its_own_help():
+    """The lazy command table names each top-level command of planner/cli, with the command's own first help line."""
+    import planner.cli as cli_package
+
+    defined = {}
+    for info in pkgutil.iter_modules(cli_package.__path__):
+        module = importlib.import_module(f"planner.cli.{info.name}")
+        for attribute, value in vars(module).items():
+            if isinstance(value, click.Command) and value.callback.__module__ == module.__name__:
+                defined[value.name] = (info.name, attribute, value)
+    top_level = {
+        name: found
+        for name, found in defined.items()
+        if not any(isinstance(g, click.Group) and found[2] in g.commands.values() for _, _, g in defined.values())
+    }
+    assert set(cli_package.COMMANDS) == set(top_level)
+    for name, (module, attribute, short) in cli_package.COMMANDS.items():
+        assert (module, attribute) == top_level[name][:2], name
+        assert short == top_level[name][2].get_short_help_str(limit=300), name
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys; from planner.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'sklearn', 'weasyprint', 'plotly', 'networkx', 'scipy') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out

@@ -12,12 +12,6 @@ from planner.cli.common import echo_frame, workspace_session
 from planner.config import load_settings
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(db_group)
-    cli.add_command(users_group)
-    cli.add_command(backup)
-
-
 @click.group("db")
 def db_group() -> None:
     """Database schema: upgrade and status."""

@@ -12,10 +12,6 @@ from planner import auth, briefs
 from planner.cli.common import workspace_session
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(export_brief)
-
-
 def _date(_ctx, _param, value: str | None) -> date | None:
     if value is None:
         return None

@@ -15,10 +15,6 @@ from planner.coordination.networks import DEFAULT_MIN_WEIGHT, DEFAULT_SIMILARITY
 from planner.coordination.runs import detect_and_store
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(detect_coordination)
-
-
 def _iso(_ctx, param, value: str | None) -> datetime | None:
     if value is None:
         return None

@@ -9,10 +9,6 @@ from planner.cli.common import workspace_session
 from planner.demo import DEFAULT_SEED, load_demo
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(demo)
-
-
 @click.command("demo")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Random seed (same seed, same data).")
 def demo(seed: int) -> None:

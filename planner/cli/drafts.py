@@ -10,12 +10,6 @@ import pandas as pd
 from planner import campaigns, channels, checks, drafts
 from planner.cli.common import echo_frame, workspace_session
 
-
-def register(cli: click.Group) -> None:
-    cli.add_command(drafts_group)
-    cli.add_command(campaigns_group)
-
-
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 
 

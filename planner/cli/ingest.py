@@ -11,12 +11,6 @@ from planner import auth, ingest, wording
 from planner.cli.common import workspace_session
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(import_posts)
-    cli.add_command(export_posts)
-    cli.add_command(posts_group)
-
-
 def _parse_map(items: tuple[str, ...]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for item in items:

@@ -11,10 +11,6 @@ from planner import auth
 from planner.cli.common import workspace_session
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(metrics_group)
-
-
 @click.group("metrics")
 def metrics_group() -> None:
     """Reach metrics of published posts: import exports, summarise KPIs."""

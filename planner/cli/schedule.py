@@ -16,12 +16,6 @@ BASE_URL_VAR = "PLANNER_PUBLIC_URL"
 DEFAULT_BASE_URL = "http://localhost:8501"
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(schedule_group)
-    cli.add_command(pause_cmd)
-    cli.add_command(resume_cmd)
-
-
 def _when(value: str | None, name: str) -> datetime | None:
     if not value:
         return None

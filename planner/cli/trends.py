@@ -26,12 +26,6 @@ TABLE_COLUMNS = [
 ]
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(detect_trends)
-    cli.add_command(build_narratives)
-    cli.add_command(watchlist_group)
-
-
 def _when(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None
