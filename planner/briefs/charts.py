@@ -10,16 +10,6 @@ import io
 from collections.abc import Callable, Sequence
 from typing import Any
 
-# Fixed colours for workflow states, the same as the app's pages.
-STATUS_COLOURS = {
-    "draft": "#8d99ae",
-    "in_review": "#edae49",
-    "changes_requested": "#d1495b",
-    "approved": "#2a9d8f",
-    "scheduled": "#1f5f8b",
-    "published": "#264653",
-    "archived": "#adb5bd",
-}
 INK, ACCENT, BASELINE, BURST = "#1d3557", "#1f5f8b", "#8d99ae", "#edae49"
 STYLE = {
     "font.family": "DejaVu Sans",

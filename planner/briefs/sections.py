@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from planner import campaigns, channels, trends
+from planner import campaigns, channels, palette, trends
 from planner.briefs import charts
 from planner.briefs.blocks import Chart, Facts, Note, Paragraph, Subheading, clean, paragraphs, table, when
 from planner.drafts import approvals as draft_approvals
@@ -410,7 +410,7 @@ def _channel_names(session: Session) -> dict[str, str]:
 
 def _status_chart(drafts: list[Draft]) -> Chart:
     counts = Counter(d.status for d in drafts)
-    order = [s for s in charts.STATUS_COLOURS if counts.get(s)]
+    order = [s for s in palette.STATUS_COLOURS if counts.get(s)]
 
     def draw():
         return charts.bars(
@@ -419,7 +419,7 @@ def _status_chart(drafts: list[Draft]) -> Chart:
             title="Drafts by workflow status",
             xlabel="Drafts",
             ylabel="Status",
-            colours=[charts.STATUS_COLOURS[s] for s in order],
+            colours=[palette.STATUS_COLOURS[s] for s in order],
         )
 
     return Chart(

@@ -16,7 +16,7 @@ from planner import audit, wording, workspace
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
-from planner.errors import PlannerError
+from planner.errors import Refused
 from planner.ingest.formats import Chunk, CsvFormat, Format, QutFormat, ReadState, sniff_text
 from planner.ingest.jsonfmt import TelegramFormat, TwitterV1Format, TwitterV2Format
 from planner.ingest.pipeline import POST_COLUMNS, Context, Rejected, normalise_chunk
@@ -40,12 +40,8 @@ LOOKUP_BATCH = 500
 Progress = Callable[[float, str], None]
 
 
-class ImportRefused(PlannerError):
+class ImportRefused(Refused):
     """The file has bad rows and the user did not ask to skip them: nothing was imported."""
-
-    def __init__(self, message: str, report: ImportReport):
-        super().__init__(message)
-        self.report = report
 
 
 @dataclass

@@ -14,7 +14,7 @@ from planner import audit
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
-from planner.errors import PlannerError
+from planner.errors import Refused
 from planner.ingest.source import FormatError, Source, open_text
 from planner.ingest.timestamps import parse_timestamps, zone
 from planner.metrics import matching, snapshots
@@ -137,12 +137,8 @@ class MetricsImportReport:
         return out
 
 
-class MetricsImportRefused(PlannerError):
+class MetricsImportRefused(Refused):
     """The file has bad rows or conflicts with stored history: nothing was recorded."""
-
-    def __init__(self, message: str, report: MetricsImportReport):
-        super().__init__(message)
-        self.report = report
 
 
 @dataclass

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-from planner import auth, wording
+from planner import auth, palette, wording
 from planner.audit import Actor
 from planner.config import load_settings
 from planner.db import Workspace, open_workspace
@@ -26,18 +26,10 @@ USER_KEY = "user_id"
 TIME_FORMAT = "D MMM YYYY, HH:mm"
 ROW_PX = 35
 
-# Fixed colours for meanings, the same on every page.
-LIFECYCLE_COLOURS = {"emerging": "#d1495b", "peaking": "#edae49", "declining": "#00798c", "dormant": "#8d99ae"}
-SEVERITY_COLOURS = {"error": "#c0392b", "warning": "#e67e22", "info": "#2980b9"}
-STATUS_COLOURS = {
-    "draft": "#8d99ae",
-    "in_review": "#edae49",
-    "changes_requested": "#d1495b",
-    "approved": "#2a9d8f",
-    "scheduled": "#1f5f8b",
-    "published": "#264653",
-    "archived": "#adb5bd",
-}
+# Fixed colours for meanings, the same on every page and in briefs.
+LIFECYCLE_COLOURS = palette.LIFECYCLE_COLOURS
+SEVERITY_COLOURS = palette.SEVERITY_COLOURS
+STATUS_COLOURS = palette.STATUS_COLOURS
 
 pio.templates["counterpoint"] = go.layout.Template(
     layout=go.Layout(
