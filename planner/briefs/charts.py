@@ -47,7 +47,10 @@ def render(draw: Callable[[], Any], fmt: str) -> bytes:
     with matplotlib.rc_context(STYLE):
         fig = draw()
         buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=150 if fmt == "png" else 100, metadata=_metadata(fmt))
+        if fmt == "png":  # light compression: the PDF re-encodes the picture anyway, so zlib's effort is wasted
+            fig.savefig(buf, format=fmt, dpi=150, metadata=_metadata(fmt), pil_kwargs={"compress_level": 1})
+        else:
+            fig.savefig(buf, format=fmt, dpi=100, metadata=_metadata(fmt))
     return buf.getvalue()
 
 

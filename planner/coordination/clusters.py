@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
@@ -85,6 +84,8 @@ def _communities(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, nodes: np
     """Return Louvain community per account code of one cluster (seeded, undirected, weights summed)."""
     if len(src) > LOUVAIN_MAX_EDGES or len(nodes) < 3:
         return {int(n): 0 for n in nodes}
+    import networkx as nx
+
     graph = nx.Graph()
     graph.add_nodes_from(int(n) for n in nodes)
     for a, b, w in zip(src.tolist(), dst.tolist(), weight.tolist(), strict=True):

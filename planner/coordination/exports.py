@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import pandas as pd
 
 from planner.coordination.networks import CoordinationError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 EDGE_COLUMNS = ["source", "target", "weight", "edge_type"]
 FORMATS = (".csv", ".graphml")
@@ -22,6 +25,8 @@ def edges_csv(edges: pd.DataFrame, kind: str) -> str:
 
 def to_graph(edges: pd.DataFrame, kind: str, nodes: pd.DataFrame | None = None) -> nx.DiGraph:
     """Return a directed graph of the edges; `nodes` (indexed by account label) adds node attributes."""
+    import networkx as nx
+
     graph = nx.DiGraph()
     for source, target, weight in edges[["source", "target", "weight"]].itertuples(index=False, name=None):
         graph.add_edge(str(source), str(target), weight=int(weight), edge_type=kind)
@@ -42,6 +47,8 @@ def _graphml_value(value):
 
 def graphml(edges: pd.DataFrame, kind: str, nodes: pd.DataFrame | None = None) -> bytes:
     """Return the network as GraphML bytes."""
+    import networkx as nx
+
     buffer = io.BytesIO()
     nx.write_graphml(to_graph(edges, kind, nodes), buffer)
     return buffer.getvalue()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -136,6 +135,8 @@ class Graph:
 
 def graph(session: Session, run_id: int, max_nodes: int = DEFAULT_MAX_NODES, cluster_id: int | None = None) -> Graph:
     """Return the `max_nodes` strongest accounts of a run (or cluster) and their edges, laid out for drawing."""
+    import networkx as nx
+
     nodes = members(session, run_id, cluster_id)
     total = len(nodes)
     nodes = nodes.sort_values(["strength", "posts", "author_id"], ascending=[False, False, True]).head(max_nodes)

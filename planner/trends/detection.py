@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from planner import bursts
 from planner.trends import counting, folding, lifecycle, scoring
 from planner.trends.keys import KEY_KINDS, Occurrences, add_narratives, extract_keys
 from planner.trends.params import DetectionParams, Progress
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 # Series kept with a trend for sparklines and the detail chart, in buckets.
 SERIES_MAX = 720
@@ -268,6 +271,8 @@ def _describe(posts, occ, grid, key_codes, author_code, detected, peak) -> dict:
 
 def _membership(parts: list[tuple[np.ndarray, np.ndarray]], n_trends: int, n_posts: int) -> sp.csr_matrix:
     """Return a 0/1 (trends x posts) matrix from (trend, post) array pairs."""
+    import scipy.sparse as sp  # loaded on first use: commands that only read trends start faster
+
     t = np.concatenate([t for t, _p in parts] or [np.zeros(0, np.int64)])
     p = np.concatenate([p for _t, p in parts] or [np.zeros(0, np.int64)]).astype(np.int64)
     return sp.csr_matrix((np.ones(len(t)), (t, p)), shape=(n_trends, n_posts))

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import scipy.sparse as sp
 
 from planner.trends.keys import KIND_RANK
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 # Buckets either side of a key's peak whose posts it is compared on.
 PEAK_HALF_WIDTH = 1
 
 
 def _overlaps(members: sp.csr_matrix) -> tuple[sp.coo_matrix, np.ndarray]:
+    import scipy.sparse as sp  # loaded on first use: commands that only read trends start faster
+
     members = sp.csr_matrix(members, dtype=np.float64)
     members.data[:] = 1.0
     return (members @ members.T).tocoo(), np.asarray(members.sum(axis=1)).ravel()
@@ -19,6 +25,8 @@ def _overlaps(members: sp.csr_matrix) -> tuple[sp.coo_matrix, np.ndarray]:
 
 def jaccard(members: sp.csr_matrix) -> sp.csr_matrix:
     """Return |A & B| / |A | B| for every pair of rows of a 0/1 (trends x posts) matrix that share a post."""
+    import scipy.sparse as sp  # loaded on first use: commands that only read trends start faster
+
     inter, sizes = _overlaps(members)
     union = sizes[inter.row] + sizes[inter.col] - inter.data
     return sp.csr_matrix((inter.data / np.maximum(union, 1.0), (inter.row, inter.col)), shape=inter.shape)
@@ -26,6 +34,8 @@ def jaccard(members: sp.csr_matrix) -> sp.csr_matrix:
 
 def containment(windows: sp.csr_matrix, carriers: sp.csr_matrix) -> sp.csr_matrix:
     """Return, for row A and column B, the share of B's posts around its peak that carry key A at all."""
+    import scipy.sparse as sp  # loaded on first use: commands that only read trends start faster
+
     w = sp.csr_matrix(windows, dtype=np.float64)
     w.data[:] = 1.0
     a = sp.csr_matrix(carriers, dtype=np.float64)
@@ -59,6 +69,8 @@ def fold(
     Comparing with the head only (not chaining through neighbours) keeps a generic word from gluing separate
     stories together.
     """
+    import scipy.sparse as sp  # loaded on first use: commands that only read trends start faster
+
     n = len(kinds)
     head = np.full(n, -1, dtype=np.int64)
     if not n:
