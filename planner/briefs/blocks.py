@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import os
 import re
+import struct
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -132,6 +135,54 @@ class Chart:
     def png_data_uri(self) -> str:
         """The PNG as a data: URI: WeasyPrint embeds a picture much faster than it draws SVG node by node."""
         return "data:image/png;base64," + base64.b64encode(self._render("png")).decode("ascii")
+
+
+def charts_of(context: dict) -> list[Chart]:
+    """Return the charts of a built brief, in order."""
+    return [b for sec in context["sections"] for b in sec["blocks"] if isinstance(b, Chart)]
+
+
+def prerender(charts: list[Chart], fmt: str) -> None:
+    """Draw the pictures of `charts` as `fmt` ahead of rendering, sharing the work with a forked process when safe.
+
+    Drawing is pure-Python work (matplotlib holds the GIL), so threads would not help; a fork does, on a machine with
+    two cores or more. It is used only in a single-threaded process (the CLI): forking a threaded server such as
+    Streamlit's could copy a lock held by another thread. The child draws the second half and sends the bytes back
+    through a pipe; if anything goes wrong there, this process draws those charts itself.
+    """
+    todo = [c for c in charts if fmt not in c._cache]
+    if len(todo) < 2 or not hasattr(os, "fork") or threading.active_count() > 1 or (os.cpu_count() or 1) < 2:
+        for chart in todo:
+            chart._render(fmt)
+        return
+    mine, theirs = todo[: len(todo) // 2], todo[len(todo) // 2 :]
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: draw, send, and leave at once (no cleanup of the parent's files or connections)
+        status = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as pipe:
+                for chart in theirs:
+                    picture = chart._render(fmt)
+                    pipe.write(struct.pack("<Q", len(picture)) + picture)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    for chart in mine:
+        chart._render(fmt)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _pid, status = os.waitpid(pid, 0)
+    offset = 0
+    for chart in theirs:
+        size = struct.unpack_from("<Q", data, offset)[0] if status == 0 and offset + 8 <= len(data) else -1
+        if 0 <= size <= len(data) - offset - 8:
+            chart._cache[fmt] = data[offset + 8 : offset + 8 + size]
+            offset += 8 + size
+        else:  # the child failed: draw it here
+            chart._render(fmt)
 
 
 Block = Paragraph | Subheading | Note | Facts | Table | Chart

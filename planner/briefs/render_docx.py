@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import re
 
+from planner.briefs.blocks import charts_of, prerender
+
 RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 PAGE_WIDTH_CM, MARGIN_CM = 21.0, 2.0
 LABEL_RED = (0x8B, 0x1E, 0x2D)
@@ -119,6 +121,7 @@ def render_docx(context: dict) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.shared import Cm
 
+    prerender(charts_of(context), "png")
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(PAGE_WIDTH_CM), Cm(29.7)

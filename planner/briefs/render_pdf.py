@@ -11,6 +11,7 @@ import copy
 import re
 from pathlib import Path
 
+from planner.briefs.blocks import charts_of, prerender
 from planner.briefs.render_html import render_html
 
 FONT_FAMILY = "Counterpoint Sans"
@@ -92,6 +93,7 @@ def render_pdf(context: dict, template_dir: str | Path | None = None) -> bytes:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    prerender(charts_of(context), "png")  # the print HTML embeds each chart as a PNG
     html = render_html(breakable(context), template_dir, for_print=True)
     fonts = FontConfiguration()
     fetcher = _fetcher()
