@@ -12,6 +12,48 @@ import pandas as pd
 from planner.ingest.formats import CHUNK_ROWS, Chunk, Format, ReadState
 from planner.ingest.source import FormatError, Source, detect_encoding
 
+# Limits that keep a hostile file from exhausting memory: nesting depth, the size of one record (characters of its
+# strings, keys and numbers) and of the records held at once before they are handed on as a chunk.
+MAX_DEPTH = 64
+MAX_RECORD_CHARS = 16 << 20
+CHUNK_CHARS = 64 << 20
+_OPEN = frozenset({"start_map", "start_array"})
+_CLOSE = frozenset({"end_map", "end_array"})
+
+
+def _guarded(fh, record_level: int, state: ReadState, what: str):
+    """Return ijson parse events of `fh`, refusing nesting deeper than MAX_DEPTH and records over MAX_RECORD_CHARS.
+
+    The checks run on ijson's basic events, before prefixes or objects are built from them (ijson's own parse
+    builds a prefix per event, so 100,000 brackets would cost gigabytes). Records are the values at depth
+    `record_level` (1: items of a top-level array; 2: items of an array inside the top-level object).
+    """
+    return ijson.parse(_checked(ijson.basic_parse(fh, use_float=True), record_level, state, what))
+
+
+def _checked(events, record_level: int, state: ReadState, what: str):
+    depth = 0
+    size = 0
+    for event, value in events:
+        if event in _OPEN:
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise FormatError(f"{what} nests deeper than {MAX_DEPTH} levels: refused as malformed or hostile")
+        elif event in _CLOSE:
+            depth -= 1
+        elif value is not None and depth > record_level:
+            size += len(value) if isinstance(value, str) else 8
+            if size > MAX_RECORD_CHARS:
+                raise FormatError(f"{what} has a record larger than {MAX_RECORD_CHARS >> 20} MB: refused")
+        if depth <= record_level:
+            state.record_chars, size = state.record_chars + size, 0
+        yield event, value
+
+
+def _json_error(what: str, exc: Exception) -> FormatError:
+    detail = str(exc).split("\n", 1)[0].strip() or type(exc).__name__
+    return FormatError(f"{what} is malformed: {detail}")
+
 
 def _records(source: Source, state: ReadState, arrays: bool = True) -> Iterator[tuple[int, object]]:
     """Yield (record number, object, or an error message) from a JSON array or a JSON lines file."""
@@ -20,28 +62,40 @@ def _records(source: Source, state: ReadState, arrays: bool = True) -> Iterator[
     start = head.decode(state.encoding, errors="replace").lstrip("\ufeff \t\r\n")[:1]
     if start == "[" and arrays:
         with raw_for_ijson(source, state) as fh:
+            events = _guarded(fh, 1, state, "the JSON array")
             try:
-                for number, obj in enumerate(ijson.items(fh, "item", use_float=True), 1):
+                for number, obj in enumerate(ijson.items(events, "item"), 1):
                     state.bytes_read = fh.tell()
                     yield number, obj
             except ijson.JSONError as exc:
-                raise FormatError(f"the JSON array is malformed: {exc}") from exc
+                raise _json_error("the JSON array", exc) from exc
         return
     encoding = "utf-8-sig" if state.encoding == "utf-8" else state.encoding
     with source.open() as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        number = 0
         try:
-            for number, line in enumerate(text, 1):
+            while line := text.readline(MAX_RECORD_CHARS + 1):
+                number += 1
+                if len(line) > MAX_RECORD_CHARS:
+                    raise FormatError(f"line {number} is longer than {MAX_RECORD_CHARS >> 20} MB: refused")
+                state.record_chars += len(line)
+                if number % 1000 == 0 or state.record_chars >= CHUNK_CHARS:
+                    state.bytes_read = raw.tell()
                 if not line.strip():
                     continue
-                try:
-                    yield number, json.loads(line.replace("\x00", ""))
-                except json.JSONDecodeError as exc:
-                    yield number, f"line {number} is not valid JSON: {exc.msg} at column {exc.colno}"
-                if number % 1000 == 0:
-                    state.bytes_read = raw.tell()
+                yield number, _loads_line(number, line)
         except UnicodeDecodeError as exc:
             raise FormatError(f"the file is not valid {state.encoding}: {exc.reason}: state its encoding") from exc
+
+
+def _loads_line(number: int, line: str) -> object:
+    try:
+        return json.loads(line.replace("\x00", ""))
+    except json.JSONDecodeError as exc:
+        return f"line {number} is not valid JSON: {exc.msg} at column {exc.colno}"
+    except RecursionError:
+        return f"line {number} nests too deeply to be a post"
 
 
 def raw_for_ijson(source: Source, state: ReadState):
@@ -51,12 +105,17 @@ def raw_for_ijson(source: Source, state: ReadState):
         if raw.read(3) != b"\xef\xbb\xbf":
             raw.seek(0)
         return raw
-    return io.BytesIO(source.open().read().decode(state.encoding).encode("utf-8"))
+    try:
+        return io.BytesIO(source.open().read().decode(state.encoding).encode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"the file is not valid {state.encoding}: {exc.reason}: state its encoding") from exc
 
 
-def _chunked(records: Iterator[tuple[int, object]], convert) -> Iterator[Chunk]:
+def _chunked(records: Iterator[tuple[int, object]], convert, state: ReadState) -> Iterator[Chunk]:
+    """Group converted records into chunks of at most CHUNK_ROWS rows and about CHUNK_CHARS of source text."""
     rows: list[dict] = []
     raws: list = []
+    state.record_chars = 0
     for number, obj in records:
         if isinstance(obj, str):
             rows.append({"_row": number, "_error": obj})
@@ -65,13 +124,18 @@ def _chunked(records: Iterator[tuple[int, object]], convert) -> Iterator[Chunk]:
             rows.append({"_row": number, "_error": f"record {number} is not a JSON object"})
             raws.append(obj)
         else:
-            for canonical in convert(obj):
+            try:
+                converted = convert(obj)
+            except (AttributeError, TypeError, ValueError) as exc:
+                converted = [{"_error": f"record {number} has an unexpected shape: {exc}"}]
+            for canonical in converted:
                 canonical["_row"] = number
                 rows.append(canonical)
                 raws.append(obj)
-        if len(rows) >= CHUNK_ROWS:
+        if len(rows) >= CHUNK_ROWS or state.record_chars >= CHUNK_CHARS:
             yield Chunk(pd.DataFrame(rows), raws)
             rows, raws = [], []
+            state.record_chars = 0
     if rows:
         yield Chunk(pd.DataFrame(rows), raws)
 
@@ -99,7 +163,7 @@ class TwitterV1Format(Format):
         return 0
 
     def chunks(self, source, state, mapping=None, encoding=None):
-        yield from _chunked(_records(source, state), lambda obj: [self.convert(obj)])
+        yield from _chunked(_records(source, state), lambda obj: [self.convert(obj)], state)
 
     @staticmethod
     def convert(tweet: dict) -> dict:
@@ -152,8 +216,8 @@ class TwitterV2Format(Format):
     def sniff(self, head: str, filename: str) -> int:
         first = head.lstrip().split("\n", 1)[0]
         try:
-            obj = json.loads(first)
-        except json.JSONDecodeError:
+            obj = json.loads(first[:MAX_RECORD_CHARS])
+        except (json.JSONDecodeError, RecursionError):
             window = head[:20000]
             return 60 if '"data"' in window and '"author_id"' in window else 0
         if isinstance(obj, dict) and ("data" in obj or ("author_id" in obj and "user" not in obj)):
@@ -161,7 +225,7 @@ class TwitterV2Format(Format):
         return 0
 
     def chunks(self, source, state, mapping=None, encoding=None):
-        yield from _chunked(_records(source, state, arrays=False), self.convert)
+        yield from _chunked(_records(source, state, arrays=False), self.convert, state)
 
     @staticmethod
     def convert(page: dict) -> list[dict]:
@@ -207,6 +271,9 @@ class TwitterV2Format(Format):
         return out
 
 
+_TELEGRAM = "the Telegram export"
+
+
 class TelegramFormat(Format):
     name = "telegram"
     label = "Telegram Desktop export (result.json)"
@@ -222,31 +289,32 @@ class TelegramFormat(Format):
         state.encoding = detect_encoding(source.head())
         chat = self._chat(source, state)
         records = self._messages(source, state)
-        yield from _chunked(records, lambda msg: self.convert(msg, chat))
+        yield from _chunked(records, lambda msg: self.convert(msg, chat), state)
 
     def _chat(self, source: Source, state: ReadState) -> dict:
         chat: dict = {}
         with raw_for_ijson(source, state) as fh:
             try:
-                for prefix, event, value in ijson.parse(fh, use_float=True):
+                for prefix, event, value in _guarded(fh, 2, state, _TELEGRAM):
                     if prefix == "messages" and event == "start_array":
                         break
                     if prefix in {"name", "type", "id"} and event in {"string", "number"}:
                         chat[prefix] = value
             except ijson.JSONError as exc:
-                raise FormatError(f"the Telegram export is malformed: {exc}") from exc
+                raise _json_error(_TELEGRAM, exc) from exc
         if "id" not in chat and "name" not in chat:
             raise FormatError("not a Telegram Desktop export of one chat: no chat id or name before 'messages'")
         return chat
 
     def _messages(self, source: Source, state: ReadState):
         with raw_for_ijson(source, state) as fh:
+            events = _guarded(fh, 2, state, _TELEGRAM)
             try:
-                for number, msg in enumerate(ijson.items(fh, "messages.item", use_float=True), 1):
+                for number, msg in enumerate(ijson.items(events, "messages.item"), 1):
                     state.bytes_read = fh.tell()
                     yield number, msg
             except ijson.JSONError as exc:
-                raise FormatError(f"the Telegram export is malformed: {exc}") from exc
+                raise _json_error(_TELEGRAM, exc) from exc
 
     @staticmethod
     def flatten(text) -> str:

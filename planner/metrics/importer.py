@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from planner import audit
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
-from planner.errors import PlannerError
+from planner.errors import PlannerError, one_line
 from planner.ingest.source import FormatError, Source, open_text
 from planner.ingest.timestamps import parse_timestamps, zone
 from planner.metrics import matching, snapshots
@@ -23,6 +24,8 @@ from planner.metrics.presets import YOUTUBE, Preset, get_preset, parse_counts
 from planner.models import MetricImport, MetricPostRef, utcnow
 
 MAX_ROWS = 100_000
+# An export is read whole; anything larger than this is not an analytics export of MAX_ROWS rows.
+MAX_BYTES = 64 << 20
 REPORT_ERRORS = 200
 MESSAGE_ERRORS = 5
 
@@ -141,7 +144,7 @@ class MetricsImportRefused(PlannerError):
     """The file has bad rows or conflicts with stored history: nothing was recorded."""
 
     def __init__(self, message: str, report: MetricsImportReport):
-        super().__init__(message)
+        super().__init__(one_line(message))
         self.report = report
 
 
@@ -169,6 +172,10 @@ def read_columns(source: Source, encoding: str | None = None) -> list[str]:
 
 
 def _read_raw(source: Source, encoding: str | None, nrows: int | None = None) -> pd.DataFrame:
+    if source.size > MAX_BYTES:
+        raise FormatError(
+            f"{source.name}: {source.size:,} bytes; split the export into files under {MAX_BYTES >> 20} MB"
+        )
     raw, stream = open_text(source, encoding)
     try:
         text = stream.read()
@@ -186,7 +193,7 @@ def _read_raw(source: Source, encoding: str | None, nrows: int | None = None) ->
             index_col=False,
             nrows=nrows,
         )
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
         detail = str(exc).strip().removeprefix("Error tokenizing data. C error: ")
         raise FormatError(f"{source.name}: the CSV cannot be read: {detail}") from exc
     except pd.errors.EmptyDataError as exc:
