@@ -613,6 +613,17 @@ def build_appendix(session: Session, campaign: Campaign, options: BriefOptions) 
         ("Stage", "emerging, peaking, declining or dormant, from the trend's last buckets against its peak"),
         ("Approval", "a named reviewer's approval of the SHA-256 of a draft's exact content"),
     ]
+    from planner.audit import chain_head
+
+    entries, head = chain_head(session)
+    audit_facts = [
+        (
+            "Audit log",
+            f"{entries:,} entries when this brief was made; each is chained to the one before by SHA-256",
+        ),
+        ("Chain head", head),
+        ("Checking it", "python -m planner audit verify recomputes the chain and names the first broken link"),
+    ]
     return {
         "blocks": [
             Subheading("Trend detection"),
@@ -623,6 +634,8 @@ def build_appendix(session: Session, campaign: Campaign, options: BriefOptions) 
             Facts(metrics),
             Subheading("Other terms"),
             Facts(definitions),
+            Subheading("Audit trail"),
+            Facts(audit_facts),
         ]
     }
 

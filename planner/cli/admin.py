@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from planner import auth, db
+from planner import audit, auth, db
 from planner.cli.common import echo_frame, workspace_session
 from planner.config import load_settings
 
@@ -16,6 +16,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(db_group)
     cli.add_command(users_group)
     cli.add_command(backup)
+    cli.add_command(audit_group)
 
 
 @click.group("db")
@@ -129,3 +130,18 @@ def users_reset_password(username: str, password: str) -> None:
     with workspace_session() as (_ws, session):
         auth.change_password(session, auth.CLI_ACTOR, username, password)
         click.echo(f"Password of {username} reset.")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log: check that nobody rewrote it."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit log's hash chain; print OK with the count and head, or the first broken link."""
+    with workspace_session() as (_ws, session):
+        report = audit.verify(session)
+    if not report.ok:
+        raise click.ClickException(report.line())
+    click.echo(report.line())
