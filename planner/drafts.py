@@ -381,11 +381,17 @@ def create_draft(session: Session, actor: Actor, campaign: int | str, data: dict
     return draft
 
 
-def get_draft(session: Session, draft_id: int) -> Draft:
-    """Return the draft with `draft_id`; raise DraftError if there is none."""
+def get_draft(session: Session, draft_id: int, *, for_update: bool = False) -> Draft:
+    """Return the draft with `draft_id`; raise DraftError if there is none.
+
+    `for_update` (inside a write transaction) re-reads it from the database, row-locked on PostgreSQL, so a
+    version check sees every save committed before this one took the lock.
+    """
     draft = session.get(Draft, int(draft_id))
     if draft is None:
         raise DraftError(f"draft: no draft with id {draft_id}")
+    if for_update:
+        session.refresh(draft, with_for_update=True)
     return draft
 
 
@@ -447,7 +453,7 @@ def update_draft(
     require(actor, Action.EDIT_DRAFTS)
     d = _clean(session, changes)
     with atomic(session):
-        draft = get_draft(session, draft_id)
+        draft = get_draft(session, draft_id, for_update=True)
         if draft.version != expected_version:
             raise conflict_error(session, draft, expected_version)
         if draft.status not in EDITABLE:

@@ -133,7 +133,7 @@ def transition(
     if not any(can(actor, a) for a in t.sources.values()):
         require(actor, next(iter(t.sources.values())))
     with atomic(session):
-        draft = get_draft(session, draft_id)
+        draft = get_draft(session, draft_id, for_update=True)
         if expected_version is not None and draft.version != expected_version:
             raise conflict_error(session, draft, expected_version)
         before = draft.status
