@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from planner import audit, auth, db
+from planner import audit, auth, backups, db
 from planner.cli.common import echo_frame, workspace_session
 from planner.config import load_settings
 
@@ -16,6 +17,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(db_group)
     cli.add_command(users_group)
     cli.add_command(backup)
+    cli.add_command(restore)
     cli.add_command(audit_group)
 
 
@@ -57,6 +59,31 @@ def backup(target: Path) -> None:
     with workspace_session() as (ws, _session):
         db.backup_sqlite(ws.engine, target)
     click.echo(f"Backed up to {target}")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(source: Path, yes: bool) -> None:
+    """Replace the SQLite workspace with the backup SOURCE (checked first; the current one is kept aside)."""
+    revision = backups.check_backup(source)
+    engine = db.create_db_engine(load_settings().database_url)
+    try:
+        if engine.dialect.name != "sqlite":
+            raise backups.RestoreError(f"restore replaces SQLite workspaces only; this one is {engine.dialect.name}")
+        live = Path(engine.url.database)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        safety = live.with_name(f"{live.stem}.before-restore-{stamp}{live.suffix}")
+        if not yes:
+            click.confirm(f"Replace the workspace {live} with {source} (schema {revision})?", abort=True)
+        done = backups.restore_sqlite(engine, auth.CLI_ACTOR, source, safety)
+    finally:
+        engine.dispose()
+    with workspace_session() as (_ws, session):
+        chain = audit.verify(session)
+    click.echo(f"Restored {source} (schema {done.revision} -> {done.head}).")
+    click.echo(f"The workspace as it was is kept in {done.safety_copy}")
+    click.echo(f"Audit log: {chain.line()}")
 
 
 @click.group("users")
