@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from planner import campaigns, channels, trends
 from planner.briefs import charts
 from planner.briefs.blocks import Chart, Facts, Note, Paragraph, Subheading, clean, paragraphs, table, when
+from planner.drafts import approval_flags, valid_approvals
 from planner.drafts import approvals as draft_approvals
-from planner.drafts import valid_approvals
 from planner.models import AuditEntry, Campaign, CoordinationRun, DetectionRun, Draft, DraftTrend, DraftVersion
 
 if TYPE_CHECKING:
@@ -504,8 +504,11 @@ def build_adjustments(session: Session, campaign: Campaign, options: BriefOption
 def build_approvals(session: Session, campaign: Campaign, options: BriefOptions) -> dict[str, Any]:
     rows = []
     for d in campaign_drafts(session, campaign):
+        flags = approval_flags(session, d.id)
         for a in draft_approvals(session, d.id):
             state = "valid" if a.valid else f"void: {a.invalidated_reason}"
+            if a.id in flags:
+                state += f"; flagged: {flags[a.id]}"
             rows.append([d.title, a.reviewer_name, when(a.at), a.content_hash[:12], state, a.note])
     blocks: list = [
         Paragraph(
