@@ -215,3 +215,29 @@ def test_postgres_chain_and_no_replace_or_truncate(pg_url):
             assert audit.verify(s).broken_id == 2
     finally:
         ws.dispose()
+
+
+def test_chain_migration_downgrades_and_upgrades_without_loss(tmp_path):
+    from alembic import command
+
+    from planner import db
+
+    url = f"sqlite:///{tmp_path / 'ws.db'}"
+    ws = db.open_workspace(url)
+    with ws.session() as s:
+        auth.create_first_admin(s, "ada", "correct horse battery")
+        auth.create_user(s, auth.actor_for(auth.get_user(s, "ada")), "rhea", "correct horse battery", "reviewer")
+    cfg = db._alembic_config()
+    with ws.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0011_briefs")
+    with ws.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == 2
+        for statement in ("UPDATE audit_log SET summary = 'x'", "DELETE FROM audit_log"):
+            with pytest.raises(DBAPIError, match="append-only"):
+                conn.execute(text(statement))
+            conn.rollback()
+    db.upgrade(ws.engine)
+    with ws.session() as s:
+        assert audit.verify(s).count == 2 and audit.verify(s).ok
+    ws.dispose()

@@ -7,7 +7,6 @@ import time
 import traceback
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from planner import auth, drafts, workflow
@@ -236,8 +235,7 @@ def test_four_writers_at_once_lose_nothing(tmp_path):
     print(f"four writers finished in {elapsed:.1f} s")
 
 
-@pytest.mark.parametrize("immediate", [True])
-def test_write_transactions_begin_immediate(ws, immediate):
+def test_write_transactions_begin_immediate(ws):
     from sqlalchemy import event
 
     statements = []
