@@ -21,33 +21,42 @@ _OPEN = frozenset({"start_map", "start_array"})
 _CLOSE = frozenset({"end_map", "end_array"})
 
 
-def _guarded(fh, record_level: int, state: ReadState, what: str):
-    """Return ijson parse events of `fh`, refusing nesting deeper than MAX_DEPTH and records over MAX_RECORD_CHARS.
+def _prescan(source: Source, state: ReadState, record_level: int, what: str) -> None:
+    """Read the whole document once, refusing nesting deeper than MAX_DEPTH and records over MAX_RECORD_CHARS.
 
-    The checks run on ijson's basic events, before prefixes or objects are built from them (ijson's own parse
-    builds a prefix per event, so 100,000 brackets would cost gigabytes). Records are the values at depth
-    `record_level` (1: items of a top-level array; 2: items of an array inside the top-level object).
+    The scan runs on ijson's basic events, which build neither prefixes nor objects: ijson's own parse and items
+    build a prefix per event, so 100,000 brackets would cost gigabytes before any check could run. Once the
+    document passed, ijson's fast C readers are safe on it. Records are the values at depth `record_level`
+    (1: items of a top-level array; 2: items of an array inside the top-level object).
     """
-    return ijson.parse(_checked(ijson.basic_parse(fh, use_float=True), record_level, state, what))
-
-
-def _checked(events, record_level: int, state: ReadState, what: str):
     depth = 0
     size = 0
-    for event, value in events:
-        if event in _OPEN:
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise FormatError(f"{what} nests deeper than {MAX_DEPTH} levels: refused as malformed or hostile")
-        elif event in _CLOSE:
-            depth -= 1
-        elif value is not None and depth > record_level:
-            size += len(value) if isinstance(value, str) else 8
-            if size > MAX_RECORD_CHARS:
-                raise FormatError(f"{what} has a record larger than {MAX_RECORD_CHARS >> 20} MB: refused")
-        if depth <= record_level:
-            state.record_chars, size = state.record_chars + size, 0
-        yield event, value
+    opening, closing = _OPEN, _CLOSE
+    with raw_for_ijson(source, state) as fh:
+        try:
+            for event, value in ijson.basic_parse(fh, use_float=True):
+                if event in opening:
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        raise FormatError(
+                            f"{what} nests deeper than {MAX_DEPTH} levels: refused as malformed or hostile"
+                        )
+                elif event in closing:
+                    depth -= 1
+                    if depth <= record_level:
+                        size = 0
+                elif depth > record_level and value.__class__ is str:
+                    size += len(value)
+                    if size > MAX_RECORD_CHARS:
+                        raise FormatError(f"{what} has a record larger than {MAX_RECORD_CHARS >> 20} MB: refused")
+        except ijson.JSONError as exc:
+            raise _json_error(what, exc) from exc
+
+
+def _advance(state: ReadState, position: int) -> None:
+    """Count the bytes read since the last record towards the chunk budget (ijson reads ahead in 64 KB blocks)."""
+    state.record_chars += max(position - state.bytes_read, 0)
+    state.bytes_read = position
 
 
 def _json_error(what: str, exc: Exception) -> FormatError:
@@ -61,11 +70,11 @@ def _records(source: Source, state: ReadState, arrays: bool = True) -> Iterator[
     state.encoding = detect_encoding(head)
     start = head.decode(state.encoding, errors="replace").lstrip("\ufeff \t\r\n")[:1]
     if start == "[" and arrays:
+        _prescan(source, state, 1, "the JSON array")
         with raw_for_ijson(source, state) as fh:
-            events = _guarded(fh, 1, state, "the JSON array")
             try:
-                for number, obj in enumerate(ijson.items(events, "item"), 1):
-                    state.bytes_read = fh.tell()
+                for number, obj in enumerate(ijson.items(fh, "item", use_float=True), 1):
+                    _advance(state, fh.tell())
                     yield number, obj
             except ijson.JSONError as exc:
                 raise _json_error("the JSON array", exc) from exc
@@ -287,6 +296,7 @@ class TelegramFormat(Format):
 
     def chunks(self, source, state, mapping=None, encoding=None):
         state.encoding = detect_encoding(source.head())
+        _prescan(source, state, 2, _TELEGRAM)
         chat = self._chat(source, state)
         records = self._messages(source, state)
         yield from _chunked(records, lambda msg: self.convert(msg, chat), state)
@@ -295,7 +305,7 @@ class TelegramFormat(Format):
         chat: dict = {}
         with raw_for_ijson(source, state) as fh:
             try:
-                for prefix, event, value in _guarded(fh, 2, state, _TELEGRAM):
+                for prefix, event, value in ijson.parse(fh, use_float=True):
                     if prefix == "messages" and event == "start_array":
                         break
                     if prefix in {"name", "type", "id"} and event in {"string", "number"}:
@@ -308,10 +318,9 @@ class TelegramFormat(Format):
 
     def _messages(self, source: Source, state: ReadState):
         with raw_for_ijson(source, state) as fh:
-            events = _guarded(fh, 2, state, _TELEGRAM)
             try:
-                for number, msg in enumerate(ijson.items(events, "messages.item"), 1):
-                    state.bytes_read = fh.tell()
+                for number, msg in enumerate(ijson.items(fh, "messages.item", use_float=True), 1):
+                    _advance(state, fh.tell())
                     yield number, msg
             except ijson.JSONError as exc:
                 raise _json_error(_TELEGRAM, exc) from exc
