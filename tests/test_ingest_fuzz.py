@@ -90,7 +90,9 @@ def _tweet(draw, created_at: str) -> dict:
 
 @st.composite
 def twitter_json(draw) -> bytes:
-    kind = draw(st.sampled_from(["poison", "truncated", "bomb"]))
+    kind = draw(st.sampled_from(["poison", "truncated", "bomb", "surrogate"]))
+    if kind == "surrogate":
+        return json.dumps([_tweet(draw, GOOD_TIME), {"text": "\udc00"}]).encode("utf-8")
     items = [_tweet(draw, "never")] if kind == "poison" else []
     items += draw(st.lists(st.one_of(JSON, st.builds(lambda: None).map(lambda _: _tweet(draw, GOOD_TIME))), max_size=4))
     if kind == "bomb":
@@ -110,6 +112,8 @@ def twitter_v2(draw) -> bytes:
     if draw(st.booleans()):
         depth = draw(st.integers(65, 1000))
         lines.append('{"data": ' + "[" * depth + "]" * depth + "}")
+    if draw(st.booleans()):  # half of a surrogate pair, escaped: valid JSON text that no database can store
+        lines.insert(draw(st.integers(0, len(lines))), '{"data": {"text": "lone \\udc00 half"}}')
     document = "\n".join(lines).encode("utf-8")
     return draw(mutated(document, len(poison) + 1))
 

@@ -208,3 +208,19 @@ def test_metrics_export_over_size_limit_is_refused(session, admin, monkeypatch):
     source = ingest.Source.from_bytes("huge.csv", b"post_id,impressions\n" + b"1,2\n" * 100)
     with pytest.raises(ingest.FormatError, match="huge.csv: 420 bytes; split the export"):
         importer.import_metrics(session, admin, source)
+
+
+def test_lone_surrogate_escapes_are_refused_in_one_line(session, admin):
+    array = b'[{"id_str": "1", "created_at": "2026-11-01T00:00:00Z", "text": "x\\udc00y", "user": {}}]'
+    with pytest.raises(ingest.FormatError, match="half.json: the JSON array is malformed"):
+        ingest.import_posts(session, admin, ingest.Source.from_bytes("half.json", array), ingest.ImportOptions())
+    line = b'{"data": {"id": "1", "created_at": "2026-11-01T00:00:00Z", "text": "x\\udc00y", "author_id": "7"}}\n'
+    with pytest.raises(ingest.ImportRefused, match=r"line 1 has a broken \\u escape"):
+        ingest.import_posts(
+            session, admin, ingest.Source.from_bytes("half.jsonl", line), ingest.ImportOptions(format="twitter-v2")
+        )
+    pair = line.replace(b"x\\udc00y", b"smile \\ud83d\\ude00")
+    report = ingest.import_posts(
+        session, admin, ingest.Source.from_bytes("pair.jsonl", pair), ingest.ImportOptions(format="twitter-v2")
+    )
+    assert report.imported == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 
 import ijson
@@ -49,7 +50,7 @@ def _prescan(source: Source, state: ReadState, record_level: int, what: str) -> 
                     size += len(value)
                     if size > MAX_RECORD_CHARS:
                         raise FormatError(f"{what} has a record larger than {MAX_RECORD_CHARS >> 20} MB: refused")
-        except ijson.JSONError as exc:
+        except (ijson.JSONError, UnicodeDecodeError) as exc:  # a lone surrogate escape is a decode error
             raise _json_error(what, exc) from exc
 
 
@@ -98,13 +99,22 @@ def _records(source: Source, state: ReadState, arrays: bool = True) -> Iterator[
             raise FormatError(f"the file is not valid {state.encoding}: {exc.reason}: state its encoding") from exc
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def _loads_line(number: int, line: str) -> object:
     try:
-        return json.loads(line.replace("\x00", ""))
+        obj = json.loads(line.replace("\x00", ""))
     except json.JSONDecodeError as exc:
         return f"line {number} is not valid JSON: {exc.msg} at column {exc.colno}"
     except RecursionError:
         return f"line {number} nests too deeply to be a post"
+    if _SURROGATE_ESCAPE.search(line):  # pairs make one character; a lone half cannot be stored
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return f"line {number} has a broken \\u escape (half of a character pair)"
+    return obj
 
 
 def raw_for_ijson(source: Source, state: ReadState):
