@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from planner import wording
 from planner.models import AuditEntry, Campaign, Channel, Draft, ImportBatch, Trend, User, Watchlist
+from planner.models.audit import GENESIS, entry_hash
 
 SUMMARY_MAX = 2000
 
@@ -38,6 +39,63 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of checking the audit log's hash chain."""
+
+    count: int
+    head: str  # hash of the newest entry checked (GENESIS for an empty log)
+    broken_id: int | None = None  # the first entry whose hash does not follow from its fields and predecessor
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_id is None
+
+    def line(self) -> str:
+        if self.ok:
+            return f"OK: {self.count:,} audit entries, chain head {self.head}"
+        return f"BROKEN at audit entry {self.broken_id}: {self.reason} ({self.count:,} entries before it verified)"
+
+
+def verify(session: Session) -> ChainReport:
+    """Recompute the hash chain from the first entry; report the first broken link, or the count and head."""
+    previous = GENESIS
+    count = 0
+    rows = session.execute(
+        select(
+            AuditEntry.id,
+            AuditEntry.at,
+            AuditEntry.actor_id,
+            AuditEntry.actor_name,
+            AuditEntry.action,
+            AuditEntry.object_type,
+            AuditEntry.object_id,
+            AuditEntry.summary,
+            AuditEntry.hash,
+        )
+        .order_by(AuditEntry.id)
+        .execution_options(yield_per=5000)
+    )
+    for row in rows:
+        expected = entry_hash(previous, *row[1:8])
+        if row.hash != expected:
+            if not row.hash:
+                reason = "it has no hash (written around the application, or its predecessor was removed)"
+            else:
+                reason = "its hash does not match its content and the entry before it (edited, inserted or removed)"
+            return ChainReport(count, previous, row.id, reason)
+        previous = row.hash
+        count += 1
+    return ChainReport(count, previous)
+
+
+def chain_head(session: Session) -> tuple[int, str]:
+    """Return (number of entries, hash of the newest entry) without re-verifying the chain."""
+    newest = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    return count(session), (newest.hash if newest else GENESIS)
 
 
 @dataclass(frozen=True)

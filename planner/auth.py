@@ -236,6 +236,10 @@ def set_role(session: Session, actor: Actor, username: str, role: str) -> User:
             raise UserError(f"{user.username!r} is the last active admin: make another admin first")
         user.role = role
         audit.record(session, actor, "user.set_role", "user", user.id, f"{user.username}: role {before} -> {role}")
+        if role not in (Role.REVIEWER, Role.ADMIN):
+            from planner.drafts import void_approvals_of
+
+            void_approvals_of(session, actor, user, f"{user.username} no longer reviews (role {before} -> {role})")
     return user
 
 
@@ -251,6 +255,10 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> U
         user.active = active
         verb = "reactivated" if active else "deactivated"
         audit.record(session, actor, f"user.{verb[:-1]}", "user", user.id, f"{user.username} {verb}")
+        if not active:
+            from planner.drafts import void_approvals_of
+
+            void_approvals_of(session, actor, user, f"{user.username} was deactivated")
     return user
 
 

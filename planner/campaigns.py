@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from planner import audit
 from planner.audit import Actor
-from planner.auth import Action, require
+from planner.auth import Action, PermissionDenied, can, require
 from planner.db import atomic
 from planner.errors import PlannerError
 from planner.models import (
@@ -240,6 +240,11 @@ def _name_taken(session: Session, name: str, except_id: int | None = None) -> bo
     return session.scalar(stmt) is not None
 
 
+def may_change_required_approvals(actor: Actor) -> bool:
+    """Return True when `actor` may change how many approvals a campaign's drafts need (reviewers and admins)."""
+    return can(actor, Action.REVIEW_DRAFTS)
+
+
 def create_campaign(session: Session, actor: Actor, data: dict[str, Any]) -> Campaign:
     """Create a campaign from plan fields; raise CampaignError naming the first bad field."""
     require(actor, Action.EDIT_CAMPAIGNS)
@@ -293,6 +298,11 @@ def update_campaign(
         changed = {f: (before[f], v) for f, v in d.items() if before.get(f) != v}
         if not changed:
             return campaign
+        if "required_approvals" in changed and not may_change_required_approvals(actor):
+            raise PermissionDenied(
+                f"{actor.username} ({actor.role}) may not change how many approvals {campaign.name!r} needs: "
+                "a reviewer or an admin may"
+            )
         after = {**before, **d}
         _check_complete(after)
         if "name" in changed and _name_taken(session, d["name"], campaign.id):

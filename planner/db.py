@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,13 +15,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from planner.config import DATABASE_URL_VAR, Settings, load_settings
 from planner.errors import PlannerError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How often a write transaction tries to take the SQLite lock (each try waits up to the busy timeout).
+WRITE_LOCK_TRIES = 3
+# Execution option that makes the "begin" hook start the transaction with BEGIN IMMEDIATE.
+IMMEDIATE = "planner_immediate"
 
 
 class DatabaseConfigError(PlannerError):
@@ -33,6 +38,10 @@ class DatabaseUnavailableError(PlannerError):
 
 class SchemaTooNewError(PlannerError):
     """The database was written by a newer Counterpoint than this one."""
+
+
+class DatabaseBusyError(PlannerError):
+    """Another writer held the workspace longer than the busy timeout, every time this change tried."""
 
 
 def _alembic_config() -> Config:
@@ -53,7 +62,20 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # Writes (planner.db.atomic) take the database lock up front, so they wait their turn in the busy handler
+    # instead of failing when a read transaction cannot be upgraded; reads stay deferred and never block.
+    if conn.get_execution_options().get(IMMEDIATE):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def _is_locked(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", None)
+    if not isinstance(orig, sqlite3.OperationalError):
+        return False
+    message = str(orig).lower()
+    return "locked" in message or "busy" in message
 
 
 def _first_line(exc: BaseException) -> str:
@@ -158,12 +180,57 @@ def open_workspace(url: str | None = None, *, migrate: bool = True, settings: Se
     return Workspace(engine=engine, sessionmaker=sessionmaker(engine, expire_on_commit=False))
 
 
+def _begin_write(session: Session) -> None:
+    """On SQLite, make the session's transaction a write transaction that holds the database lock from now on.
+
+    A read transaction still open (the session read before the change began) is ended first: SQLite cannot
+    upgrade a read transaction once another writer has committed, which is what gave "database is locked".
+    Loaded objects keep their state (sessions do not expire on commit); code that checks a version re-reads it.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.connection().get_execution_options().get(IMMEDIATE):
+            return  # already a write transaction (an atomic block inside another)
+        if session.new or session.dirty or session.deleted:
+            return  # changes made before the block: keep them in their transaction
+        session.commit()
+    for attempt in range(1, WRITE_LOCK_TRIES + 1):
+        try:
+            session.connection(execution_options={IMMEDIATE: True})
+            return
+        except OperationalError as exc:
+            session.rollback()
+            if not _is_locked(exc):
+                raise
+            if attempt == WRITE_LOCK_TRIES:
+                raise _busy() from exc
+            time.sleep(0.05 * attempt)
+
+
+def _busy() -> DatabaseBusyError:
+    return DatabaseBusyError(
+        f"the workspace is busy: another change held it for more than {SQLITE_BUSY_TIMEOUT_MS // 1000} s, "
+        f"{WRITE_LOCK_TRIES} times; nothing was changed, try again"
+    )
+
+
 @contextmanager
 def atomic(session: Session) -> Iterator[Session]:
-    """Commit `session` when the block succeeds, roll it back on any error."""
+    """Run the block as one write transaction: commit it when it succeeds, roll it back on any error.
+
+    On SQLite the transaction takes the database lock first (BEGIN IMMEDIATE, waiting up to the busy timeout,
+    retried WRITE_LOCK_TRIES times); a lock error that still gets through becomes DatabaseBusyError.
+    """
+    _begin_write(session)
     try:
         yield session
         session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if _is_locked(exc):
+            raise _busy() from exc
+        raise
     except BaseException:
         session.rollback()
         raise

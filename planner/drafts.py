@@ -36,6 +36,7 @@ from planner.models import (
     DraftVariant,
     DraftVersion,
     Trend,
+    User,
     utcnow,
 )
 
@@ -381,11 +382,17 @@ def create_draft(session: Session, actor: Actor, campaign: int | str, data: dict
     return draft
 
 
-def get_draft(session: Session, draft_id: int) -> Draft:
-    """Return the draft with `draft_id`; raise DraftError if there is none."""
+def get_draft(session: Session, draft_id: int, *, for_update: bool = False) -> Draft:
+    """Return the draft with `draft_id`; raise DraftError if there is none.
+
+    `for_update` (inside a write transaction) re-reads it from the database, row-locked on PostgreSQL, so a
+    version check sees every save committed before this one took the lock.
+    """
     draft = session.get(Draft, int(draft_id))
     if draft is None:
         raise DraftError(f"draft: no draft with id {draft_id}")
+    if for_update:
+        session.refresh(draft, with_for_update=True)
     return draft
 
 
@@ -447,7 +454,7 @@ def update_draft(
     require(actor, Action.EDIT_DRAFTS)
     d = _clean(session, changes)
     with atomic(session):
-        draft = get_draft(session, draft_id)
+        draft = get_draft(session, draft_id, for_update=True)
         if draft.version != expected_version:
             raise conflict_error(session, draft, expected_version)
         if draft.status not in EDITABLE:
@@ -588,16 +595,83 @@ def comments(session: Session, draft_id: int) -> list[DraftComment]:
     )
 
 
+# Roles whose approvals count; an approval stops counting when its reviewer loses such a role or is deactivated.
+REVIEWING_ROLES = ("reviewer", "admin")
+
+
+def approval_counts():
+    """Return the SQL condition for approvals that count: valid, by an active account that still reviews."""
+    reviewing = select(User.id).where(User.active.is_(True), User.role.in_(REVIEWING_ROLES))
+    return Approval.valid.is_(True) & Approval.reviewer_id.in_(reviewing)
+
+
 def valid_approvals(session: Session, draft: Draft) -> list[Approval]:
-    """Return the approvals still valid for the draft's current content."""
+    """Return the approvals that count for the draft's current content (see approval_counts)."""
     current = content_hash(draft)
     return list(
         session.scalars(
             select(Approval)
-            .where(Approval.draft_id == draft.id, Approval.valid.is_(True), Approval.content_hash == current)
+            .where(Approval.draft_id == draft.id, approval_counts(), Approval.content_hash == current)
             .order_by(Approval.id)
         )
     )
+
+
+def void_approvals_of(session: Session, actor: Actor, user: User, reason: str) -> int:
+    """Void `user`'s approvals of drafts not yet scheduled (in review or approved), saying why; return how many.
+
+    A draft left with fewer approvals than its campaign needs goes back from approved to in review (audited).
+    Called in the transaction that demotes or deactivates the user.
+    """
+    rows = session.execute(
+        select(Approval, Draft)
+        .join(Draft, Draft.id == Approval.draft_id)
+        .where(Approval.reviewer_id == user.id, Approval.valid.is_(True), Draft.status.in_(("in_review", "approved")))
+    ).all()
+    now = utcnow()
+    for approval, draft in rows:
+        approval.valid = False
+        approval.invalidated_at = now
+        approval.invalidated_reason = reason
+        audit.record(session, actor, "approval.invalidate", "draft", draft.id, f"approval by {user.username}: {reason}")
+    session.flush()
+    for draft in {d.id: d for _, d in rows}.values():
+        need = session.get(Campaign, draft.campaign_id).required_approvals
+        have = len(valid_approvals(session, draft))
+        if draft.status == "approved" and have < need:
+            draft.status = "in_review"
+            audit.record(
+                session,
+                actor,
+                "draft.transition",
+                "draft",
+                draft.id,
+                f"{draft.title}: approved -> in_review; {have} of {need} approvals count after {reason}",
+            )
+    return len(rows)
+
+
+def approval_flags(session: Session, draft_id: int) -> dict[int, str]:
+    """Return, per approval id, a warning when the reviewer's account was created after the draft's last edit.
+
+    A fresh account approving a draft it never saw being written may be a stand-in: the flag shows in review,
+    in the audit log and in the brief. The draft's last edit is its newest version saved before the approval.
+    """
+    flags: dict[int, str] = {}
+    versions_at = sorted(session.scalars(select(DraftVersion.at).where(DraftVersion.draft_id == draft_id)))
+    rows = session.execute(
+        select(Approval.id, Approval.at, Approval.reviewer_name, User.created_at)
+        .join(User, User.id == Approval.reviewer_id)
+        .where(Approval.draft_id == draft_id)
+    ).all()
+    for approval_id, at, name, created in rows:
+        edits = [v for v in versions_at if v <= at]
+        if edits and created > edits[-1]:
+            flags[approval_id] = (
+                f"{name}'s account was created {created:%Y-%m-%d %H:%M} UTC, after the draft's last edit "
+                f"({edits[-1]:%Y-%m-%d %H:%M} UTC)"
+            )
+    return flags
 
 
 def list_drafts(session: Session, campaign: int | str | None = None, status: str | None = None) -> pd.DataFrame:

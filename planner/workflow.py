@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from planner import audit, checks, wording
 from planner.audit import Actor
-from planner.auth import Action, can, require
+from planner.auth import Action, PermissionDenied, can, require
 from planner.db import atomic
 from planner.drafts import (
+    approval_flags,
+    can_edit,
     comment_in_transaction,
     conflict_error,
     content_hash,
@@ -97,6 +99,55 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# How the acting user stands to a draft: wrote it, edited it (a saved version is theirs), or neither.
+RELATIONS = ("author", "editor", "other")
+# What a user may do with a draft: save edits, comment, and every transition.
+ACTIONS = ("edit", "comment", *TRANSITIONS)
+
+
+def relation(session: Session, actor: Actor, draft: Draft) -> str:
+    """Return 'author', 'editor' or 'other': how `actor` stands to `draft`."""
+    if actor.user_id is not None and draft.created_by == actor.user_id:
+        return "author"
+    if actor.user_id is not None and actor.user_id in contributors(session, draft.id):
+        return "editor"
+    return "other"
+
+
+def refusal(actor: Actor, draft: Draft, name: str, rel: str) -> str | None:
+    """Return why `actor` (standing `rel` to `draft`) may not attempt transition `name` now, or None if they may.
+
+    The one rule book for the core (transition) and the pages (allowed_actions): state, role, and relation.
+    """
+    t = TRANSITIONS[name]
+    if draft.status not in t.sources:
+        return f"it is {draft.status.replace('_', ' ')}"
+    if not can(actor, t.sources[draft.status]):
+        return f"{actor.username} ({actor.role}) may not {t.label.lower()} drafts"
+    if name == "approve" and actor.user_id is None:
+        return "approvals need a named reviewer account: the command line cannot approve drafts"
+    if name in ("approve", "request_changes") and rel != "other":
+        verb = "approve it" if name == "approve" else "request changes on it"
+        return f"{actor.username} wrote or edited {draft.title!r} and may not {verb}: another reviewer must"
+    if name == "withdraw" and rel == "other" and not can(actor, Action.REVIEW_DRAFTS):
+        return f"{actor.username} did not write {draft.title!r} and may not withdraw it: its writer or a reviewer may"
+    return None
+
+
+def allowed_actions(session: Session, actor: Actor, draft: Draft) -> frozenset[str]:
+    """Return what `actor` may do with `draft` now (names from ACTIONS): exactly what the core accepts.
+
+    Pages show a button, a form or a warning only for what is in this set; the core checks again regardless.
+    """
+    rel = relation(session, actor, draft)
+    out = {name for name in TRANSITIONS if refusal(actor, draft, name, rel) is None}
+    if can_edit(actor, draft):
+        out.add("edit")
+    if can(actor, Action.COMMENT):
+        out.add("comment")
+    return frozenset(out)
+
+
 def _required(session: Session, draft: Draft) -> int:
     return session.get(Campaign, draft.campaign_id).required_approvals
 
@@ -133,7 +184,7 @@ def transition(
     if not any(can(actor, a) for a in t.sources.values()):
         require(actor, next(iter(t.sources.values())))
     with atomic(session):
-        draft = get_draft(session, draft_id)
+        draft = get_draft(session, draft_id, for_update=True)
         if expected_version is not None and draft.version != expected_version:
             raise conflict_error(session, draft, expected_version)
         before = draft.status
@@ -143,6 +194,10 @@ def transition(
                 f"cannot {t.label.lower()} draft {draft.title!r}: it is {before.replace('_', ' ')} (needs {allowed})"
             )
         require(actor, t.sources[before])
+        reason = refusal(actor, draft, name, relation(session, actor, draft))
+        if reason is not None:
+            error = SelfApprovalError if name == "approve" else PermissionDenied
+            raise error(reason)
         target = t.target
         summary = f"{before} -> {target}"
         if name == "submit":
@@ -176,12 +231,6 @@ def transition(
 def _approve(
     session: Session, actor: Actor, draft: Draft, note: str, acknowledgements: dict[str, str]
 ) -> tuple[str, str]:
-    if actor.user_id is None:
-        raise SelfApprovalError("approvals need a named reviewer account: the command line cannot approve drafts")
-    if actor.user_id in contributors(session, draft.id):
-        raise SelfApprovalError(
-            f"{actor.username} wrote or edited {draft.title!r} and may not approve it: another reviewer must"
-        )
     current = content_hash(draft)
     mine = [a for a in valid_approvals(session, draft) if a.reviewer_id == actor.user_id]
     if mine:
@@ -210,22 +259,17 @@ def _approve(
     session.flush()
     have, need = len(valid_approvals(session, draft)), _required(session, draft)
     acks = f"; acknowledged {', '.join(sorted({f.id for f in risky}))}" if risky else ""
+    flag = approval_flags(session, draft.id).get(approval.id)
+    flagged = f"; FLAGGED: {flag}" if flag else ""
     number = current_number(session, draft.id)
-    summary = f"version {number}, approval {have}/{need} (sha256 {current[:12]}){acks}"
+    summary = f"version {number}, approval {have}/{need} (sha256 {current[:12]}){acks}{flagged}"
     return ("approved" if have >= need else "in_review"), summary
 
 
 def available(session: Session, actor: Actor, draft: Draft) -> list[Transition]:
     """Return the transitions `actor` may attempt on `draft` now (for showing buttons; the core still checks)."""
-    out = []
-    for t in TRANSITIONS.values():
-        action = t.sources.get(draft.status)
-        if action is None or not can(actor, action):
-            continue
-        if t.name == "approve" and (actor.user_id is None or actor.user_id in contributors(session, draft.id)):
-            continue
-        out.append(t)
-    return out
+    allowed = allowed_actions(session, actor, draft)
+    return [t for t in TRANSITIONS.values() if t.name in allowed]
 
 
 def submit(session: Session, actor: Actor, draft_id: int, **kw) -> Draft:

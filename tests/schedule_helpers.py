@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from planner.drafts import content_hash
-from planner.models import Approval, Draft, DraftTrend, DraftVariant, Trend
+from planner.models import Approval, Draft, DraftTrend, DraftVariant, Trend, User
 from tests.planfixtures import make_campaign, make_channels
 
 NOW = datetime(2026, 11, 10, 8, tzinfo=UTC)
@@ -18,6 +20,16 @@ def world(session, **campaign):
     return chans, make_campaign(session, **campaign)
 
 
+def _reviewer(session) -> User:
+    """The reviewer whose approvals the schedule tests rely on (approvals count only from active reviewers)."""
+    rhea = session.scalar(select(User).where(User.username == "rhea"))
+    if rhea is None:
+        rhea = User(username="rhea", display_name="rhea", password_hash="-", role="reviewer")
+        session.add(rhea)
+        session.flush()
+    return rhea
+
+
 def draft(session, camp, channel_ids, title="Mentoring evening", status="approved", approved=True, trends=()):
     """Store a draft with one variant per channel, approved for its exact content unless `approved` is False."""
     d = Draft(campaign_id=camp.id, title=title, status=status, master_text=title)
@@ -25,7 +37,8 @@ def draft(session, camp, channel_ids, title="Mentoring evening", status="approve
     session.add(d)
     session.flush()
     if approved:
-        session.add(Approval(draft_id=d.id, reviewer_name="rhea", content_hash=content_hash(d)))
+        rhea = _reviewer(session)
+        session.add(Approval(draft_id=d.id, reviewer_id=rhea.id, reviewer_name="rhea", content_hash=content_hash(d)))
     session.add_all(DraftTrend(draft_id=d.id, trend_id=t) for t in trends)
     session.commit()
     return d

@@ -65,3 +65,10 @@ def test_candidates_rank_by_text_then_time(session):
 def test_text_similarity_ignores_links_and_case():
     assert matching.text_similarity("Join us: https://a.example/x?utm=1", "JOIN US: https://b.example") == 1.0
     assert matching.text_similarity("", "anything") == 0.0
+
+
+def test_links_that_are_not_urls_match_nothing():
+    from planner.metrics import matching
+
+    assert matching.refs("", "https://[") == []
+    assert matching.post_id_from_url("https://[::1") is None

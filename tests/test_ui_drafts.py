@@ -198,3 +198,28 @@ def test_create_draft_closes_the_form_and_selects_it(demo_ws):
     assert at.subheader[0].value == "Brand new answer"
     assert not [b for b in at.button if b.key == "FormSubmitter:dr_new-Create draft"]
     assert at.button(key="dr_start").label == "Start a new draft"
+
+
+def test_page_offers_exactly_the_actions_the_core_allows(demo_ws):
+    ws, users = demo_ws
+    with ws.session() as s:
+        rhea = auth.actor_for(auth.get_user(s, "rhea"))
+        camp = drafts.get_draft(s, find_draft(ws, "Launch post")).campaign_id
+        d = drafts.create_draft(s, rhea, camp, {"title": "Rhea's draft", "master_text": "Join us on Friday."})
+        workflow.submit(s, rhea, d.id)
+    labels = {t.label for t in workflow.TRANSITIONS.values()}
+    seen = {}
+    for name in ("rhea", "dora", "vic", "ada"):
+        with ws.session() as s:
+            actor = auth.actor_for(auth.get_user(s, name))
+            allowed = workflow.allowed_actions(s, actor, drafts.get_draft(s, d.id))
+        at = open_page(users[name], d.id)
+        shown = {b.label for b in at.button} & labels
+        assert shown == {workflow.TRANSITIONS[n].label for n in allowed if n in workflow.TRANSITIONS}, name
+        warned = any("voids its approvals" in w.value for w in at.warning)
+        assert warned == ("edit" in allowed), name
+        seen[name] = shown
+    assert "Request changes" not in seen["rhea"] and "Withdraw from review" in seen["rhea"]
+    assert "Withdraw from review" not in seen["dora"]
+    assert seen["vic"] == set()
+    assert {"Approve", "Request changes", "Withdraw from review"} <= seen["ada"]

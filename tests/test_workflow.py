@@ -24,10 +24,10 @@ VALID = {
 ALL_VALID = {(t, s) for t, (sources, _) in VALID.items() for s in sources}
 ALLOWED = {
     "viewer": set(),
+    # The drafts are wren's: a drafter may not withdraw a colleague's draft (test_allowed_actions covers their own).
     "drafter": {
         ("submit", "draft"),
         ("submit", "changes_requested"),
-        ("withdraw", "in_review"),
         ("archive", "draft"),
         ("archive", "changes_requested"),
     },

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from planner import campaigns, channels, palette, trends
 from planner.briefs import charts
 from planner.briefs.blocks import Chart, Facts, Note, Paragraph, Subheading, clean, paragraphs, table, when
+from planner.drafts import approval_flags, valid_approvals
 from planner.drafts import approvals as draft_approvals
-from planner.drafts import valid_approvals
 from planner.models import AuditEntry, Campaign, CoordinationRun, DetectionRun, Draft, DraftTrend, DraftVersion
 
 if TYPE_CHECKING:
@@ -504,8 +504,11 @@ def build_adjustments(session: Session, campaign: Campaign, options: BriefOption
 def build_approvals(session: Session, campaign: Campaign, options: BriefOptions) -> dict[str, Any]:
     rows = []
     for d in campaign_drafts(session, campaign):
+        flags = approval_flags(session, d.id)
         for a in draft_approvals(session, d.id):
             state = "valid" if a.valid else f"void: {a.invalidated_reason}"
+            if a.id in flags:
+                state += f"; flagged: {flags[a.id]}"
             rows.append([d.title, a.reviewer_name, when(a.at), a.content_hash[:12], state, a.note])
     blocks: list = [
         Paragraph(
@@ -613,6 +616,17 @@ def build_appendix(session: Session, campaign: Campaign, options: BriefOptions) 
         ("Stage", "emerging, peaking, declining or dormant, from the trend's last buckets against its peak"),
         ("Approval", "a named reviewer's approval of the SHA-256 of a draft's exact content"),
     ]
+    from planner.audit import chain_head
+
+    entries, head = chain_head(session)
+    audit_facts = [
+        (
+            "Audit log",
+            f"{entries:,} entries when this brief was made; each is chained to the one before by SHA-256",
+        ),
+        ("Chain head", head),
+        ("Checking it", "python -m planner audit verify recomputes the chain and names the first broken link"),
+    ]
     return {
         "blocks": [
             Subheading("Trend detection"),
@@ -623,6 +637,8 @@ def build_appendix(session: Session, campaign: Campaign, options: BriefOptions) 
             Facts(metrics),
             Subheading("Other terms"),
             Facts(definitions),
+            Subheading("Audit trail"),
+            Facts(audit_facts),
         ]
     }
 

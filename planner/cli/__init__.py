@@ -14,6 +14,7 @@ from planner.errors import PlannerError
 # imported only when that command runs, so `--help` and light commands don't pay for pandas, scikit-learn or
 # WeasyPrint. tests/test_cli.py checks this table against the commands themselves.
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "audit": ("admin", "audit_group", "The audit log: check that nobody rewrote it."),
     "backup": ("admin", "backup", "Copy the live SQLite workspace to TARGET (a new file)."),
     "campaigns": ("drafts", "campaigns_group", "GAMMMA+ campaigns."),
     "db": ("admin", "db_group", "Database schema: upgrade and status."),
@@ -48,6 +49,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Crisis pause: stop scheduled posts for everything, one channel or one campaign.",
     ),
     "posts": ("ingest", "posts_group", "Monitored posts in the workspace."),
+    "restore": (
+        "admin",
+        "restore",
+        "Replace the SQLite workspace with the backup SOURCE (checked first; the current one is kept aside).",
+    ),
     "resume": (
         "schedule",
         "resume_cmd",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from planner import auth, db
+from planner import audit, auth, backups, db
 from planner.cli.common import echo_frame, workspace_session
 from planner.config import load_settings
 
@@ -50,6 +51,31 @@ def backup(target: Path) -> None:
     with workspace_session() as (ws, _session):
         db.backup_sqlite(ws.engine, target)
     click.echo(f"Backed up to {target}")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(source: Path, yes: bool) -> None:
+    """Replace the SQLite workspace with the backup SOURCE (checked first; the current one is kept aside)."""
+    revision = backups.check_backup(source)
+    engine = db.create_db_engine(load_settings().database_url)
+    try:
+        if engine.dialect.name != "sqlite":
+            raise backups.RestoreError(f"restore replaces SQLite workspaces only; this one is {engine.dialect.name}")
+        live = Path(engine.url.database)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        safety = live.with_name(f"{live.stem}.before-restore-{stamp}{live.suffix}")
+        if not yes:
+            click.confirm(f"Replace the workspace {live} with {source} (schema {revision})?", abort=True)
+        done = backups.restore_sqlite(engine, auth.CLI_ACTOR, source, safety)
+    finally:
+        engine.dispose()
+    with workspace_session() as (_ws, session):
+        chain = audit.verify(session)
+    click.echo(f"Restored {source} (schema {done.revision} -> {done.head}).")
+    click.echo(f"The workspace as it was is kept in {done.safety_copy}")
+    click.echo(f"Audit log: {chain.line()}")
 
 
 @click.group("users")
@@ -123,3 +149,18 @@ def users_reset_password(username: str, password: str) -> None:
     with workspace_session() as (_ws, session):
         auth.change_password(session, auth.CLI_ACTOR, username, password)
         click.echo(f"Password of {username} reset.")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log: check that nobody rewrote it."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit log's hash chain; print OK with the count and head, or the first broken link."""
+    with workspace_session() as (_ws, session):
+        report = audit.verify(session)
+    if not report.ok:
+        raise click.ClickException(report.line())
+    click.echo(report.line())

@@ -24,8 +24,11 @@ def _parse_map(items: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
-def _rejects_path(path: Path) -> Path:
-    return Path.cwd() / f"{path.stem}.rejects.csv"
+def _rejects_path(path: Path, given: Path | None, many: bool) -> Path:
+    """Return where a file's rejected rows go: --rejects (suffixed per file when several), else beside the input."""
+    if given is None:
+        return path.with_name(f"{path.stem}.rejects.csv")
+    return given.with_name(f"{given.stem}.{path.stem}{given.suffix}") if many else given
 
 
 @click.command("import-posts")
@@ -35,7 +38,16 @@ def _rejects_path(path: Path) -> Path:
 @click.option("--platform", default=None, help="Platform name stored with the posts (default: from the format).")
 @click.option("--timezone", default="UTC", show_default=True, help="Time zone of timestamps without an offset.")
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
-@click.option("--skip-bad-rows", is_flag=True, help="Import the good rows; write bad ones to NAME.rejects.csv.")
+@click.option(
+    "--skip-bad-rows", is_flag=True, help="Import the good rows; write bad ones to a rejects CSV (see --rejects)."
+)
+@click.option(
+    "--rejects",
+    "rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where skipped bad rows go (default: NAME.rejects.csv beside the input file).",
+)
 @click.option("--pseudonymise", is_flag=True, help="Store keyed-hash pseudonyms instead of author ids and handles.")
 def import_posts(
     files: tuple[Path, ...],
@@ -45,6 +57,7 @@ def import_posts(
     timezone: str,
     dry_run: bool,
     skip_bad_rows: bool,
+    rejects: Path | None,
     pseudonymise: bool,
 ) -> None:
     """Import monitored posts from FILES (each file one batch, all or nothing); print what happened."""
@@ -74,9 +87,10 @@ def import_posts(
                 refused += 1
                 continue
             lines = report.lines()
-            click.echo("\n".join(lines if dry_run else lines[:3] + lines[-1:]))
+            warnings = [line for line in lines if line.startswith("Warning: ")]
+            click.echo("\n".join(lines if dry_run else lines[:3] + warnings + lines[-1:]))
             if report.rejected and not dry_run:
-                target = _rejects_path(path)
+                target = _rejects_path(path, rejects, len(files) > 1)
                 with open(target, "w", newline="", encoding="utf-8") as fh:
                     ingest.write_rejects(ingest.batch_rejects(session, report.batch_id), fh)
                 click.echo(f"Rejected rows written to {target}")

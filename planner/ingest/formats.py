@@ -36,6 +36,12 @@ EXTRA_FIELDS = ("quote_of", "hashtags", "urls", "mentions")
 REQUIRED_FIELDS = ("created_at", "text")
 # Rows per chunk: big enough for vectorised parsing, small enough to keep memory flat on any file size.
 CHUNK_ROWS = 50_000
+# CSV chunks are sized from the rows read so far to about CHUNK_CHARS of text; one chunk reading more than
+# CHUNK_CHARS_MAX (rows that suddenly grow) or a line longer than LINE_CHARS_MAX refuses the file.
+FIRST_CHUNK_ROWS = 1000
+CHUNK_CHARS = 32 << 20
+CHUNK_CHARS_MAX = 256 << 20
+LINE_CHARS_MAX = 4 << 20
 RAW_MAX = 2000
 
 # Header names (lower-cased, non-alphanumerics as '_') that each field is guessed from, best first.
@@ -145,6 +151,8 @@ class ReadState:
     bytes_read: int = 0
     stream: TextStream | None = None
     skip_bad_rows: bool = False
+    # Characters of source records read since the last chunk was handed on (bounds memory per chunk).
+    record_chars: int = 0
 
 
 class Format:
@@ -254,9 +262,10 @@ class CsvFormat(Format):
             inverse = {col: fld for fld, col in state.mapping.items()}
             yield from self._read(_Prefixed(sample, stream), state, inverse)
 
-    def _read(self, stream, state: ReadState, inverse: dict[str, str]) -> Iterator[Chunk]:
+    def _read(self, stream: _Prefixed, state: ReadState, inverse: dict[str, str]) -> Iterator[Chunk]:
         opts = self._reader_options(stream.prefix)
         row = 0
+        rows = FIRST_CHUNK_ROWS
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", pd.errors.ParserWarning)
@@ -265,7 +274,7 @@ class CsvFormat(Format):
                     dtype=str,
                     keep_default_na=False,
                     na_filter=False,
-                    chunksize=CHUNK_ROWS,
+                    chunksize=rows,
                     # Ragged lines refuse the file unless bad rows are skipped; then each becomes a rejected row.
                     on_bad_lines="warn" if state.skip_bad_rows else "error",
                     # Never take a row with one field too many as "index + columns": that shifts every value.
@@ -274,11 +283,15 @@ class CsvFormat(Format):
                 )
             _ragged_lines(caught)
             while True:
+                stream.delivered = 0
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", pd.errors.ParserWarning)
-                    frame = next(reader, None)
-                if frame is None:
-                    break
+                    try:
+                        frame = reader.get_chunk(rows)
+                    except StopIteration:
+                        break
+                if len(frame):  # the average row so far sizes the next chunk (reads run ahead of rows)
+                    rows = max(100, min(CHUNK_ROWS, int(CHUNK_CHARS * (row + len(frame)) / max(stream.total, 1))))
                 frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
                 canonical = frame[list(inverse)].rename(columns=inverse)
                 canonical["_row"] = range(row + 1, row + 1 + len(frame))
@@ -315,11 +328,18 @@ def _ragged_lines(caught) -> list[tuple[int, str]]:
     return out
 
 
+def _longest_line(text: str) -> int:
+    return max(map(len, text.splitlines()), default=0)
+
+
 class _Prefixed:
     """The text stream with the already-read sample put back in front."""
 
     def __init__(self, prefix: str, stream: TextStream):
         self.prefix, self._pending, self.stream = prefix, prefix, stream
+        self.delivered = 0  # characters handed to the reader since the current chunk began
+        self.total = 0  # characters handed to the reader in all
+        self._line = 0  # characters since the last line break
 
     @property
     def bytes_read(self) -> int:
@@ -329,10 +349,23 @@ class _Prefixed:
         if self._pending:
             if size is None or size < 0:
                 out, self._pending = self._pending + self.stream.read(), ""
-                return out
-            out, self._pending = self._pending[:size], self._pending[size:]
-            return out
-        return self.stream.read(size)
+            else:
+                out, self._pending = self._pending[:size], self._pending[size:]
+        else:
+            out = self.stream.read(size)
+        return self._checked(out)
+
+    def _checked(self, out: str) -> str:
+        """Refuse a line or a chunk too long to hold in memory (a bomb, not an export)."""
+        self.delivered += len(out)
+        self.total += len(out)
+        if self.delivered > CHUNK_CHARS_MAX:
+            raise FormatError(f"rows suddenly hold more than {CHUNK_CHARS_MAX >> 20} MB at once: refused")
+        last = max(out.rfind("\n"), out.rfind("\r"))
+        self._line = self._line + len(out) if last < 0 else len(out) - last - 1
+        if self._line > LINE_CHARS_MAX or (len(out) > LINE_CHARS_MAX and _longest_line(out) > LINE_CHARS_MAX):
+            raise FormatError(f"a line is longer than {LINE_CHARS_MAX >> 20} MB: refused")
+        return out
 
     def __iter__(self):
         return iter(self.read().splitlines(keepends=True))

@@ -34,6 +34,8 @@ PLATFORM_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 REPORT_REJECTS = 1000
 # Bad rows quoted in the refusal message.
 MESSAGE_REJECTS = 5
+# Encodings a file proves (UTF-8 decodes, or a byte-order mark or NUL pattern says so); others are guesses.
+SURE_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32"})
 # Existing ids looked up per query during a dry run.
 LOOKUP_BATCH = 500
 
@@ -229,9 +231,21 @@ def import_posts(
         dry_run=dry_run,
         pseudonymised=options.pseudonymise,
     )
-    if dry_run:
-        _run(session, fmt, source, options, report, secret, None, report_progress)
-        return report
+    try:
+        if dry_run:
+            _run(session, fmt, source, options, report, secret, None, report_progress)
+            return report
+        return _write(session, actor, fmt, source, options, report, secret, report_progress)
+    except (MemoryError, RecursionError) as exc:  # the last line of defence behind the parsers' own limits
+        session.rollback()
+        raise FormatError(f"{source.name}: too large or too deeply nested to import: refused") from exc
+    except FormatError as exc:
+        if str(exc).startswith(f"{source.name}:"):
+            raise
+        raise FormatError(f"{source.name}: {exc}") from exc
+
+
+def _write(session, actor, fmt, source, options, report, secret, report_progress) -> ImportReport:
     with atomic(session):
         batch = ImportBatch(
             created_by=actor.user_id,
@@ -317,6 +331,10 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
         restore_indexes(session, deferred)
     if state.stream is not None and state.stream.nuls_removed:
         state.warnings.append(f"removed {state.stream.nuls_removed:,} NUL characters")
+    if not options.encoding and state.encoding and state.encoding not in SURE_ENCODINGS:
+        state.warnings.append(
+            f"the encoding was guessed as {state.encoding}: if the text looks wrong, state the file's encoding"
+        )
     report.warnings.extend(state.warnings)
     if batch is None:
         report.imported = report.valid - report.duplicates

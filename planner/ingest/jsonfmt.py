@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 
 import ijson
@@ -12,6 +13,57 @@ import pandas as pd
 from planner.ingest.formats import CHUNK_ROWS, Chunk, Format, ReadState
 from planner.ingest.source import FormatError, Source, detect_encoding
 
+# Limits that keep a hostile file from exhausting memory: nesting depth, the size of one record (characters of its
+# strings, keys and numbers) and of the records held at once before they are handed on as a chunk.
+MAX_DEPTH = 64
+MAX_RECORD_CHARS = 16 << 20
+CHUNK_CHARS = 64 << 20
+_OPEN = frozenset({"start_map", "start_array"})
+_CLOSE = frozenset({"end_map", "end_array"})
+
+
+def _prescan(source: Source, state: ReadState, record_level: int, what: str) -> None:
+    """Read the whole document once, refusing nesting deeper than MAX_DEPTH and records over MAX_RECORD_CHARS.
+
+    The scan runs on ijson's basic events, which build neither prefixes nor objects: ijson's own parse and items
+    build a prefix per event, so 100,000 brackets would cost gigabytes before any check could run. Once the
+    document passed, ijson's fast C readers are safe on it. Records are the values at depth `record_level`
+    (1: items of a top-level array; 2: items of an array inside the top-level object).
+    """
+    depth = 0
+    size = 0
+    opening, closing = _OPEN, _CLOSE
+    with raw_for_ijson(source, state) as fh:
+        try:
+            for event, value in ijson.basic_parse(fh, use_float=True):
+                if event in opening:
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        raise FormatError(
+                            f"{what} nests deeper than {MAX_DEPTH} levels: refused as malformed or hostile"
+                        )
+                elif event in closing:
+                    depth -= 1
+                    if depth <= record_level:
+                        size = 0
+                elif depth > record_level and value.__class__ is str:
+                    size += len(value)
+                    if size > MAX_RECORD_CHARS:
+                        raise FormatError(f"{what} has a record larger than {MAX_RECORD_CHARS >> 20} MB: refused")
+        except (ijson.JSONError, UnicodeDecodeError) as exc:  # a lone surrogate escape is a decode error
+            raise _json_error(what, exc) from exc
+
+
+def _advance(state: ReadState, position: int) -> None:
+    """Count the bytes read since the last record towards the chunk budget (ijson reads ahead in 64 KB blocks)."""
+    state.record_chars += max(position - state.bytes_read, 0)
+    state.bytes_read = position
+
+
+def _json_error(what: str, exc: Exception) -> FormatError:
+    detail = str(exc).split("\n", 1)[0].strip() or type(exc).__name__
+    return FormatError(f"{what} is malformed: {detail}")
+
 
 def _records(source: Source, state: ReadState, arrays: bool = True) -> Iterator[tuple[int, object]]:
     """Yield (record number, object, or an error message) from a JSON array or a JSON lines file."""
@@ -19,29 +71,50 @@ def _records(source: Source, state: ReadState, arrays: bool = True) -> Iterator[
     state.encoding = detect_encoding(head)
     start = head.decode(state.encoding, errors="replace").lstrip("\ufeff \t\r\n")[:1]
     if start == "[" and arrays:
+        _prescan(source, state, 1, "the JSON array")
         with raw_for_ijson(source, state) as fh:
             try:
                 for number, obj in enumerate(ijson.items(fh, "item", use_float=True), 1):
-                    state.bytes_read = fh.tell()
+                    _advance(state, fh.tell())
                     yield number, obj
             except ijson.JSONError as exc:
-                raise FormatError(f"the JSON array is malformed: {exc}") from exc
+                raise _json_error("the JSON array", exc) from exc
         return
     encoding = "utf-8-sig" if state.encoding == "utf-8" else state.encoding
     with source.open() as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        number = 0
         try:
-            for number, line in enumerate(text, 1):
+            while line := text.readline(MAX_RECORD_CHARS + 1):
+                number += 1
+                if len(line) > MAX_RECORD_CHARS:
+                    raise FormatError(f"line {number} is longer than {MAX_RECORD_CHARS >> 20} MB: refused")
+                state.record_chars += len(line)
+                if number % 1000 == 0 or state.record_chars >= CHUNK_CHARS:
+                    state.bytes_read = raw.tell()
                 if not line.strip():
                     continue
-                try:
-                    yield number, json.loads(line.replace("\x00", ""))
-                except json.JSONDecodeError as exc:
-                    yield number, f"line {number} is not valid JSON: {exc.msg} at column {exc.colno}"
-                if number % 1000 == 0:
-                    state.bytes_read = raw.tell()
+                yield number, _loads_line(number, line)
         except UnicodeDecodeError as exc:
             raise FormatError(f"the file is not valid {state.encoding}: {exc.reason}: state its encoding") from exc
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _loads_line(number: int, line: str) -> object:
+    try:
+        obj = json.loads(line.replace("\x00", ""))
+    except json.JSONDecodeError as exc:
+        return f"line {number} is not valid JSON: {exc.msg} at column {exc.colno}"
+    except RecursionError:
+        return f"line {number} nests too deeply to be a post"
+    if _SURROGATE_ESCAPE.search(line):  # pairs make one character; a lone half cannot be stored
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return f"line {number} has a broken \\u escape (half of a character pair)"
+    return obj
 
 
 def raw_for_ijson(source: Source, state: ReadState):
@@ -51,12 +124,17 @@ def raw_for_ijson(source: Source, state: ReadState):
         if raw.read(3) != b"\xef\xbb\xbf":
             raw.seek(0)
         return raw
-    return io.BytesIO(source.open().read().decode(state.encoding).encode("utf-8"))
+    try:
+        return io.BytesIO(source.open().read().decode(state.encoding).encode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"the file is not valid {state.encoding}: {exc.reason}: state its encoding") from exc
 
 
-def _chunked(records: Iterator[tuple[int, object]], convert) -> Iterator[Chunk]:
+def _chunked(records: Iterator[tuple[int, object]], convert, state: ReadState) -> Iterator[Chunk]:
+    """Group converted records into chunks of at most CHUNK_ROWS rows and about CHUNK_CHARS of source text."""
     rows: list[dict] = []
     raws: list = []
+    state.record_chars = 0
     for number, obj in records:
         if isinstance(obj, str):
             rows.append({"_row": number, "_error": obj})
@@ -65,13 +143,18 @@ def _chunked(records: Iterator[tuple[int, object]], convert) -> Iterator[Chunk]:
             rows.append({"_row": number, "_error": f"record {number} is not a JSON object"})
             raws.append(obj)
         else:
-            for canonical in convert(obj):
+            try:
+                converted = convert(obj)
+            except (AttributeError, TypeError, ValueError) as exc:
+                converted = [{"_error": f"record {number} has an unexpected shape: {exc}"}]
+            for canonical in converted:
                 canonical["_row"] = number
                 rows.append(canonical)
                 raws.append(obj)
-        if len(rows) >= CHUNK_ROWS:
+        if len(rows) >= CHUNK_ROWS or state.record_chars >= CHUNK_CHARS:
             yield Chunk(pd.DataFrame(rows), raws)
             rows, raws = [], []
+            state.record_chars = 0
     if rows:
         yield Chunk(pd.DataFrame(rows), raws)
 
@@ -99,7 +182,7 @@ class TwitterV1Format(Format):
         return 0
 
     def chunks(self, source, state, mapping=None, encoding=None):
-        yield from _chunked(_records(source, state), lambda obj: [self.convert(obj)])
+        yield from _chunked(_records(source, state), lambda obj: [self.convert(obj)], state)
 
     @staticmethod
     def convert(tweet: dict) -> dict:
@@ -152,8 +235,8 @@ class TwitterV2Format(Format):
     def sniff(self, head: str, filename: str) -> int:
         first = head.lstrip().split("\n", 1)[0]
         try:
-            obj = json.loads(first)
-        except json.JSONDecodeError:
+            obj = json.loads(first[:MAX_RECORD_CHARS])
+        except (json.JSONDecodeError, RecursionError):
             window = head[:20000]
             return 60 if '"data"' in window and '"author_id"' in window else 0
         if isinstance(obj, dict) and ("data" in obj or ("author_id" in obj and "user" not in obj)):
@@ -161,7 +244,7 @@ class TwitterV2Format(Format):
         return 0
 
     def chunks(self, source, state, mapping=None, encoding=None):
-        yield from _chunked(_records(source, state, arrays=False), self.convert)
+        yield from _chunked(_records(source, state, arrays=False), self.convert, state)
 
     @staticmethod
     def convert(page: dict) -> list[dict]:
@@ -207,6 +290,9 @@ class TwitterV2Format(Format):
         return out
 
 
+_TELEGRAM = "the Telegram export"
+
+
 class TelegramFormat(Format):
     name = "telegram"
     label = "Telegram Desktop export (result.json)"
@@ -220,9 +306,10 @@ class TelegramFormat(Format):
 
     def chunks(self, source, state, mapping=None, encoding=None):
         state.encoding = detect_encoding(source.head())
+        _prescan(source, state, 2, _TELEGRAM)
         chat = self._chat(source, state)
         records = self._messages(source, state)
-        yield from _chunked(records, lambda msg: self.convert(msg, chat))
+        yield from _chunked(records, lambda msg: self.convert(msg, chat), state)
 
     def _chat(self, source: Source, state: ReadState) -> dict:
         chat: dict = {}
@@ -234,7 +321,7 @@ class TelegramFormat(Format):
                     if prefix in {"name", "type", "id"} and event in {"string", "number"}:
                         chat[prefix] = value
             except ijson.JSONError as exc:
-                raise FormatError(f"the Telegram export is malformed: {exc}") from exc
+                raise _json_error(_TELEGRAM, exc) from exc
         if "id" not in chat and "name" not in chat:
             raise FormatError("not a Telegram Desktop export of one chat: no chat id or name before 'messages'")
         return chat
@@ -243,10 +330,10 @@ class TelegramFormat(Format):
         with raw_for_ijson(source, state) as fh:
             try:
                 for number, msg in enumerate(ijson.items(fh, "messages.item", use_float=True), 1):
-                    state.bytes_read = fh.tell()
+                    _advance(state, fh.tell())
                     yield number, msg
             except ijson.JSONError as exc:
-                raise FormatError(f"the Telegram export is malformed: {exc}") from exc
+                raise _json_error(_TELEGRAM, exc) from exc
 
     @staticmethod
     def flatten(text) -> str:

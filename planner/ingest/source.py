@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 from charset_normalizer import from_bytes
 
-from planner.errors import PlannerError
+from planner.errors import PlannerError, one_line
 
 # Enough bytes to see a header, a few records and most files' encoding.
 SNIFF_BYTES = 1 << 20
@@ -26,6 +26,9 @@ _BOMS = (
 
 class FormatError(PlannerError):
     """The file cannot be read as the format asked for (or any format): it is refused as a whole."""
+
+    def __init__(self, message: object):
+        super().__init__(one_line(message))
 
 
 @dataclass

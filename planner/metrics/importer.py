@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from planner.metrics.presets import YOUTUBE, Preset, get_preset, parse_counts
 from planner.models import MetricImport, MetricPostRef, utcnow
 
 MAX_ROWS = 100_000
+# An export is read whole; anything larger than this is not an analytics export of MAX_ROWS rows.
+MAX_BYTES = 64 << 20
 REPORT_ERRORS = 200
 MESSAGE_ERRORS = 5
 
@@ -165,6 +168,10 @@ def read_columns(source: Source, encoding: str | None = None) -> list[str]:
 
 
 def _read_raw(source: Source, encoding: str | None, nrows: int | None = None) -> pd.DataFrame:
+    if source.size > MAX_BYTES:
+        raise FormatError(
+            f"{source.name}: {source.size:,} bytes; split the export into files under {MAX_BYTES >> 20} MB"
+        )
     raw, stream = open_text(source, encoding)
     try:
         text = stream.read()
@@ -182,7 +189,7 @@ def _read_raw(source: Source, encoding: str | None, nrows: int | None = None) ->
             index_col=False,
             nrows=nrows,
         )
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
         detail = str(exc).strip().removeprefix("Error tokenizing data. C error: ")
         raise FormatError(f"{source.name}: the CSV cannot be read: {detail}") from exc
     except pd.errors.EmptyDataError as exc:

@@ -39,8 +39,11 @@ def normalise_url(url: str | None) -> str:
         return ""
     if "://" not in url:
         url = "https://" + url
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # not a link at all ("//[", a bad port): it matches nothing
+        return ""
     for prefix in ("www.", "m.", "mobile.", "web."):
         host = host.removeprefix(prefix)
     host = _HOST_ALIASES.get(host, host)
@@ -59,7 +62,10 @@ def post_id_from_url(url: str | None) -> str | None:
         m = pattern.search(url)
         if m:
             return m.group(1)
-    query = parse_qs(urlsplit(url if "://" in url else "https://" + url).query)
+    try:
+        query = parse_qs(urlsplit(url if "://" in url else "https://" + url).query)
+    except ValueError:
+        return None
     for key in ("v", "story_fbid", "fbid"):
         if key in query:
             return query[key][0]

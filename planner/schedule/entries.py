@@ -14,7 +14,7 @@ from planner import audit, channels
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
-from planner.drafts import URL_RE, content_hash
+from planner.drafts import URL_RE, approval_counts, content_hash
 from planner.models import Approval, Campaign, Channel, Draft, DraftTrend, DraftVariant, ScheduleEntry, Trend, utcnow
 from planner.schedule import PauseConfirmationRequired, ScheduleError
 from planner.schedule import pauses as pauses_mod
@@ -33,9 +33,7 @@ def reasons_not_schedulable(session: Session, drafts: Sequence[Draft]) -> dict[i
     approvals: dict[int, list[str]] = {i: [] for i in ids}
     for chunk in range(0, len(ids), 500):
         part = ids[chunk : chunk + 500]
-        stmt = select(Approval.draft_id, Approval.content_hash).where(
-            Approval.valid.is_(True), Approval.draft_id.in_(part)
-        )
+        stmt = select(Approval.draft_id, Approval.content_hash).where(approval_counts(), Approval.draft_id.in_(part))
         for draft_id, digest in session.execute(stmt):
             approvals[draft_id].append(digest)
     camp_ids = {d.campaign_id for d in drafts}

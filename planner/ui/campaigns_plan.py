@@ -49,7 +49,13 @@ def plan_form(
             starts_on = d1.date_input("Starts on", plan["starts_on"], key=f"{key}_start")
             ends_on = d2.date_input("Ends on", plan["ends_on"], key=f"{key}_end")
             required = d3.number_input(
-                "Approvals required per draft", 1, 3, int(plan["required_approvals"]), key=f"{key}_req"
+                "Approvals required per draft",
+                1,
+                3,
+                int(plan["required_approvals"]),
+                key=f"{key}_req",
+                disabled=campaign is not None and not campaigns.may_change_required_approvals(actor),
+                help=None if campaigns.may_change_required_approvals(actor) else "Only reviewers and admins change it.",
             )
             goal = st.text_area("Goal (clear, realistic, measurable)", plan["goal"], key=f"{key}_goal")
             st.caption("KPI targets: what you will measure and the number that means success.")

@@ -30,7 +30,7 @@ def _counter(platform: str, text: str, has_media: bool) -> str:
 def editor(view: DraftView) -> None:
     """Edit the draft (only where the role and the draft's state allow it); checks update as you type."""
     draft, snap, key, all_channels = view.draft, view.snap, view.key, view.channels
-    editable = drafts.can_edit(view.actor, draft)
+    editable = "edit" in view.allowed
     if editable and draft.status in ("in_review", "approved"):
         st.warning(
             "Saving changes now returns this draft to Draft and voids its approvals (recorded).",

@@ -36,6 +36,7 @@ def approvals_table(view: DraftView) -> None:
             "Note": a.note,
             "Acknowledged": "; ".join(f"{wording.label(k.check_id, 'check')}: {k.reason}" for k in a.acknowledgements),
             "Voided because": a.invalidated_reason or "",
+            "Flag": view.flags.get(a.id, ""),
         }
         for a in view.approvals
     ]
@@ -49,6 +50,7 @@ def approvals_table(view: DraftView) -> None:
             "When": st.column_config.TextColumn(width="medium"),
             "Acknowledged": st.column_config.TextColumn(width="large"),
             "Voided because": st.column_config.TextColumn(width="large"),
+            "Flag": st.column_config.TextColumn(width="large"),
         },
     )
 

@@ -32,6 +32,8 @@ class DraftView:
     valid: list[Approval]
     approved_versions: dict[int, int | None]
     moves: list
+    allowed: frozenset[str]  # workflow.allowed_actions: what this viewer may do with the draft now
+    flags: dict[int, str]  # approval id -> why it is flagged (drafts.approval_flags)
     thread: list[DraftComment]
     history: list[DraftVersion]
     trend_names: dict[int, str]
@@ -66,6 +68,8 @@ def load_view(session, actor: Actor, draft: Draft, all_channels: dict[int, Chann
         valid=drafts.valid_approvals(session, draft),
         approved_versions=drafts.approved_versions(session, draft.id),
         moves=workflow.available(session, actor, draft),
+        allowed=workflow.allowed_actions(session, actor, draft),
+        flags=drafts.approval_flags(session, draft.id),
         thread=drafts.comments(session, draft.id),
         history=drafts.versions(session, draft.id),
         trend_names=campaigns.trend_choices(session),
