@@ -37,7 +37,7 @@ else:
         ]
     nav = st.navigation(sections)
     with st.sidebar:
-        st.caption(f"Logged in as **{actor.username}** ({wording.label(actor.role, 'role')})")
+        st.caption(f"Logged in as **{common.safe_md(actor.username)}** ({wording.label(actor.role, 'role')})")
         if st.button("Log out", key="logout", icon=":material/logout:"):
             st.session_state.clear()
             st.rerun()

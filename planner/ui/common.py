@@ -12,8 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
+from pandas.io.formats.style import Styler
 
-from planner import auth, wording
+from planner import auth, csvsafe, wording
 from planner.audit import Actor
 from planner.config import load_settings
 from planner.db import Workspace, open_workspace
@@ -60,7 +61,7 @@ def workspace() -> Workspace:
     try:
         return _workspace(load_settings().database_url)
     except PlannerError as exc:
-        st.error(f"Counterpoint cannot open its workspace: {exc}")
+        st.error(f"Counterpoint cannot open its workspace: {safe_md(str(exc))}")
         st.stop()
         raise
 
@@ -103,7 +104,7 @@ def run(
     try:
         result = fn(*args, **kwargs)
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(safe_md(str(exc)))
         if on_error:
             on_error(exc)
         return None
@@ -129,12 +130,90 @@ def local_times(series: pd.Series, zone: ZoneInfo) -> pd.Series:
     return pd.to_datetime(series, utc=True).dt.tz_convert(zone)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# Every ASCII character Streamlit's markdown (GFM, directives like :red[..] and :material/..:, emoji shortcodes,
+# math between $) gives a meaning to; a backslash makes each one literal.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&@/])")
+# Unicode bidirectional controls (embeddings, overrides, isolates, marks) that reorder the text around them.
+BIDI_CONTROLS = {
+    "\u202a": "LRE",
+    "\u202b": "RLE",
+    "\u202c": "PDF",
+    "\u202d": "LRO",
+    "\u202e": "RLO",
+    "\u2066": "LRI",
+    "\u2067": "RLI",
+    "\u2068": "FSI",
+    "\u2069": "PDI",
+    "\u200e": "LRM",
+    "\u200f": "RLM",
+    "\u061c": "ALM",
+}
+_BIDI = re.compile("[" + "".join(BIDI_CONTROLS) + "]")
+FSI, PDI = "\u2068", "\u2069"
 
 
-def escape_md(text: str) -> str:
-    """Escape markdown so user or monitored text shows as typed inside st.markdown, st.warning and friends."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text or "")
+def has_bidi(text: object) -> bool:
+    """Return whether `text` holds a Unicode bidirectional control character."""
+    return isinstance(text, str) and _BIDI.search(text) is not None
+
+
+def isolate_bidi(text: object) -> str:
+    """Return `text` with its bidi controls shown as visible markers (⟨RLO⟩) and the whole value isolated (FSI..PDI),
+    so it cannot reorder itself or the text around it; text without controls comes back unchanged."""
+    text = "" if text is None else str(text)
+    if not has_bidi(text):
+        return text
+    return FSI + _BIDI.sub(lambda m: f"⟨{BIDI_CONTROLS[m.group()]}⟩", text) + PDI
+
+
+def safe_md(text: object) -> str:
+    """Return untrusted text (monitored posts, handles, URLs, file names, user input, error messages quoting them)
+    ready for any markdown-rendering call (st.markdown, st.caption, st.subheader, st.warning, st.toast, widget
+    labels): markdown, HTML and shortcodes escaped so they show as typed, bidi controls isolated and made visible.
+    This is the one way untrusted text reaches markdown (tests/test_ui_safety.py checks the pages)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", isolate_bidi(text))
+
+
+def _isolated(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """Return a copy of `frame` with bidi controls isolated in its text cells and headings, and whether any were."""
+    found = False
+    shown = frame.copy()
+    for col in shown.columns:
+        series = shown[col]
+        if (pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype)) and series.map(
+            has_bidi
+        ).any():
+            found = True
+            shown[col] = series.map(lambda v: isolate_bidi(v) if has_bidi(v) else v)
+    if any(has_bidi(c) for c in shown.columns):
+        found = True
+        shown.columns = [isolate_bidi(c) if isinstance(c, str) else c for c in shown.columns]
+    return shown, found
+
+
+def show_table(frame: pd.DataFrame | Styler, **kwargs):
+    """Show a table of untrusted text with st.dataframe: bidi controls in text cells isolated and made visible, with a
+    caption saying so when there were any. Streamlit's own CSV download is off app-wide (client.disableDataExport);
+    offer planner.csvsafe's download (safe_download) where a table should be downloadable."""
+    if isinstance(frame, Styler):
+        frame.data, found = _isolated(frame.data)
+        shown = frame
+    else:
+        shown, found = _isolated(frame)
+    result = st.dataframe(shown, **kwargs)
+    if found:
+        st.caption(
+            "Some text here held bidirectional control characters, which can reorder what you read; they are shown "
+            "as markers such as ⟨RLO⟩ and kept from reordering the text around them."
+        )
+    return result
+
+
+def safe_download(label: str, frame: pd.DataFrame, file_name: str, **kwargs) -> None:
+    """Offer `frame` as a CSV download in which text a spreadsheet would run as a formula is neutralised."""
+    st.download_button(
+        label, data=lambda: csvsafe.frame_csv(frame).encode("utf-8"), file_name=file_name, mime="text/csv", **kwargs
+    )
 
 
 def when(moment, zone: ZoneInfo | None = None, *, never: str = "never") -> str:
