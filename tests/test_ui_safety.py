@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -148,8 +147,10 @@ def _arg_ok(node: ast.AST) -> bool:
     if isinstance(node, ast.Name | ast.Starred):
         return True  # a variable: its own construction is checked where it is built into markdown
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
-        return _text_ok(node.func.value) and all(_text_ok(a) for a in node.args) and all(
-            _text_ok(k.value) for k in node.keywords
+        return (
+            _text_ok(node.func.value)
+            and all(_text_ok(a) for a in node.args)
+            and all(_text_ok(k.value) for k in node.keywords)
         )
     if isinstance(node, ast.List | ast.Tuple):
         return all(_arg_ok(e) for e in node.elts)
