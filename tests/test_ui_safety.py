@@ -289,11 +289,34 @@ def test_a_page_with_a_planted_leak_fails_the_check():
 HOSTILE = "![x](http://evil.example/p.png) [go](javascript:alert(1)) <img src=x> :red[boo] # h *b* `c` ~s~ $x$"
 
 
-def test_safe_md_leaves_no_markdown_unescaped():
-    out = common.safe_md(HOSTILE)
-    unescaped = re.findall(r"(?<!\\)[\[\]()<>*`~$#!:/]", out)
-    assert not unescaped, out
-    assert re.sub(r"\\(.)", r"\1", out) == HOSTILE  # removing the escapes gives the text back
+def _as_remark_sees_it(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        HOSTILE,
+        "www.evil.example and http://evil.example/a and https://127.0.0.1:8080/x and mail@evil.example",
+        "1. one\n- two\n+ three\n# head\n> quote\n---\nsetext\n===\n  ## indented",
+        ":smile: :+1: :material/home: :red-background[x] &amp; &#60;",
+    ],
+)
+def test_safe_md_leaves_no_markdown_unescaped(text):
+    out = common.safe_md(text)
+    assert not re.findall(r"(?<!\\)[\[\]<>*`~$]", out), out
+    assert not re.search(r"(?<!\\)(!\\\[|:|&[a-z#])", out), out
+    assert not re.search(r"(?m)^\s*(\d+[.)]|[-+=>]|#+\s)", out), out  # no block markers at a line start
+    seen = _as_remark_sees_it(out)
+    # GFM's literal autolinks (run on the unescaped text): www.x.y, http(s)://x.y, a@x.y.
+    assert not re.search(r"(?i)(https?://|www\.)[-.a-z0-9_]*[a-z0-9_]\.[a-z0-9]", seen), seen
+    assert not re.search(r"(?i)[-.+a-z0-9_]+@[-a-z0-9_]+\.[-a-z0-9_]", seen), seen
+    assert seen.replace(common.WORD_JOINER, "") == text  # nothing lost: the escapes only make it literal
+
+
+def test_safe_md_leaves_plain_sentences_alone():
+    assert common.safe_md("Wrong username or password.") == "Wrong username or password."
+    assert common.safe_md("row 3 is not a date (use 2026-11-01)") == "row 3 is not a date (use 2026-11-01)"
 
 
 def test_safe_md_isolates_bidi_and_makes_it_visible():

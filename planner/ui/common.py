@@ -130,9 +130,18 @@ def local_times(series: pd.Series, zone: ZoneInfo) -> pd.Series:
     return pd.to_datetime(series, utc=True).dt.tz_convert(zone)
 
 
-# Every ASCII character Streamlit's markdown (GFM, directives like :red[..] and :material/..:, emoji shortcodes,
-# math between $) gives a meaning to; a backslash makes each one literal.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&@/])")
+# Streamlit's markdown (GFM, :red[..] and :material/..: directives, emoji shortcodes, $math$): characters special
+# anywhere (colons too: shortcodes are matched on the raw text) get a backslash; list, heading and setext markers
+# only at the start of a line; "!" only before "[", "&" only where an entity could start.
+_MD_ALWAYS = re.compile(r"([\\`*_{}\[\]<>~$|])")
+_MD_LINE_START = re.compile(r"(?m)^([ \t]*)(\d+[.)]|[-+=]|#+(?=[ \t]|$))")
+_MD_COLON = re.compile(r":(?=([A-Za-z])?)")  # before a letter also a word joiner: icons match :material/..: unescaped
+_MD_BANG = re.compile(r"!(?=\\\[)")
+_MD_AMP = re.compile(r"&(?=[A-Za-z#])")
+# GFM turns www.x.y, http://x.y and a@x.y into links after unescaping, so backslashes cannot stop it: an invisible
+# word joiner before each dot inside a word keeps such text from ever forming a domain.
+_MD_DOT = re.compile(r"(?<=\S)\.(?=\S)")
+WORD_JOINER = "\u2060"
 # Unicode bidirectional controls (embeddings, overrides, isolates, marks) that reorder the text around them.
 BIDI_CONTROLS = {
     "\u202a": "LRE",
@@ -171,7 +180,16 @@ def safe_md(text: object) -> str:
     ready for any markdown-rendering call (st.markdown, st.caption, st.subheader, st.warning, st.toast, widget
     labels): markdown, HTML and shortcodes escaped so they show as typed, bidi controls isolated and made visible.
     This is the one way untrusted text reaches markdown (tests/test_ui_safety.py checks the pages)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", isolate_bidi(text))
+    out = _MD_ALWAYS.sub(r"\\\1", isolate_bidi(text))
+    out = _MD_DOT.sub(WORD_JOINER + ".", out)
+    out = _MD_LINE_START.sub(lambda m: m.group(1) + _escape_marker(m.group(2)), out)
+    out = _MD_COLON.sub(lambda m: "\\:" + (WORD_JOINER if m.group(1) else ""), out)
+    out = _MD_BANG.sub(r"\!", out)
+    return _MD_AMP.sub(r"\&", out)
+
+
+def _escape_marker(marker: str) -> str:
+    return marker[:-1] + "\\" + marker[-1] if marker[0].isdigit() else "\\" + marker
 
 
 def _isolated(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
