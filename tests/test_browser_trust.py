@@ -25,18 +25,16 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 EVIL = "evil.example"
-HANDLES = [
+HANDLES = [  # every handle carries a markdown image, and one more trick each
     "![h](http://evil.example/pixel{i}.png)",
-    "<img src=http://evil.example/a{i}.png>",
-    "[h{i}](javascript:alert(1))",
-    "[h{i}](http://evil.example/l{i})",
-    ":red[h{i}]:material/home:",
-    "g\u202e{i}txt.exe",
+    "<img src=http://evil.example/a{i}.png>![h](http://evil.example/b{i}.png)",
+    "[h{i}](javascript:alert(1))![h](http://evil.example/c{i}.png)",
+    "[h{i}](http://evil.example/l{i})![h](http://evil.example/d{i}.png)",
+    ":red[h{i}]:material/home:![h](http://evil.example/e{i}.png)",
+    "g\u202e{i}txt.exe![h](http://evil.example/f{i}.png)",
 ]
-BURST_TEXT = (
-    "#evilmarch join us ![x](http://evil.example/t.png) <img src=http://evil.example/t2.png> "
-    "[go](javascript:alert(1)) http://evil.example/track![p](http://evil.example/p.png) :red[boo] $x$"
-)
+BURST_TEXT = "#evilmarch join us ![x](http://evil.example/t.png) <img src=http://evil.example/t2.png> :red[boo] $x$"
+LINK_TEXT = "read this [go](javascript:alert(1)) http://evil.example/track![p](http://evil.example/p.png)"
 FILE_NAME = "![f](https:evil.example) [l](javascript:alert(1)) <img src=https:evil.example>.csv"
 BAD_DATE = "![d](http://evil.example/d.png)"
 START = pd.Timestamp("2026-11-01T00:00Z")
@@ -45,21 +43,27 @@ START = pd.Timestamp("2026-11-01T00:00Z")
 def _hostile_csv() -> bytes:
     """Quiet background chatter for four days, then a two-hour burst by accounts with hostile handles."""
     rng = np.random.default_rng(5)
-    rows = []
+    rows = [["bad1", "someone", BAD_DATE, "a row with a hostile date"]]  # first, so the preview shows it
     for i in range(1200):
         at = START + pd.Timedelta(seconds=float(rng.uniform(0, 4 * 86400)))
         text = ["the bus is late again #daily", "rain over the valley hills", "market opens at noon"][i % 3]
         rows.append([f"q{i}", f"quiet{i % 300}", at.isoformat(), text])
-    for i in range(240):
-        at = START + pd.Timedelta(days=3, hours=18, seconds=i * 30)
+    for i in range(240):  # a hashtag burst on day 4 and a link burst on day 3, by different hostile accounts
         handle = HANDLES[i % len(HANDLES)].format(i=i % 60)
+        at = START + pd.Timedelta(days=3, hours=18, seconds=i * 30)
         rows.append([f"b{i}", handle, at.isoformat(), BURST_TEXT])
-    rows.append(["bad1", "someone", BAD_DATE, "a row with a hostile date"])
+        at = START + pd.Timedelta(days=2, hours=12, seconds=i * 30)
+        rows.append([f"l{i}", handle.replace("h", "k", 1), at.isoformat(), LINK_TEXT])
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["id", "username", "date", "text"])
     writer.writerows(rows)
     return buf.getvalue().encode()
+
+
+def _read(locator) -> str:
+    """The text a person reads (without the invisible word joiners that keep it from becoming links)."""
+    return locator.first.inner_text().replace("\u2060", "").strip()
 
 
 def _login(page, url: str) -> None:
@@ -91,6 +95,7 @@ def _assert_inert(page, where: str) -> None:
         """() => [...document.querySelectorAll('img[src], a[href], iframe, object, embed, script[src]')]
             .filter(e => {
                 const target = e.getAttribute('src') || e.getAttribute('href') || '';
+                if (target.startsWith('#')) return false;  // Streamlit's own heading anchors
                 return target.includes('evil') || /^javascript:/i.test(target)
                     || (/^(https?:)?\\/\\//i.test(target) && new URL(target, location.href).host !== location.host);
             })
@@ -121,24 +126,30 @@ def test_hostile_content_stays_inert_on_every_page(tmp_path):
             {"name": FILE_NAME, "mimeType": "text/csv", "buffer": _hostile_csv()}
         )
         expect(page.get_by_text("Detected: CSV")).to_be_visible()
-        expect(page.get_by_text(f"created_at: '{BAD_DATE}' is not a plausible date").first).to_be_visible()
+        bad_cell = page.get_by_role("alert").filter(has_text="is not a plausible date")
+        expect(bad_cell).to_be_visible()
+        assert f"created_at: '{BAD_DATE}'" in _read(bad_cell)  # shown as typed
         _assert_inert(page, "import preview")
         page.get_by_text("Skip bad rows", exact=True).click()
         page.get_by_role("button", name="Import", exact=True).click()
-        expect(page.get_by_text(f"{FILE_NAME}: imported 1,440").first).to_be_visible(timeout=60_000)
+        done = page.get_by_text("imported 1,680, duplicates 0").first
+        expect(done).to_be_visible(timeout=60_000)
+        assert _read(done).startswith(f"{FILE_NAME}: imported 1,680")
         _settle(page)
         _assert_inert(page, "import result")
 
         # Trends: detect, then open the link trend whose key carries the markdown image.
         page.get_by_role("link", name="Trends").click()
-        page.get_by_text("Run detection").click()
+        page.get_by_test_id("stExpander").get_by_text("Run detection").click()
         page.get_by_role("button", name="Detect trends").click()
         expect(page.get_by_text("Trends shown")).to_be_visible(timeout=60_000)
         _settle(page)
-        page.get_by_test_id("stButtonGroup").first.get_by_role("button", name="Link", exact=True).click()
+        page.get_by_role("toolbar", name="Kind").get_by_role("button", name="Link", exact=True).click()
         _settle(page)
         _click_first_row(page, page.locator('[data-testid="stDataFrame"]').first)
-        expect(page.get_by_role("heading", name=f"http://{EVIL}/track").first).to_be_visible()
+        heading = page.get_by_role("heading", name="(link)")
+        expect(heading).to_be_visible()
+        assert _read(heading).startswith(f"https://{EVIL}/track![p](http://{EVIL}/p.png)")  # as typed, no image
         _assert_inert(page, "trend detail")
         screenshot(page, "trust_trend_detail")
 
@@ -158,6 +169,7 @@ def test_hostile_content_stays_inert_on_every_page(tmp_path):
         if nav.get_by_text("View", exact=False).count():
             nav.get_by_text("View", exact=False).first.click()
         titles = [t.strip().splitlines()[-1] for t in nav.locator("a").all_inner_texts()]
+        assert {"Home", "Import", "Networks", "Calendar", "Results", "Users", "Audit log"} <= set(titles), titles
         for title in titles:
             nav.locator("a").filter(has_text=title).first.click()
             _settle(page)
