@@ -14,7 +14,7 @@ import plotly.io as pio
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from planner import auth, csvsafe, wording
+from planner import auth, wording
 from planner.audit import Actor
 from planner.config import load_settings
 from planner.db import Workspace, open_workspace
@@ -211,8 +211,8 @@ def _isolated(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
 
 def show_table(frame: pd.DataFrame | Styler, **kwargs):
     """Show a table of untrusted text with st.dataframe: bidi controls in text cells isolated and made visible, with a
-    caption saying so when there were any. Streamlit's own CSV download is off app-wide (client.disableDataExport);
-    offer planner.csvsafe's download (safe_download) where a table should be downloadable."""
+    caption saying so when there were any. Streamlit's own CSV download is off app-wide (client.disableDataExport):
+    a table that should be downloadable gets a st.download_button of planner.csvsafe.frame_csv."""
     if isinstance(frame, Styler):
         frame.data, found = _isolated(frame.data)
         shown = frame
@@ -225,13 +225,6 @@ def show_table(frame: pd.DataFrame | Styler, **kwargs):
             "as markers such as ⟨RLO⟩ and kept from reordering the text around them."
         )
     return result
-
-
-def safe_download(label: str, frame: pd.DataFrame, file_name: str, **kwargs) -> None:
-    """Offer `frame` as a CSV download in which text a spreadsheet would run as a formula is neutralised."""
-    st.download_button(
-        label, data=lambda: csvsafe.frame_csv(frame).encode("utf-8"), file_name=file_name, mime="text/csv", **kwargs
-    )
 
 
 def when(moment, zone: ZoneInfo | None = None, *, never: str = "never") -> str:
