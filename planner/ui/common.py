@@ -138,9 +138,9 @@ _MD_LINE_START = re.compile(r"(?m)^([ \t]*)(\d+[.)]|[-+=]|#+(?=[ \t]|$))")
 _MD_COLON = re.compile(r":(?=([A-Za-z])?)")  # before a letter also a word joiner: icons match :material/..: unescaped
 _MD_BANG = re.compile(r"!(?=\\\[)")
 _MD_AMP = re.compile(r"&(?=[A-Za-z#])")
-# GFM turns www.x.y, http://x.y and a@x.y into links after unescaping, so backslashes cannot stop it: an invisible
-# word joiner before each dot inside a word keeps such text from ever forming a domain.
-_MD_DOT = re.compile(r"(?<=\S)\.(?=\S)")
+# GFM turns www.x.y, http://x.y and a@x.y into links after unescaping, so backslashes cannot stop it: in such words
+# an invisible word joiner before each dot keeps the text from ever forming a domain.
+_MD_LINKY = re.compile(r"\S*(?:://|www\.|@)\S*", re.IGNORECASE)
 WORD_JOINER = "\u2060"
 # Unicode bidirectional controls (embeddings, overrides, isolates, marks) that reorder the text around them.
 BIDI_CONTROLS = {
@@ -181,7 +181,7 @@ def safe_md(text: object) -> str:
     labels): markdown, HTML and shortcodes escaped so they show as typed, bidi controls isolated and made visible.
     This is the one way untrusted text reaches markdown (tests/test_ui_safety.py checks the pages)."""
     out = _MD_ALWAYS.sub(r"\\\1", isolate_bidi(text))
-    out = _MD_DOT.sub(WORD_JOINER + ".", out)
+    out = _MD_LINKY.sub(lambda m: m.group().replace(".", WORD_JOINER + "."), out)
     out = _MD_LINE_START.sub(lambda m: m.group(1) + _escape_marker(m.group(2)), out)
     out = _MD_COLON.sub(lambda m: "\\:" + (WORD_JOINER if m.group(1) else ""), out)
     out = _MD_BANG.sub(r"\!", out)
