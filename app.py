@@ -5,7 +5,8 @@ import streamlit as st
 from planner import auth, wording
 from planner.ui import common
 
-st.set_page_config(page_title="Counterpoint", page_icon=":material/campaign:", layout="wide")
+# A local icon: a :material/...: page icon makes every browser tab fetch it from a font CDN.
+st.set_page_config(page_title="Counterpoint", page_icon="templates/static/logo.svg", layout="wide")
 st.logo("templates/static/logo.svg", size="large")
 
 actor = common.current_actor()
@@ -37,7 +38,7 @@ else:
         ]
     nav = st.navigation(sections)
     with st.sidebar:
-        st.caption(f"Logged in as **{actor.username}** ({wording.label(actor.role, 'role')})")
+        st.caption(f"Logged in as **{common.safe_md(actor.username)}** ({wording.label(actor.role, 'role')})")
         if st.button("Log out", key="logout", icon=":material/logout:"):
             st.session_state.clear()
             st.rerun()

@@ -1,7 +1,10 @@
-"""Serve Counterpoint with its private calendar feed: `streamlit run server.py`. app.py stays the page router."""
+"""Serve Counterpoint: `streamlit run server.py`. app.py stays the page router; st.App adds the private calendar
+feed route and the security headers (Content-Security-Policy: images, scripts and connections only from the app)."""
 
 import streamlit as st
+from starlette.middleware import Middleware
 
 from planner.ui.calendar_feed import routes
+from planner.ui.security import SecurityHeadersMiddleware
 
-app = st.App("app.py", routes=routes())
+app = st.App("app.py", routes=routes(), middleware=[Middleware(SecurityHeadersMiddleware)])

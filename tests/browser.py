@@ -1,4 +1,4 @@
-"""Helpers for browser tests: start `streamlit run app.py` on a free port and drive Debian's Chromium."""
+"""Helpers for browser tests: start `streamlit run server.py` on a free port and drive Debian's Chromium."""
 
 from __future__ import annotations
 
@@ -35,8 +35,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_app(data_dir: Path, extra_env: dict[str, str] | None = None, script: str = "app.py"):
-    """Serve the app (`script`: app.py, or server.py with its extra routes) from a data folder; yield its base URL."""
+def running_app(data_dir: Path, extra_env: dict[str, str] | None = None, script: str = "server.py"):
+    """Serve the app as people run it (server.py: st.App with its routes and security headers) from a data folder;
+    yield its base URL."""
     port = _free_port()
     env = {**os.environ, "PLANNER_DATA_DIR": str(data_dir), **(extra_env or {})}
     env.pop("PLANNER_DATABASE_URL", None)

@@ -89,3 +89,12 @@ def test_import_creates_drafts_all_or_nothing(session, reviewer):
     with pytest.raises(ScheduleError, match="missing column"):
         exports.import_planned_csv(session, reviewer, camp.name, "when,text\n1,2\n")
     assert session.query(Draft).count() == 2
+
+
+def test_full_csv_neutralises_text_keeps_numbers_and_raw_keeps_all(session, reviewer):
+    _c, _d, e = scheduled(session, reviewer, text="@SUM(1+1) see you")
+    rows = list(csv.DictReader(io.StringIO(exports.full_csv(frame(session)))))
+    assert rows[0]["text"] == "'@SUM(1+1) see you" and rows[0]["id"] == str(e.id)
+    raw = list(csv.DictReader(io.StringIO(exports.full_csv(frame(session), raw=True))))
+    assert raw[0]["text"] == "@SUM(1+1) see you"
+    assert next(csv.reader(io.StringIO(exports.bulk_csv(frame(session), raw=True).splitlines()[1])))[2].startswith("@")

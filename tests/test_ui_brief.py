@@ -9,6 +9,7 @@ from planner import auth, briefs, campaigns
 from planner.config import load_settings
 from planner.db import open_workspace
 from tests.conftest import PASSWORD, ROOT, copy_demo
+from tests.ui_helpers import unescaped
 
 PAGE = "planner/ui/brief.py"
 
@@ -94,7 +95,7 @@ def test_too_long_label_shows_the_error(demo_ws):
     at = open_page(users["dora"], campaign=valley)
     at.text_input(key=f"brief_label_{valley}").input("L" * 200)
     at.button(key=f"FormSubmitter:brief_settings_{valley}-Save").click().run()
-    assert at.error[0].value.startswith("handling label: use at most 120 characters")
+    assert unescaped(at.error[0].value).startswith("handling label: use at most 120 characters")
 
 
 def test_no_campaigns_yet(app_env):

@@ -12,7 +12,7 @@ from planner.db import open_workspace
 from planner.metrics import snapshots
 from planner.models import Draft, ScheduleEntry
 from tests.metrics_helpers import FIXTURES, T0, build
-from tests.ui_helpers import app_as, make_user
+from tests.ui_helpers import app_as, make_user, unescaped
 
 PAGE = "planner/ui/metrics.py"
 
@@ -165,7 +165,7 @@ def test_malformed_file_is_refused_in_the_page_and_changes_nothing(workspace):
     at.file_uploader(key="m_upload").set_value(("bad.csv", (FIXTURES / "bad.csv").read_bytes(), "text/csv")).run()
     at.button(key="m_import").click().run()
     assert not at.exception
-    assert "refused, nothing recorded: row 2, impressions" in at.error[0].value
+    assert "refused, nothing recorded: row 2, impressions" in unescaped(at.error[0].value)
     problems = frame_with(at, "problem")
     assert problems["row"].tolist() == [2, 2, 3]
     with ws.session() as s:

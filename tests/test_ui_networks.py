@@ -9,7 +9,7 @@ from planner.config import load_settings
 from planner.coordination.networks import Params
 from planner.coordination.runs import detect_and_store
 from planner.db import open_workspace
-from tests.ui_helpers import app_as, assert_plain_words, make_user
+from tests.ui_helpers import app_as, assert_plain_words, make_user, unescaped
 
 PAGE = "planner/ui/networks.py"
 
@@ -72,7 +72,7 @@ def test_cluster_and_account_drill_down(app_env):
     at.session_state["networks_members"] = {"selection": {"rows": [0], "columns": []}}
     at.run()
     assert not at.exception
-    assert any(s.value.startswith("Posts of @h_g") for s in at.subheader)
+    assert any(unescaped(s.value).startswith("Posts of @h_g") for s in at.subheader)
     assert len(at.dataframe[2].value) == 6
     assert "Account id" not in " ".join(map(str, members.columns)) and "handle" in members.columns
     assert all(h.startswith("@") for h in members["handle"])

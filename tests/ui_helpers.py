@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from planner import auth
@@ -31,11 +33,17 @@ def app_as(user_id: int | None, page: str | None = None) -> AppTest:
     return at
 
 
+def unescaped(markdown: str) -> str:
+    """Return markdown text as a person reads it: without the backslashes and invisible word joiners that
+    common.safe_md adds, and without its bidi isolation marks."""
+    return re.sub(r"\\(.)", r"\1", str(markdown)).translate(dict.fromkeys(map(ord, "\u2060\u2068\u2069")))
+
+
 def visible_text(at: AppTest) -> str:
     """Return the words a person sees on the page: titles, text, captions, alerts, metrics, tabs, buttons, tables."""
     parts: list[str] = []
     for group in (at.title, at.subheader, at.markdown, at.caption, at.text, at.info, at.warning, at.error, at.success):
-        parts += [str(e.value) for e in group]
+        parts += [unescaped(e.value) for e in group]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [str(t.label) for t in at.tabs]
     parts += [str(b.label) for b in at.button]

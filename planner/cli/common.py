@@ -10,8 +10,15 @@ import click
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from planner import wording
+from planner import csvsafe, wording
 from planner.db import Workspace, open_workspace
+
+RAW_OPTION = click.option(
+    "--raw",
+    is_flag=True,
+    help="CSV: write cells exactly as stored, for machine pipelines. By default text starting with = + - @ tab or CR "
+    "gets a leading ' so spreadsheets do not run it as a formula.",
+)
 
 
 @contextmanager
@@ -28,14 +35,15 @@ def workspace_session() -> Iterator[tuple[Workspace, Session]]:
 def echo_frame(df: pd.DataFrame, fmt: str = "table") -> None:
     """Print a DataFrame as an aligned table for people (plain words, readable UTC times), JSON records or CSV.
 
-    JSON and CSV stay machine-readable: column names and values exactly as the core returns them.
+    JSON and CSV stay machine-readable: column names and values as the core returns them, except that CSV text a
+    spreadsheet would run as a formula gets a leading quote (planner.csvsafe); JSON is the raw form.
     """
     if fmt == "json":
         click.echo(
             json.dumps(json.loads(df.to_json(orient="records", date_format="iso")), indent=2, ensure_ascii=False)
         )
     elif fmt == "csv":
-        click.echo(df.to_csv(index=False), nl=False)
+        click.echo(csvsafe.frame_csv(df), nl=False)
     elif df.empty:
         click.echo("(none)")
     else:

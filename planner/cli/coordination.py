@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from planner import auth, wording
-from planner.cli.common import echo_frame, workspace_session
+from planner.cli.common import RAW_OPTION, echo_frame, workspace_session
 from planner.coordination import exports
 from planner.coordination.clusters import format_seconds
 from planner.coordination.networks import DEFAULT_MIN_WEIGHT, DEFAULT_SIMILARITY, DEFAULT_WINDOW_S, KINDS, Params
@@ -45,7 +45,8 @@ def _iso(_ctx, param, value: str | None) -> datetime | None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the edges to FILE.csv (source,target,weight,edge_type) or FILE.graphml.",
 )
-def detect_coordination(kind, window, min_weight, similarity, since, until, out) -> None:
+@RAW_OPTION
+def detect_coordination(kind, window, min_weight, similarity, since, until, out, raw) -> None:
     """Find accounts that did the same thing within a time window, store their clusters, set trends' shares.
 
     Coordination is a signal, not proof of who is behind it.
@@ -67,5 +68,5 @@ def detect_coordination(kind, window, min_weight, similarity, since, until, out)
         click.echo(f"Cluster 1: {clusters.at[0, 'summary']}")
     if out is not None:
         nodes = result.accounts.merge(result.clusters.members, on="account").set_index("account")
-        exports.write(out, result.edges, kind, nodes[["platform", "author_handle", "cluster", "community"]])
+        exports.write(out, result.edges, kind, nodes[["platform", "author_handle", "cluster", "community"]], raw=raw)
         click.echo(f"Wrote {wording.plural(len(result.edges), 'edge')} to {out}")

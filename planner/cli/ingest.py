@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from planner import auth, ingest, wording
-from planner.cli.common import workspace_session
+from planner.cli.common import RAW_OPTION, workspace_session
 
 
 def _parse_map(items: tuple[str, ...]) -> dict[str, str]:
@@ -102,10 +102,15 @@ def import_posts(
 @click.command("export-posts")
 @click.option("--format", "fmt", type=click.Choice(["qut"]), required=True, help="qut: coordination-network-toolkit.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def export_posts(fmt: str, output: Path) -> None:
-    """Write the stored monitored posts to a file another tool can read."""
+@RAW_OPTION
+def export_posts(fmt: str, output: Path, raw: bool) -> None:
+    """Write the stored monitored posts to a file another tool can read.
+
+    Text cells a spreadsheet would run as a formula (starting with = + - @ tab or CR) get a leading quote; --raw
+    writes them as stored.
+    """
     with workspace_session() as (_ws, session), open(output, "w", newline="", encoding="utf-8") as fh:
-        count = ingest.export_qut(session, auth.CLI_ACTOR, fh)
+        count = ingest.export_qut(session, auth.CLI_ACTOR, fh, raw=raw)
     click.echo(f"Exported {wording.plural(count, 'post')} to {output} ({fmt}).")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from planner.auth import CLI_ACTOR
-from planner.cli.common import echo_frame, workspace_session
+from planner.cli.common import RAW_OPTION, echo_frame, workspace_session
 
 BASE_URL_VAR = "PLANNER_PUBLIC_URL"
 DEFAULT_BASE_URL = "http://localhost:8501"
@@ -126,7 +126,10 @@ def schedule_list(campaign: str | None, start: str | None, end: str | None, fmt:
 @click.option("--campaign", default=None, help="Campaign name or id.")
 @click.option("--from", "start", default=None, help="Start (ISO).")
 @click.option("--to", "end", default=None, help="End (ISO).")
-def schedule_export(fmt: str, output: Path, campaign: str | None, start: str | None, end: str | None) -> None:
+@RAW_OPTION
+def schedule_export(
+    fmt: str, output: Path, campaign: str | None, start: str | None, end: str | None, raw: bool
+) -> None:
     """Write the schedule as an ICS calendar, a full CSV, or a bulk-upload CSV (date, time, message, link)."""
     from planner import campaigns
     from planner.schedule import calendar, exports
@@ -142,9 +145,9 @@ def schedule_export(fmt: str, output: Path, campaign: str | None, start: str | N
     if fmt == "ics":
         output.write_bytes(exports.to_ics(frame, base_url=_base_url()))
     elif fmt == "csv":
-        output.write_text(exports.full_csv(frame), encoding="utf-8")
+        output.write_text(exports.full_csv(frame, raw=raw), encoding="utf-8")
     else:
-        output.write_text(exports.bulk_csv(frame), encoding="utf-8")
+        output.write_text(exports.bulk_csv(frame, raw=raw), encoding="utf-8")
     click.echo(f"wrote {len(frame)} entries to {output}" if fmt != "bulk-csv" else f"wrote planned posts to {output}")
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from planner import csvsafe
 from planner.coordination.networks import CoordinationError
 
 if TYPE_CHECKING:
@@ -17,10 +18,11 @@ EDGE_COLUMNS = ["source", "target", "weight", "edge_type"]
 FORMATS = (".csv", ".graphml")
 
 
-def edges_csv(edges: pd.DataFrame, kind: str) -> str:
-    """Return directed edges as CSV text with exactly the columns source, target, weight, edge_type."""
+def edges_csv(edges: pd.DataFrame, kind: str, *, raw: bool = False) -> str:
+    """Return directed edges as CSV text with exactly the columns source, target, weight, edge_type; account labels
+    a spreadsheet would run as formulas get a leading quote unless `raw` (planner.csvsafe)."""
     frame = edges[["source", "target", "weight"]].assign(edge_type=kind)
-    return frame[EDGE_COLUMNS].to_csv(index=False, lineterminator="\n")
+    return csvsafe.frame_csv(frame[EDGE_COLUMNS], raw=raw)
 
 
 def to_graph(edges: pd.DataFrame, kind: str, nodes: pd.DataFrame | None = None) -> nx.DiGraph:
@@ -54,14 +56,17 @@ def graphml(edges: pd.DataFrame, kind: str, nodes: pd.DataFrame | None = None) -
     return buffer.getvalue()
 
 
-def write(path: Path | str, edges: pd.DataFrame, kind: str, nodes: pd.DataFrame | None = None) -> Path:
-    """Write the network to `path` as CSV or GraphML, chosen by its suffix; raise CoordinationError for others."""
+def write(
+    path: Path | str, edges: pd.DataFrame, kind: str, nodes: pd.DataFrame | None = None, *, raw: bool = False
+) -> Path:
+    """Write the network to `path` as CSV (neutralised unless `raw`) or GraphML, chosen by its suffix; raise
+    CoordinationError for others."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise CoordinationError(f"out: {path.name!r} must end in .csv or .graphml")
     if suffix == ".csv":
-        path.write_text(edges_csv(edges, kind), encoding="utf-8")
+        path.write_text(edges_csv(edges, kind, raw=raw), encoding="utf-8")
     else:
         path.write_bytes(graphml(edges, kind, nodes))
     return path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import TextIO
 
@@ -10,7 +9,7 @@ import pandas as pd
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from planner import audit
+from planner import audit, csvsafe
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
@@ -75,9 +74,10 @@ def undo_batch(session: Session, actor: Actor, batch_id: int) -> int:
     return deleted
 
 
-def write_rejects(rejects: list[Rejected], fh: TextIO) -> int:
-    """Write rejected rows as CSV (row, field, reason, raw) to `fh`; return how many."""
-    writer = csv.writer(fh)
+def write_rejects(rejects: list[Rejected], fh: TextIO, *, raw: bool = False) -> int:
+    """Write rejected rows as CSV (row, field, reason, raw) to `fh`, formula-like text neutralised unless `raw`;
+    return how many."""
+    writer = csvsafe.writer(fh, raw=raw)
     writer.writerow(["row", "field", "reason", "raw"])
     for r in rejects:
         writer.writerow([r.row, r.field, r.reason, r.raw])
@@ -104,11 +104,12 @@ def count_posts(session: Session) -> int:
     return session.scalar(select(func.count(Post.id))) or 0
 
 
-def export_qut(session: Session, actor: Actor, fh: TextIO, platform: str | None = None) -> int:
+def export_qut(session: Session, actor: Actor, fh: TextIO, platform: str | None = None, *, raw: bool = False) -> int:
     """Write the stored posts as a coordination-network-toolkit CSV to `fh`; return how many rows.
 
     Columns message_id, user_id, username, repost_id, reply_id, message, timestamp (epoch seconds), urls
-    (space-separated), in time order, so the same posts can be fed to that toolkit.
+    (space-separated), in time order, so the same posts can be fed to that toolkit. Text a spreadsheet would run as a
+    formula gets a leading quote unless `raw` (planner.csvsafe).
     """
     require(actor, Action.VIEW)
     stmt = select(
@@ -123,7 +124,7 @@ def export_qut(session: Session, actor: Actor, fh: TextIO, platform: str | None 
     ).order_by(Post.created_at, Post.id)
     if platform:
         stmt = stmt.where(Post.platform == platform)
-    writer = csv.writer(fh)
+    writer = csvsafe.writer(fh, raw=raw)
     writer.writerow(QUT_HEADER)
     count = 0
     for row in session.execute(stmt.execution_options(yield_per=10_000)):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from planner import audit, campaigns
+from planner import audit, campaigns, csvsafe
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
@@ -24,7 +24,6 @@ from planner.schedule.cadence import check_zone
 from planner.schedule.pauses import find_channel
 
 EVENT_MINUTES = 15
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BULK_COLUMNS = ["date", "time", "message", "link"]
 FULL_COLUMNS = [
     "id",
@@ -46,18 +45,12 @@ FULL_COLUMNS = [
 MAX_IMPORT_ROWS = 1000
 
 
-def safe_cell(value) -> str:
-    """Return the value as CSV text that spreadsheets will not run as a formula."""
-    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+def _blank(value):
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
 
 
-def _csv(rows: list[list], header: list[str]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([[safe_cell(c) for c in row] for row in rows])
-    return buf.getvalue()
+def _csv(rows: list[list], header: list[str], raw: bool) -> str:
+    return csvsafe.rows_csv(header, ([_blank(c) for c in row] for row in rows), raw=raw)
 
 
 def entry_uid(entry_id: int) -> str:
@@ -107,20 +100,22 @@ def _link(text: str) -> str:
     return urls[0] if urls else ""
 
 
-def bulk_csv(frame: pd.DataFrame) -> str:
+def bulk_csv(frame: pd.DataFrame, *, raw: bool = False) -> str:
     """Return the planned posts in the bulk-upload layout social-media tools accept: date, time, message, link.
 
-    Date and time are in each channel's own zone (the zone the tool's account posts in).
+    Date and time are in each channel's own zone (the zone the tool's account posts in). Text that a spreadsheet
+    would run as a formula gets a leading quote unless `raw` (planner.csvsafe).
     """
     rows = []
     for row in frame[frame["status"] == "planned"].itertuples(index=False):
         local = row.at.tz_convert(row.time_zone)
         rows.append([f"{local:%Y-%m-%d}", f"{local:%H:%M}", row.text, _link(row.text)])
-    return _csv(rows, BULK_COLUMNS)
+    return _csv(rows, BULK_COLUMNS, raw)
 
 
-def full_csv(frame: pd.DataFrame) -> str:
-    """Return every entry with all its fields (UTC and channel-local times)."""
+def full_csv(frame: pd.DataFrame, *, raw: bool = False) -> str:
+    """Return every entry with all its fields (UTC and channel-local times); formula-like text neutralised unless
+    `raw`."""
     rows = []
     for row in frame.itertuples(index=False):
         local = row.at.tz_convert(row.time_zone)
@@ -144,7 +139,7 @@ def full_csv(frame: pd.DataFrame) -> str:
                 row.why,
             ]
         )
-    return _csv(rows, FULL_COLUMNS)
+    return _csv(rows, FULL_COLUMNS, raw)
 
 
 # ---- import ------------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ with st.form("time_zone"):
     )
     if st.form_submit_button("Save time zone"):
         with common.db_session() as session:
-            common.run(auth.set_time_zone, session, actor, zone, success=f"Times now shown in {zone}")
+            common.run(auth.set_time_zone, session, actor, zone, success=f"Times now shown in {common.safe_md(zone)}")
 
 with st.form("change_password", clear_on_submit=True):
     old = st.text_input("Current password", type="password", key="acct_old")

@@ -50,7 +50,7 @@ st.metric("Matching entries", f"{total:,}", border=True)
 if frame.empty:
     st.info("No audit entries match these filters. Widen the dates or clear a filter.")
 else:
-    st.dataframe(
+    common.show_table(
         frame,
         hide_index=True,
         width="stretch",

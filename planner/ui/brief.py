@@ -40,10 +40,10 @@ campaign_id = f1.selectbox(
 st.query_params["campaign"] = str(campaign_id)
 chosen = f2.pills(
     "Sections",
-    list(titles),
+    list(briefs.SECTIONS),
     selection_mode="multi",
     default=list(titles),
-    format_func=titles.get,
+    format_func=lambda s: briefs.SECTIONS[s].title,
     key="brief_sections",
 )
 sections = tuple(s for s in titles if s in (chosen or []))
@@ -113,7 +113,7 @@ st.subheader("Download")
 buttons = st.columns(len(briefs.FORMATS))
 for col, fmt in zip(buttons, briefs.FORMATS.values(), strict=True):
     col.download_button(
-        fmt.label,
+        common.safe_md(fmt.label),
         data=_builder(fmt.name),
         file_name=briefs.file_name(names[campaign_id], fmt.name),
         mime=fmt.mime,
@@ -136,15 +136,17 @@ with st.container(border=True):
         st.text(context["label"])
     st.text(f"{context['title']}\n{context['date']} · {context['author']}")
     for sec in context["sections"]:
-        st.header(sec["title"], divider="gray")
+        st.header(common.safe_md(sec["title"]), divider="gray")
         for block in sec["blocks"]:
             if block.kind in ("paragraph", "subheading", "note"):
                 st.text(("▶ " if block.kind == "subheading" else "⚠ " if block.kind == "note" else "") + block.text)
             elif block.kind == "facts":
-                st.dataframe(pd.DataFrame(block.items, columns=["Item", "Value"]), hide_index=True, width="stretch")
+                common.show_table(
+                    pd.DataFrame(block.items, columns=["Item", "Value"]), hide_index=True, width="stretch"
+                )
             elif block.kind == "table":
                 st.text(block.caption)
-                st.dataframe(
+                common.show_table(
                     pd.DataFrame(block.rows, columns=pd.Index(block.columns).astype(str)),
                     hide_index=True,
                     width="stretch",

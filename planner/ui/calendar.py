@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from planner import auth, campaigns, channels
+from planner import auth, campaigns, channels, wording
 from planner.models import utcnow
 from planner.schedule import (
     cadence,
@@ -22,6 +22,7 @@ from planner.schedule import (
     windows,
 )
 from planner.ui import common
+from planner.ui.common import safe_md
 
 BASE_URL = os.environ.get("PLANNER_PUBLIC_URL", "http://localhost:8501")
 STATUS_ICONS = {
@@ -31,7 +32,6 @@ STATUS_ICONS = {
     "missed": ":material/event_busy:",
     "cancelled": ":material/cancel:",
 }
-md = common.escape_md
 
 actor = common.require_actor()
 common.header(
@@ -65,16 +65,16 @@ chan_names = {cid: channels.label(c) for cid, c in all_channels.items()}
 for p, scope_text, missed in active_rows:
     until = f" until {p.ends_at.astimezone(zone):%Y-%m-%d %H:%M}" if p.ends_at else " until resumed"
     st.error(
-        f"**Posting paused** for {md(scope_text)} since {p.starts_at.astimezone(zone):%Y-%m-%d %H:%M}{until} "
-        f"({zone.key}). Reason: {md(p.reason)}. {len(missed)} post(s) due so far did not go out.",
+        f"**Posting paused** for {safe_md(scope_text)} since {p.starts_at.astimezone(zone):%Y-%m-%d %H:%M}"
+        f"{safe_md(until)} ({zone.key}). Reason: {safe_md(p.reason)}. {len(missed)} post(s) due so far did not go out.",
         icon=":material/pause_circle:",
     )
-    if can_pause and st.button(f"Resume {scope_text}", key=f"cal_resume_{p.id}", icon=":material/play_arrow:"):
+    if can_pause and st.button(f"Resume {safe_md(scope_text)}", key=f"cal_resume_{p.id}", icon=":material/play_arrow:"):
         with common.db_session() as session:
             resumed = common.run(pauses.resume, session, actor, scope_text)
         if resumed is not None:
             st.session_state["cal_missed"] = [e.id for e in resumed.missed]
-            done(f"Resumed {scope_text}: {len(resumed.missed)} post(s) were missed during the pause.")
+            done(f"Resumed {safe_md(scope_text)}: {len(resumed.missed)} post(s) were missed during the pause.")
 
 missed_ids = st.session_state.get("cal_missed")
 if missed_ids is not None:
@@ -86,7 +86,7 @@ if missed_ids is not None:
         if missed.empty:
             st.success("Nothing was due during the pause.")
         else:
-            st.dataframe(
+            common.show_table(
                 missed.assign(at=common.local_times(missed["at"], zone))[["at", "channel", "title", "campaign"]],
                 hide_index=True,
                 width="stretch",
@@ -133,8 +133,8 @@ m[2].metric("Published", int(counts.get("published", 0)), border=True)
 m[3].metric("Missed", int(counts.get("missed", 0)), border=True)
 m[4].metric("Conflicts", int(frame["conflict"].sum()), border=True, help="Same minute, too close, or over a limit")
 st.caption(
-    f"{view} from {start.astimezone(zone):%a %d %b %Y} to {(end - timedelta(seconds=1)).astimezone(zone):%a %d %b %Y}"
-    f" · times in {zone.key}"
+    f"{safe_md(view)} from {start.astimezone(zone):%a %d %b %Y} "
+    f"to {(end - timedelta(seconds=1)).astimezone(zone):%a %d %b %Y} · times in {zone.key}"
 )
 
 
@@ -145,12 +145,12 @@ def _entry_line(row) -> str:
 
 def _card(row) -> None:
     with st.container(border=True):
-        st.markdown(f"{STATUS_ICONS.get(row.status, '')} {md(_entry_line(row))}")
+        st.markdown(f"{STATUS_ICONS.get(row.status, '')} {safe_md(_entry_line(row))}")
         st.text(row.title)
         if row.conflict:
-            st.caption(f"Conflict: {md(row.conflict_note)}")
+            st.caption(f"Conflict: {safe_md(row.conflict_note)}")
         elif row.status != "planned":
-            st.caption(row.status.capitalize())
+            st.caption(wording.label(row.status))
 
 
 if frame.empty:
@@ -166,7 +166,7 @@ elif view == "Week":
 elif view == "Month":
     head = st.columns(7)
     for col, name in zip(head, windows.DAY_NAMES, strict=True):
-        col.markdown(f"**{name}**")
+        col.markdown(f"**{safe_md(name)}**")
     for week in calendar.month_grid(frame, start, zone):
         cols = st.columns(7)
         for col, (day, rows) in zip(cols, week, strict=True):
@@ -177,7 +177,7 @@ elif view == "Month":
 
 table = calendar.list_view(frame, zone)
 if view == "List" and not frame.empty:
-    st.dataframe(
+    common.show_table(
         table[["local_time", "channel_time", "channel", "title", "campaign", "status", "conflict_note", "trend", "id"]],
         hide_index=True,
         width="stretch",
@@ -203,16 +203,16 @@ if not frame.empty:
         row = table[table["id"] == picked].iloc[0]
         entry_zone = ZoneInfo(row["time_zone"])
         with st.container(border=True):
-            st.subheader(row["title"])
+            st.subheader(safe_md(row["title"]))
             st.caption(
-                f"{row['channel']} · {row['campaign']} · status {row['status']} · "
+                f"{safe_md(row['channel'])} · {safe_md(row['campaign'])} · status {wording.label(row['status'])} · "
                 f"{row['at'].tz_convert(entry_zone):%a %d %b %H:%M} {entry_zone.key}"
             )
             st.text(row["text"])
             if row["why"]:
-                st.caption(f"Why this slot: {md(row['why'])}")
+                st.caption(f"Why this slot: {safe_md(row['why'])}")
             if row["conflict"]:
-                st.warning(f"Conflict: {md(row['conflict_note'])}", icon=":material/warning:")
+                st.warning(f"Conflict: {safe_md(row['conflict_note'])}", icon=":material/warning:")
             if row["published_url"]:
                 st.text(f"Published: {row['published_url']}")
             if can_schedule and row["status"] in ("planned", "paused", "missed"):
@@ -271,7 +271,7 @@ if can_schedule:
             window = answers[0] if answers else None
             if window is not None:
                 st.info(
-                    f"Answers the trend {md(window.key)}: respond before "
+                    f"Answers the trend {safe_md(window.key)}: respond before "
                     f"{window.end.astimezone(zone):%a %d %b %H:%M} ({zone.key}).",
                     icon=":material/timer:",
                 )
@@ -294,7 +294,8 @@ if can_schedule:
                                 why=s.why,
                             )
                         if made is not None:
-                            done(f"Scheduled {vlabels[vid]} for {s.at.astimezone(vzone):%a %d %b %H:%M} {vzone.key}.")
+                            slot = s.at.astimezone(vzone)
+                            done(f"Scheduled {safe_md(vlabels[vid])} for {slot:%a %d %b %H:%M} {vzone.key}.")
             with st.form("cal_new"):
                 d1, d2 = st.columns(2)
                 default_day = (now + timedelta(days=1)).astimezone(vzone).date()
@@ -312,7 +313,7 @@ if can_schedule:
                             trend_id=window.trend_id if window and window.contains(at) else None,
                         )
                     if made is not None:
-                        done(f"Scheduled {vlabels[vid]} for {at:%a %d %b %H:%M} {vzone.key}.")
+                        done(f"Scheduled {safe_md(vlabels[vid])} for {at:%a %d %b %H:%M} {vzone.key}.")
 
     with st.expander("Auto-schedule approved drafts", icon=":material/auto_awesome:"):
         st.caption(
@@ -379,7 +380,7 @@ if can_pause:
         with common.db_session() as session:
             history = pauses.pauses_frame(session, now)
         if not history.empty:
-            st.dataframe(
+            common.show_table(
                 history.assign(
                     starts_at=common.local_times(history["starts_at"], zone),
                     ends_at=common.local_times(history["ends_at"], zone),
@@ -405,7 +406,7 @@ if can_schedule and all_channels:
         with common.db_session() as session:
             cad = cadence.cadence_for(session, cid)
             window_h = windows.window_hours(session)
-        st.caption(f"Now: {cad.describe()}")
+        st.caption(f"Now: {safe_md(cad.describe())}")
         with st.form(f"cal_cad_{cid}"):
             c1, c2, c3 = st.columns(3)
             tz = c1.text_input("Time zone", cad.time_zone, key=f"cal_cad_tz_{cid}")

@@ -41,7 +41,7 @@ shown = frame if status_filter in (None, "all") else frame[frame["status"] == st
 if frame.empty:
     st.info("No campaigns yet. Create the first one below, or load the demo workspace from Home.")
 else:
-    event = st.dataframe(
+    event = common.show_table(
         shown.assign(
             tags=shown["tags"].map(", ".join),
             status=shown["status"].map(lambda s: wording.label(s, "campaign_status")),
@@ -94,8 +94,10 @@ if campaign is None:
     st.subheader("New campaign")
     plan, linked, linked_ch, log, loaded_version = campaigns.blank_plan(), [], [], pd.DataFrame(), 0
 else:
-    st.subheader(f"{campaign.name} ({wording.label(campaign.status, 'campaign_status').lower()})")
-    st.caption(f"Version {campaign.version}. " + " · ".join(campaigns.kpi_summary(campaign)))
+    st.subheader(f"{common.safe_md(campaign.name)} ({wording.label(campaign.status, 'campaign_status').lower()})")
+    st.caption(
+        f"Version {campaign.version:d}. " + " · ".join(common.safe_md(k) for k in campaigns.kpi_summary(campaign))
+    )
     # The version and plan this tab loaded survive reruns, so a save after someone else's gets a conflict that
     # names their changes instead of silently starting from the newer plan.
     loaded_key = f"camp_loaded_{campaign.id}"
@@ -104,8 +106,8 @@ else:
     loaded_version, plan = st.session_state[loaded_key]
     if loaded_version != campaign.version:
         st.warning(
-            f"Someone saved this campaign since you opened it (you have version {loaded_version}, it is now "
-            f"{campaign.version}). Your unsaved edits are kept; saving shows what they changed.",
+            f"Someone saved this campaign since you opened it (you have version {loaded_version:d}, it is now "
+            f"{campaign.version:d}). Your unsaved edits are kept; saving shows what they changed.",
             icon=":material/sync_problem:",
         )
         if st.button("Load the latest version (drops your unsaved edits)", key=f"camp_reload_{campaign.id}"):
@@ -129,7 +131,10 @@ plan_form(
 if campaign is not None:
     status_and_adjustments(actor, campaign, log, key=key, can_edit=can_edit, loaded_key=loaded_key)
     if linked:
-        st.caption("Linked trends: " + ", ".join(trend_names.get(t, "a trend no longer listed") for t in linked))
+        st.caption(
+            "Linked trends: "
+            + ", ".join(common.safe_md(trend_names.get(t, "a trend no longer listed")) for t in linked)
+        )
     st.page_link("planner/ui/drafts.py", label="Open this campaign's drafts", icon=":material/edit_note:")
 
 st.divider()

@@ -21,7 +21,7 @@ def channels_section(actor: Actor, expanded: bool) -> None:
         if chan_frame.empty:
             st.info("No channels yet. A reviewer or admin adds the team's accounts here.")
         else:
-            st.dataframe(
+            common.show_table(
                 chan_frame,
                 column_order=[c for c in chan_frame.columns if c != "id"],
                 column_config={c: wording.column(c) for c in chan_frame.columns if c != "id"},

@@ -17,7 +17,7 @@ def _show_conflict(exc: campaigns.CampaignConflictError) -> None:
     if exc.changed:
         changed = exc.changed.items()
         rows = [{"field": wording.humanise(f), "you loaded": str(a), "now": str(b)} for f, (a, b) in changed]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        common.show_table(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def _on_error(exc) -> None:

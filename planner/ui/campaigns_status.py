@@ -39,7 +39,7 @@ def status_and_adjustments(
             st.caption("No adjustments yet. Changes to a running campaign's plan are logged here with their reason.")
         else:
             zone = common.user_zone()
-            st.dataframe(
+            common.show_table(
                 log.assign(what=log["what"].map(wording.plain_summary)),
                 hide_index=True,
                 width="stretch",

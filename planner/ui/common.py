@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from planner import auth, palette, wording
 from planner.audit import Actor
@@ -52,7 +53,7 @@ def workspace() -> Workspace:
     try:
         return _workspace(load_settings().database_url)
     except PlannerError as exc:
-        st.error(f"Counterpoint cannot open its workspace: {exc}")
+        st.error(f"Counterpoint cannot open its workspace: {safe_md(str(exc))}")
         st.stop()
         raise
 
@@ -95,7 +96,7 @@ def run(
     try:
         result = fn(*args, **kwargs)
     except PlannerError as exc:
-        st.error(str(exc))
+        st.error(safe_md(str(exc)))
         if on_error:
             on_error(exc)
         return None
@@ -121,12 +122,101 @@ def local_times(series: pd.Series, zone: ZoneInfo) -> pd.Series:
     return pd.to_datetime(series, utc=True).dt.tz_convert(zone)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# Streamlit's markdown (GFM, :red[..] and :material/..: directives, emoji shortcodes, $math$): characters special
+# anywhere (colons too: shortcodes are matched on the raw text) get a backslash; list, heading and setext markers
+# only at the start of a line; "!" only before "[", "&" only where an entity could start.
+_MD_ALWAYS = re.compile(r"([\\`*_{}\[\]<>~$|])")
+_MD_LINE_START = re.compile(r"(?m)^([ \t]*)(\d+[.)]|[-+=]|#+(?=[ \t]|$))")
+_MD_COLON = re.compile(r":(?=([A-Za-z])?)")  # before a letter also a word joiner: icons match :material/..: unescaped
+_MD_BANG = re.compile(r"!(?=\\\[)")
+_MD_AMP = re.compile(r"&(?=[A-Za-z#])")
+# GFM turns www.x.y, http://x.y and a@x.y into links after unescaping, so backslashes cannot stop it: in such words
+# an invisible word joiner before each dot keeps the text from ever forming a domain.
+_MD_LINKY = re.compile(r"\S*(?:://|www\.|@)\S*", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+# Unicode bidirectional controls (embeddings, overrides, isolates, marks) that reorder the text around them.
+BIDI_CONTROLS = {
+    "\u202a": "LRE",
+    "\u202b": "RLE",
+    "\u202c": "PDF",
+    "\u202d": "LRO",
+    "\u202e": "RLO",
+    "\u2066": "LRI",
+    "\u2067": "RLI",
+    "\u2068": "FSI",
+    "\u2069": "PDI",
+    "\u200e": "LRM",
+    "\u200f": "RLM",
+    "\u061c": "ALM",
+}
+_BIDI = re.compile("[" + "".join(BIDI_CONTROLS) + "]")
+FSI, PDI = "\u2068", "\u2069"
 
 
-def escape_md(text: str) -> str:
-    """Escape markdown so user or monitored text shows as typed inside st.markdown, st.warning and friends."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text or "")
+def has_bidi(text: object) -> bool:
+    """Return whether `text` holds a Unicode bidirectional control character."""
+    return isinstance(text, str) and _BIDI.search(text) is not None
+
+
+def isolate_bidi(text: object) -> str:
+    """Return `text` with its bidi controls shown as visible markers (⟨RLO⟩) and the whole value isolated (FSI..PDI),
+    so it cannot reorder itself or the text around it; text without controls comes back unchanged."""
+    text = "" if text is None else str(text)
+    if not has_bidi(text):
+        return text
+    return FSI + _BIDI.sub(lambda m: f"⟨{BIDI_CONTROLS[m.group()]}⟩", text) + PDI
+
+
+def safe_md(text: object) -> str:
+    """Return untrusted text (monitored posts, handles, URLs, file names, user input, error messages quoting them)
+    ready for any markdown-rendering call (st.markdown, st.caption, st.subheader, st.warning, st.toast, widget
+    labels): markdown, HTML and shortcodes escaped so they show as typed, bidi controls isolated and made visible.
+    This is the one way untrusted text reaches markdown (tests/test_ui_safety.py checks the pages)."""
+    out = _MD_ALWAYS.sub(r"\\\1", isolate_bidi(text))
+    out = _MD_LINKY.sub(lambda m: m.group().replace(".", WORD_JOINER + "."), out)
+    out = _MD_LINE_START.sub(lambda m: m.group(1) + _escape_marker(m.group(2)), out)
+    out = _MD_COLON.sub(lambda m: "\\:" + (WORD_JOINER if m.group(1) else ""), out)
+    out = _MD_BANG.sub(r"\!", out)
+    return _MD_AMP.sub(r"\&", out)
+
+
+def _escape_marker(marker: str) -> str:
+    return marker[:-1] + "\\" + marker[-1] if marker[0].isdigit() else "\\" + marker
+
+
+def _isolated(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """Return a copy of `frame` with bidi controls isolated in its text cells and headings, and whether any were."""
+    found = False
+    shown = frame.copy()
+    for col in shown.columns:
+        series = shown[col]
+        if (pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype)) and series.map(
+            has_bidi
+        ).any():
+            found = True
+            shown[col] = series.map(lambda v: isolate_bidi(v) if has_bidi(v) else v)
+    if any(has_bidi(c) for c in shown.columns):
+        found = True
+        shown.columns = [isolate_bidi(c) if isinstance(c, str) else c for c in shown.columns]
+    return shown, found
+
+
+def show_table(frame: pd.DataFrame | Styler, **kwargs):
+    """Show a table of untrusted text with st.dataframe: bidi controls in text cells isolated and made visible, with a
+    caption saying so when there were any. Streamlit's own CSV download is off app-wide (client.disableDataExport):
+    a table that should be downloadable gets a st.download_button of planner.csvsafe.frame_csv."""
+    if isinstance(frame, Styler):
+        frame.data, found = _isolated(frame.data)
+        shown = frame
+    else:
+        shown, found = _isolated(frame)
+    result = st.dataframe(shown, **kwargs)
+    if found:
+        st.caption(
+            "Some text here held bidirectional control characters, which can reorder what you read; they are shown "
+            "as markers such as ⟨RLO⟩ and kept from reordering the text around them."
+        )
+    return result
 
 
 def when(moment, zone: ZoneInfo | None = None, *, never: str = "never") -> str:

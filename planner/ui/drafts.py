@@ -65,7 +65,7 @@ else:
     st.session_state["dr_table_ids"] = ids
     wanted = st.query_params.get("draft")
     default_rows = [ids.index(int(wanted))] if wanted and wanted.isdigit() and int(wanted) in ids else []
-    st.dataframe(
+    common.show_table(
         common.words(frame.assign(channels=frame["channels"].map(", ".join)), status=None),
         column_order=["title", "campaign", "status", "channels", "approvals", "language", "version"],
         hide_index=True,
@@ -110,15 +110,15 @@ with common.db_session() as session:
 loaded = view.loaded
 
 st.divider()
-st.subheader(draft.title)
+st.subheader(common.safe_md(draft.title))
 need = view.campaign.required_approvals
 st.caption(
-    f"Campaign {view.campaign.name} · {wording.label(draft.status)} · "
-    f"{len(view.valid)} of {wording.plural(need, 'approval')} · version {view.number}"
+    f"Campaign {common.safe_md(view.campaign.name)} · {wording.label(draft.status)} · "
+    f"{len(view.valid)} of {wording.plural(need, 'approval')} · version {view.number:d}"
 )
 if loaded != draft.version:
     st.warning(
-        f"This draft changed since you opened it (it is now at version {view.number}, "
+        f"This draft changed since you opened it (it is now at version {view.number:d}, "
         f"{wording.label(draft.status).lower()}). Your unsaved edits are kept; saving shows what changed.",
         icon=":material/sync_problem:",
     )
@@ -129,7 +129,7 @@ if loaded != draft.version:
 edit_tab, review_tab, comments_tab, history_tab_ = st.tabs(
     [
         "Edit",
-        f"Review ({len(view.valid)}/{need})",
+        f"Review ({len(view.valid)}/{need:d})",
         f"Comments ({len(view.thread)})",
         f"History ({wording.plural(len(view.history), 'version')})",
     ]

@@ -14,7 +14,7 @@ def comments(view: DraftView) -> None:
     zone = common.user_zone()
     for c in view.thread:
         with st.container(border=True):
-            st.caption(f"{c.author_name} · {common.when(c.at, zone)}")
+            st.caption(f"{common.safe_md(c.author_name)} · {common.when(c.at, zone)}")
             st.text(c.body)
     if not view.thread:
         st.caption("No comments yet.")

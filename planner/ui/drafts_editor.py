@@ -6,7 +6,8 @@ import streamlit as st
 
 from planner import channels, checks, drafts, frames
 from planner.ui import common
-from planner.ui.drafts_shared import DraftView, attempt, md, show_findings
+from planner.ui.common import safe_md
+from planner.ui.drafts_shared import DraftView, attempt, show_findings
 
 
 def _tag_links(view: DraftView, keys: dict[int, str]) -> None:
@@ -23,7 +24,7 @@ def _counter(platform: str, text: str, has_media: bool) -> str:
     n = channels.count(platform, text, has_media=has_media)
     limit = f"{n.limit:,}" if n.limit else "no limit"
     colour = "red" if n.over else ("orange" if n.limit and n.length > 0.9 * n.limit else "green")
-    return f":{colour}[**{n.length:,} / {limit}**] · {md(channels.rules(platform).counting)}"
+    return f":{colour}[**{n.length:,} / {limit}**] · {safe_md(channels.rules(platform).counting)}"
 
 
 @st.fragment
@@ -99,10 +100,12 @@ def editor(view: DraftView) -> None:
         ch = all_channels[cid]
         left, right = st.columns(2)
         default = snap["variants"].get(str(cid), master)
-        texts[cid] = left.text_area(channels.label(ch), default, key=keys[cid], height=140, disabled=not editable)
-        left.caption(_counter(ch.platform, texts[cid], has_media))
+        texts[cid] = left.text_area(
+            safe_md(channels.label(ch)), default, key=keys[cid], height=140, disabled=not editable
+        )
+        left.caption(_counter(ch.platform, texts[cid], has_media))  # md-safe: numbers and the rules' own words
         with right.container(border=True):
-            st.caption(f"Preview · {channels.label(ch)}")
+            st.caption(f"Preview · {safe_md(channels.label(ch))}")
             st.text(texts[cid] or " ")
     inputs = [
         checks.CheckInput(texts[cid], all_channels[cid].platform, channels.label(all_channels[cid]), has_media)

@@ -7,7 +7,8 @@ import streamlit as st
 
 from planner import drafts, history, wording
 from planner.ui import common
-from planner.ui.drafts_shared import DraftView, attempt, md
+from planner.ui.common import safe_md
+from planner.ui.drafts_shared import DraftView, attempt
 
 CHANGE_COLOURS = {"changed": "#fff3cd", "added": "#d4edda", "removed": "#f8d7da", "same": ""}
 CHANGE_WORDS = {"changed": "changed", "added": "added", "removed": "removed", "same": ""}
@@ -26,16 +27,15 @@ def comparison(view: DraftView, old: int, new: int) -> None:
         return
     found = history.counts(frame)
     if not any(found.values()):
-        st.info(f"Versions {old} and {new} have the same content.")
+        st.info(f"Versions {old:d} and {new:d} have the same content.")
         return
     st.caption(
-        "Changes from version {} to {}: {}.".format(
-            old, new, ", ".join(wording.plural(n, f"line {word}", f"lines {word}") for word, n in found.items() if n)
-        )
+        f"Changes from version {old:d} to {new:d}: "
+        f"{', '.join(wording.plural(n, f'line {word}', f'lines {word}') for word, n in found.items() if n)}."
     )
     whole = st.toggle("Show the whole text side by side", key=f"{view.key}_whole")
     if whole:
-        st.dataframe(
+        common.show_table(
             frame.drop(columns=["section"]).style.apply(_highlight, axis=1).format({"change": CHANGE_WORDS.get}),
             hide_index=True,
             width="stretch",
@@ -49,15 +49,15 @@ def comparison(view: DraftView, old: int, new: int) -> None:
         )
         return
     left, right = st.columns(2)
-    left.markdown(f"**Version {old}**")
-    right.markdown(f"**Version {new}**")
+    left.markdown(f"**Version {old:d}**")
+    right.markdown(f"**Version {new:d}**")
     for row in frame[frame["change"] != "same"].itertuples():
         before, after = history.inline(row.before, row.after)
         with st.container(border=True):
-            st.caption(row.section)
+            st.caption(safe_md(row.section))
             a, b = st.columns(2)
-            a.markdown(_segments(before) or "*(nothing)*")
-            b.markdown(_segments(after) or "*(nothing)*")
+            a.markdown(_segments(before) or "*(nothing)*")  # md-safe: _segments escapes every part
+            b.markdown(_segments(after) or "*(nothing)*")  # md-safe: _segments escapes every part
 
 
 def _segments(parts: list[tuple[str, str]]) -> str:
@@ -65,10 +65,10 @@ def _segments(parts: list[tuple[str, str]]) -> str:
     out = []
     for kind, text in parts:
         if kind == "same" or not text.strip():
-            out.append(md(text))
+            out.append(safe_md(text))
         else:
             colour = "red" if kind == "removed" else "green"
-            out.append(f":{colour}-background[{md(text)}]")
+            out.append(f":{colour}-background[{safe_md(text)}]")
     return "".join(out)
 
 
@@ -81,7 +81,7 @@ def history_tab(view: DraftView) -> None:
             for v in view.history
         ]
     )
-    st.dataframe(
+    common.show_table(
         table,
         hide_index=True,
         width="stretch",

@@ -40,7 +40,7 @@ def approvals_table(view: DraftView) -> None:
         }
         for a in view.approvals
     ]
-    st.dataframe(
+    common.show_table(
         pd.DataFrame(rows),
         hide_index=True,
         width="stretch",
@@ -63,7 +63,7 @@ def workflow_actions(view: DraftView) -> None:
     if "approve" in names:
         risky = checks.needs_acknowledgement(view.saved_findings)
         with st.form(f"{key}_approve"):
-            st.markdown(f"**Approve version {view.number}** exactly as it stands.")
+            st.markdown(f"**Approve version {view.number:d}** exactly as it stands.")
             reasons = {}
             for check_id in sorted({f.id for f in risky}):
                 reasons[check_id] = st.text_input(
@@ -82,7 +82,8 @@ def workflow_actions(view: DraftView) -> None:
     if others:
         cols = st.columns(len(others))
         for col, t in zip(cols, others, strict=True):
-            if col.button(t.label, key=f"{key}_do_{t.name}", type="primary" if t.name == "submit" else "secondary"):
+            kind = "primary" if t.name == "submit" else "secondary"
+            if col.button(t.label, key=f"{key}_do_{t.name}", type=kind):  # md-safe: workflow.TRANSITIONS labels
                 _do(view, t.name)
     if not moves:
         st.caption("Nothing your role can do with this draft in its current state.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +12,9 @@ from planner.audit import Actor
 from planner.errors import PlannerError
 from planner.models import Approval, Campaign, Channel, Draft, DraftComment, DraftVersion
 from planner.ui import common
+from planner.ui.common import safe_md
 
 SEVERITY_ICONS = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:"}
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 @dataclass
@@ -80,11 +79,6 @@ def load_view(session, actor: Actor, draft: Draft, all_channels: dict[int, Chann
     )
 
 
-def md(text: str) -> str:
-    """Escape markdown so hostile text (trend excerpts in findings) shows as typed."""
-    return _MD_SPECIAL.sub(r"\\\1", text or "")
-
-
 def show_findings(findings: list[checks.Finding]) -> None:
     """Show check findings as coloured boxes, named in plain words, with how to fix each."""
     if not findings:
@@ -94,7 +88,8 @@ def show_findings(findings: list[checks.Finding]) -> None:
         box = {"error": st.error, "warning": st.warning, "info": st.info}[f.severity]
         tag = " · amplification risk: a reviewer must acknowledge it" if f.amplification else ""
         box(
-            f"**{md(wording.label(f.id, 'check'))}** [{md(f.channel)}]{tag}  \n{md(f.message)}  \n*Fix:* {md(f.fix)}",
+            f"**{safe_md(wording.label(f.id, 'check'))}** [{safe_md(f.channel)}]{tag}  \n{safe_md(f.message)}  \n"
+            f"*Fix:* {safe_md(f.fix)}",
             icon=SEVERITY_ICONS[f.severity],
         )
 

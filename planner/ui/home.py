@@ -38,7 +38,7 @@ def _open_on_select(frame: pd.DataFrame, key: str, page: str, param: str) -> Non
 
 def drafts_table(frame: pd.DataFrame, key: str, extra: dict) -> None:
     """A compact, clickable table of drafts: title, campaign and one more column."""
-    st.dataframe(
+    common.show_table(
         frame.drop(columns=["id"]),
         hide_index=True,
         width="stretch",
@@ -80,7 +80,7 @@ def trends_to_answer() -> None:
     if to_answer.empty:
         st.caption("No trend is new or marked 'respond'. Run detection on the Trends page after an import.")
         return
-    st.dataframe(
+    common.show_table(
         common.words(to_answer, kind="kind", lifecycle="lifecycle", status="triage").drop(columns=["id"]),
         hide_index=True,
         width="stretch",
@@ -135,7 +135,7 @@ schedule_widgets.due_next_hour(zone)
 if new_trends:
     st.subheader("New trends since your last visit" if previous_visit else "New trends")
     if clock is not None:
-        st.caption(f"Best by score; lifecycle {clock.describe(zone)}.")
+        st.caption(f"Best by score; lifecycle {common.safe_md(clock.describe(zone))}.")
     for rec in new_trends:
         row = st.columns([3, 1, 2, 1, 2], vertical_alignment="center")
         row[0].text(rec["key"])  # monitored text: plain, never markdown

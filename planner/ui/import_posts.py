@@ -51,23 +51,26 @@ def show_report(report: ingest.ImportReport) -> None:
     if report.ignored_columns:
         st.text("Ignored columns: " + ", ".join(report.ignored_columns))
     for warning in report.warnings:
-        st.warning(warning)
+        st.warning(common.safe_md(warning))
     if report.rejects:
         frame = pd.DataFrame([{"row": r.row, "field": r.field, "reason": r.reason} for r in report.rejects])
-        st.dataframe(frame, hide_index=True, width="stretch", key=f"rejects_{report.dry_run}")
+        common.show_table(frame, hide_index=True, width="stretch", key=f"rejects_{report.dry_run}")
 
 
 st.subheader("Import a file")
 finished = st.session_state.pop(LAST_REPORT, None)
 if finished is not None:
-    st.toast(finished.summary())
-    st.success(finished.summary())
+    st.toast(common.safe_md(finished.summary()))
+    st.success(common.safe_md(finished.summary()))
     show_report(finished)
 if not may_import:
-    st.info(f"Your role ({actor.role}) can read monitored posts but not import them. Ask a drafter or an admin.")
+    st.info(
+        f"Your role ({wording.label(actor.role, 'role')}) can read monitored posts but not import them. "
+        "Ask a drafter or an admin."
+    )
 else:
     uploaded = st.file_uploader(
-        f"Export file (up to {settings.upload_limit_mb} MB)",
+        f"Export file (up to {settings.upload_limit_mb:,} MB)",
         type=["csv", "tsv", "txt", "json", "jsonl", "ndjson"],
         key="import_file",
         max_upload_size=settings.upload_limit_mb,
@@ -117,7 +120,7 @@ else:
             if shown is not None:
                 rows, bad = shown
                 st.caption("Preview: the first rows as they will be stored (text shown as plain text).")
-                st.dataframe(
+                common.show_table(
                     rows.drop(columns=["quote_of"], errors="ignore"),
                     hide_index=True,
                     width="stretch",
@@ -126,8 +129,8 @@ else:
                 )
                 if bad:
                     st.warning(
-                        f"{wording.plural(len(bad), 'bad row')} among the first rows, for example row {bad[0].row}: "
-                        f"{bad[0].reason}"
+                        f"{wording.plural(len(bad), 'bad row')} among the first rows, for example row {bad[0].row:d}: "
+                        f"{common.safe_md(bad[0].reason)}"
                     )
             b1, b2 = st.columns(2)
             if b1.button("Check the whole file (dry run)", key="import_dry_run", icon=":material/fact_check:"):
@@ -145,13 +148,13 @@ else:
                             actor,
                             source,
                             options,
-                            progress=lambda f, m: bar.progress(min(f, 1.0), text=m),
+                            progress=lambda f, m: bar.progress(min(f, 1.0), text=common.safe_md(m)),
                         )
                     except ingest.ImportRefused as exc:  # say why, and list every bad row
-                        st.error(str(exc))
+                        st.error(common.safe_md(str(exc)))
                         show_report(exc.report)
                     except PlannerError as exc:
-                        st.error(str(exc))
+                        st.error(common.safe_md(str(exc)))
                 bar.empty()
                 if report:  # rerun so the counts and history above include the new batch
                     st.session_state[LAST_REPORT] = report
@@ -161,7 +164,7 @@ st.subheader("Import history")
 if history.empty:
     st.caption("No imports yet. Import a file above, or load the demo workspace from Home.")
 else:
-    picked = st.dataframe(
+    picked = common.show_table(
         history,
         column_order=[c for c in history.columns if c != "id"],
         hide_index=True,

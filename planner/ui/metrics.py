@@ -60,7 +60,9 @@ values = summary.values
 def metric(col, key: str, label: str | None = None) -> None:
     """Show one KPI with its definition as help text."""
     kpi = kpis.KPI_BY_KEY[key]
-    col.metric(label or kpi.label, kpis.format_value(key, values.get(key)), help=kpi.definition, border=True)
+    col.metric(  # md-safe: KPI labels and definitions are the app's own words (kpis.KPI_BY_KEY)
+        label or kpi.label, kpis.format_value(key, values.get(key)), help=kpi.definition, border=True
+    )
 
 
 row = st.columns(4)
@@ -102,7 +104,7 @@ with tab_overview:
             for k in kpis.KPIS
         ]
     )
-    st.dataframe(
+    common.show_table(
         definitions,
         hide_index=True,
         width="stretch",
@@ -132,7 +134,7 @@ with tab_overview:
                 height=120 + 40 * len(measured),
             )
             st.plotly_chart(fig, key="targets_chart")
-        st.dataframe(
+        common.show_table(
             tgt.assign(
                 actual=[kpis.format_value(k, a) if k else "" for k, a in zip(tgt["kpi"], tgt["actual"], strict=True)],
                 target=[
@@ -172,7 +174,7 @@ with tab_overview:
         fig.update_yaxes(rangemode="tozero", secondary_y=False)
         st.plotly_chart(fig, key="volume_chart")
     if not summary.voice.empty:
-        st.dataframe(
+        common.show_table(
             summary.voice.assign(
                 window_start=common.local_times(summary.voice["window_start"], zone),
                 window_end=common.local_times(summary.voice["window_end"], zone),
@@ -238,7 +240,7 @@ with tab_posts:
         posts, total = results.posts_table(
             session, scope, sort, descending, limit=results.PAGE_SIZE, offset=(page - 1) * results.PAGE_SIZE
         )
-    st.caption(f"{total:,} published posts; page {page} of {pages}. Rates use each post's latest figures.")
+    st.caption(f"{total:,} published posts; page {page:d} of {pages:d}. Rates use each post's latest figures.")
     rate_target = next((t.target for t in summary.targets if t.kpi == "engagement_rate_impressions" and t.target), None)
     if rate_target:
         posts = posts.assign(vs_target=posts["engagement_rate_impressions"] / rate_target)
@@ -266,7 +268,7 @@ with tab_posts:
         "video_completion_rate",
         "follows_gained",
     ] + (["vs_target"] if "vs_target" in view else [])
-    event = st.dataframe(
+    event = common.show_table(
         view[columns],
         hide_index=True,
         width="stretch",
@@ -312,7 +314,7 @@ with tab_posts:
                     )
             fig.update_layout(title="Figures as captured", xaxis_title=f"Captured ({zone.key})", yaxis_title="Count")
             st.plotly_chart(fig, key="history_chart")
-            st.dataframe(hist, hide_index=True, width="stretch", key="history_table")
+            common.show_table(hist, hide_index=True, width="stretch", key="history_table")
 
 with tab_best:
     if not channel_rows:
@@ -368,7 +370,7 @@ with tab_ab:
                     "warnings": " ".join(res.warnings),
                 }
             )
-        st.dataframe(
+        common.show_table(
             pd.DataFrame(rows),
             hide_index=True,
             width="stretch",
@@ -415,7 +417,7 @@ with tab_import:
             try:
                 guess = presets.get_preset(preset).resolve_mapping(columns)
             except FormatError as exc:
-                st.warning(str(exc))
+                st.warning(common.safe_md(str(exc)))
             mapping = {}
             with st.expander("Column mapping", expanded=preset == "generic"):
                 grid = st.columns(4)
@@ -448,14 +450,14 @@ with tab_import:
                 if report is not None:
                     st.session_state["m_report"] = report
                     if not dry:
-                        st.toast(report.summary())
+                        st.toast(common.safe_md(report.summary()))
         report = st.session_state.get("m_report")
         if report is not None:
             st.text(report.summary())
             if report.errors or report.conflicts:
                 problems = [{"row": e.row, "field": e.field, "problem": e.reason} for e in report.errors]
                 problems += [{"row": c.row, "field": "conflict", "problem": c.describe()} for c in report.conflicts]
-                st.dataframe(pd.DataFrame(problems), hide_index=True, width="stretch", key="m_problems")
+                common.show_table(pd.DataFrame(problems), hide_index=True, width="stretch", key="m_problems")
             pending = [p for p in report.proposals if p.candidates] if not report.dry_run else []
             if pending:
                 st.subheader("Rows to confirm")
@@ -467,7 +469,7 @@ with tab_import:
                         choices = [None, *[c.entry_id for c in p.candidates]]
                         names = {c.entry_id: f"{c.label} ({c.why})" for c in p.candidates}
                         picks[p.row] = st.selectbox(
-                            f"Row {p.row} is",
+                            f"Row {p.row:d} is",
                             choices,
                             index=1,
                             key=f"m_pick_{p.row}",
@@ -480,7 +482,7 @@ with tab_import:
                                 importer.confirm_proposals, session, actor, chosen, report.platform, report.import_id
                             )
                         if done is not None:
-                            st.toast(f"Recorded {done} confirmed row(s)")
+                            st.toast(f"Recorded {done:d} confirmed row(s)")
                             done_rows = {p.row for p, _e in chosen}
                             report.proposals = [p for p in report.proposals if p.row not in done_rows]
             unmatched = [p for p in report.proposals if not p.candidates]

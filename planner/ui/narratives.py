@@ -52,7 +52,7 @@ st.plotly_chart(fig, width="stretch", key="narrative_chart")
 view = table.assign(
     first_at=common.local_times(table["first_at"], zone), last_at=common.local_times(table["last_at"], zone)
 )
-event = st.dataframe(
+event = common.show_table(
     view[["label", "representative", "size", "first_at", "last_at"]],
     hide_index=True,
     width="stretch",
@@ -74,6 +74,6 @@ if not rows:
 chosen = table.iloc[rows[0]]
 with common.db_session() as session:
     samples = common.run(narratives.sample_posts, session, int(chosen["id"]))
-st.subheader(str(chosen["label"]))
+st.subheader(common.safe_md(chosen["label"]))
 for rec in (samples if samples is not None else []).itertuples():
     st.text(f"{wording.handle(rec.author_handle)}\n{rec.text}")

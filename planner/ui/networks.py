@@ -111,7 +111,7 @@ m[3].metric("Monitored posts checked", f"{run.posts_considered:,}", border=True)
 
 with st.container(horizontal=True):
     for fmt, name, mime in (("csv", "CSV", "text/csv"), ("graphml", "GraphML", "application/graphml+xml")):
-        st.download_button(
+        st.download_button(  # md-safe: the two fixed format names
             f"Edges as {name}",
             data=lambda fmt=fmt: _export(run_id, fmt),
             file_name=f"coordination_run_{run_id}_{run.kind}.{fmt}",
@@ -128,7 +128,7 @@ st.subheader("Coordinated clusters")
 table = clusters.assign(
     first_at=common.local_times(clusters["first_at"], zone), last_at=common.local_times(clusters["last_at"], zone)
 )
-picked = st.dataframe(
+picked = common.show_table(
     table,
     column_order=[
         "rank",
@@ -223,7 +223,7 @@ with right:
         st.text(cluster["summary"])
         with common.db_session() as session:
             members = results.members(session, run_id, cluster_id)
-        chosen = st.dataframe(
+        chosen = common.show_table(
             members.assign(handle=members["author_handle"].map(wording.handle)),
             column_order=["handle", "platform", "community", "posts", "strength"],
             hide_index=True,
@@ -248,7 +248,7 @@ if cluster is not None and member_rows:
         posts = results.account_posts(session, account["platform"], account["author_id"])
         total = results.account_post_count(session, account["platform"], account["author_id"])
     name = wording.handle(account["author_handle"], account["platform"])
-    st.subheader(f"Posts of {name} over time")
+    st.subheader(f"Posts of {common.safe_md(name)} over time")
     st.caption(f"{wording.plural(total, 'monitored post')}; the newest {len(posts):,} are shown. Times in {zone.key}.")
     posts["created_at"] = common.local_times(posts["created_at"], zone)
     hourly = posts.set_index("created_at").resample("h").size().rename("posts").reset_index()
@@ -260,7 +260,7 @@ if cluster is not None and member_rows:
         height=300,
     )
     st.plotly_chart(fig, key="networks_account_chart")
-    st.dataframe(
+    common.show_table(
         posts,
         hide_index=True,
         width="stretch",

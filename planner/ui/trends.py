@@ -117,9 +117,9 @@ metrics[1].metric("Emerging", f"{int((table['lifecycle'] == 'emerging').sum()):,
 metrics[2].metric("On a watchlist", f"{int(table['watchlisted'].sum()):,}", border=True)
 metrics[3].metric("Awaiting triage", f"{int((table['status'] == 'new').sum()):,}", border=True)
 st.caption(
-    f"Last detection: {common.when(run.started_at, zone)} by {run.actor_name}, "
+    f"Last detection: {common.when(run.started_at, zone)} by {common.safe_md(run.actor_name)}, "
     f"{wording.plural(run.posts_scanned, 'monitored post')}, {wording.plural(run.trends_found, 'trend')}. "
-    + (f"Lifecycle {clock.describe(zone)}." if clock else "Lifecycle as of the end of the data.")
+    + (f"Lifecycle {common.safe_md(clock.describe(zone))}." if clock else "Lifecycle as of the end of the data.")
     + " Ranked by score; see the Trends guide in docs/trends.md for how it is computed."
 )
 
@@ -135,7 +135,7 @@ view = table.assign(
     lifecycle=table["lifecycle"].map(wording.label),
     status=table["status"].map(lambda t: wording.label(t, "triage")),
 )
-event = st.dataframe(
+event = common.show_table(
     view[
         [
             "key",
@@ -207,7 +207,7 @@ with common.db_session() as session:
     narrative = narratives.narrative_of_posts(session, [int(i) for i in posts["id"]])
     explanation = trends.explanation_for(trend)
 
-st.subheader(f"{trend.key} ({wording.label(trend.kind, 'kind').lower()})")
+st.subheader(f"{common.safe_md(trend.key)} ({wording.label(trend.kind, 'kind').lower()})")
 st.text(explanation)
 folded = json.loads(trend.also or "[]")
 if folded:
@@ -250,7 +250,7 @@ with left:
         st.text(f"{wording.handle(rec.author_handle)} · {common.when(rec.created_at, zone)}\n{rec.text}")
 with right:
     st.markdown("**Top accounts since detection**")
-    st.dataframe(accounts, hide_index=True, width="stretch", key="trend_accounts")
+    common.show_table(accounts, hide_index=True, width="stretch", key="trend_accounts")
     st.markdown("**Narrative**")
     st.text(narrative or "No narratives built yet (Narratives page).")
 
@@ -274,7 +274,7 @@ if can_triage:
                     trend.id,
                     status or trend.status,
                     note,
-                    success=f"{trend.key}: {wording.label(status or trend.status, 'triage')}",
+                    success=f"{common.safe_md(trend.key)}: {wording.label(status or trend.status, 'triage')}",
                 )
 else:
     st.text(f"Triage: {wording.label(trend.status, 'triage')}. {trend.status_note}")

@@ -32,7 +32,7 @@ cols = st.columns(3)
 cols[0].metric("Active users", sum(u.active for u in users), border=True)
 cols[1].metric("Admins", sum(u.active and u.role == "admin" for u in users), border=True)
 cols[2].metric("Deactivated", sum(not u.active for u in users), border=True)
-st.dataframe(
+common.show_table(
     frame,
     hide_index=True,
     width="stretch",
@@ -65,7 +65,14 @@ with add, st.form("add_user", clear_on_submit=True):
     if st.form_submit_button("Add user", type="primary"):
         with common.db_session() as session:
             if common.run(
-                auth.create_user, session, actor, username, password, role, display, success=f"Added {username}"
+                auth.create_user,
+                session,
+                actor,
+                username,
+                password,
+                role,
+                display,
+                success=f"Added {common.safe_md(username)}",
             ):
                 st.rerun()
 with change, st.container(border=True):
@@ -85,9 +92,11 @@ with change, st.container(border=True):
 if do_role or do_off or do_on:
     with common.db_session() as session:
         if do_role:
-            done = f"{target} is now {wording.label(new_role)}"
+            done = f"{common.safe_md(target)} is now {wording.label(new_role)}"
             ok = common.run(auth.set_role, session, actor, target, new_role, success=done)
         else:
-            ok = common.run(auth.set_active, session, actor, target, bool(do_on), success=f"{target} updated")
+            ok = common.run(
+                auth.set_active, session, actor, target, bool(do_on), success=f"{common.safe_md(target)} updated"
+            )
     if ok:
         st.rerun()

@@ -49,7 +49,7 @@ if entries.empty:
     st.info("No watchlist entries yet. Create a watchlist and add the adversary's hashtags and domains.")
     st.stop()
 
-event = st.dataframe(
+event = common.show_table(
     entries,
     column_order=[c for c in entries.columns if c != "id"],
     column_config={c: wording.column(c) for c in entries.columns if c != "id"},
@@ -63,7 +63,11 @@ event = st.dataframe(
 rows = event.selection.rows if can_edit and event and event.selection else []
 if rows:
     chosen = entries.iloc[rows[0]]
-    if st.button(f"Remove {chosen['kind']} {chosen['value']}", key="wl_remove", icon=":material/delete:"):
+    if st.button(
+        f"Remove {wording.label(chosen['kind'])} {common.safe_md(chosen['value'])}",
+        key="wl_remove",
+        icon=":material/delete:",
+    ):
         with common.db_session() as session:
             if common.run(watchlists.remove_item, session, actor, int(chosen["id"]), success="Removed") is None:
                 st.rerun()
