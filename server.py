@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from planner.ui import session_routes
 from planner.ui.calendar_feed import routes
 
-app = st.App("app.py", routes=routes())
+app = st.App("app.py", routes=routes() + session_routes.routes())

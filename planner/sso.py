@@ -1,0 +1,151 @@
+"""Optional OIDC single sign-on: reading Streamlit's [auth] secrets, and the emails an admin links to users."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from planner import audit
+from planner.audit import Actor
+from planner.auth import Action, get_user, require
+from planner.db import atomic
+from planner.errors import PlannerError
+from planner.models import SsoLink, User, utcnow
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,63}$")
+# Keys every provider needs, besides the [auth] section's redirect_uri and cookie_secret.
+PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+
+
+class SsoConfigError(PlannerError):
+    """The [auth] section of .streamlit/secrets.toml is incomplete or wrong; the message names the key."""
+
+
+class SsoError(PlannerError):
+    """A single sign-on identity that may not log in (no verified email, not linked, or deactivated)."""
+
+
+@dataclass(frozen=True)
+class SsoConfig:
+    """Providers found in a valid [auth] section: "default" for the flat form, else each [auth.NAME] section."""
+
+    providers: tuple[str, ...]
+    redirect_uri: str
+
+    def label(self, provider: str) -> str:
+        return "single sign-on" if provider == "default" else provider
+
+
+def load_config(secrets: Mapping | None) -> SsoConfig | None:
+    """Return the single sign-on configuration in Streamlit's secrets, None when there is no [auth] section.
+
+    Raise SsoConfigError naming the first missing or bad key, so a half-written file is noticed at startup.
+    """
+    section = (secrets or {}).get("auth") if secrets is not None else None
+    if not section:
+        return None
+    if not isinstance(section, Mapping):
+        raise SsoConfigError("[auth]: must be a table")
+    for key in ("redirect_uri", "cookie_secret"):
+        if not str(section.get(key) or "").strip():
+            raise SsoConfigError(f"[auth] {key}: missing")
+    redirect_uri = str(section["redirect_uri"])
+    if not re.match(r"^https?://[^/]+/oauth2callback$", redirect_uri):
+        raise SsoConfigError(f"[auth] redirect_uri: {redirect_uri!r} must be http(s)://HOST[:PORT]/oauth2callback")
+    named = {name: value for name, value in section.items() if isinstance(value, Mapping)}
+    providers = dict(named)
+    if any(section.get(k) for k in PROVIDER_KEYS):
+        providers["default"] = section
+    if not providers:
+        raise SsoConfigError("[auth]: no provider: add client_id, client_secret, server_metadata_url")
+    for name, provider in providers.items():
+        where = "[auth]" if name == "default" else f"[auth.{name}]"
+        for key in PROVIDER_KEYS:
+            if not str(provider.get(key) or "").strip():
+                raise SsoConfigError(f"{where} {key}: missing")
+        if not str(provider["server_metadata_url"]).startswith("https://"):
+            raise SsoConfigError(f"{where} server_metadata_url: use the provider's https:// discovery URL")
+    return SsoConfig(providers=tuple(sorted(providers)), redirect_uri=redirect_uri)
+
+
+def normalise_email(email: str) -> str:
+    """Return an email lowercased and trimmed; raise SsoError when it is not an address."""
+    value = (email or "").strip().lower()
+    if not EMAIL_RE.match(value):
+        raise SsoError(f"email: {email!r} is not an email address")
+    return value
+
+
+def link(session: Session, actor: Actor, email: str, username: str) -> SsoLink:
+    """Let the identity-provider account with `email` sign in as user `username` (admins only)."""
+    require(actor, Action.MANAGE_USERS)
+    address = normalise_email(email)
+    with atomic(session):
+        user = get_user(session, username)
+        row = session.get(SsoLink, address)
+        if row is None:
+            row = SsoLink(email=address, user_id=user.id, created_by=actor.username)
+            session.add(row)
+        elif row.user_id == user.id:
+            return row
+        else:
+            row.user_id, row.created_by = user.id, actor.username
+        audit.record(session, actor, "user.sso_link", "user", user.id, f"{user.username}: {address} may sign in")
+    return row
+
+
+def unlink(session: Session, actor: Actor, email: str) -> None:
+    """Stop an identity-provider email from signing in (admins only)."""
+    require(actor, Action.MANAGE_USERS)
+    address = normalise_email(email)
+    with atomic(session):
+        row = session.get(SsoLink, address)
+        if row is None:
+            raise SsoError(f"email: {address!r} is not linked to any user")
+        user = session.get(User, row.user_id)
+        session.delete(row)
+        audit.record(
+            session, actor, "user.sso_unlink", "user", row.user_id, f"{user.username if user else '?'}: {address}"
+        )
+
+
+def links(session: Session) -> list[tuple[str, str]]:
+    """Return (email, username) of every link, by email."""
+    rows = session.execute(select(SsoLink.email, User.username).join(User).order_by(SsoLink.email))
+    return [(email, name) for email, name in rows]
+
+
+def user_for_identity(session: Session, identity: Mapping) -> User:
+    """Return the active user an identity-provider login (st.user) is linked to; raise SsoError otherwise."""
+    if not identity.get("is_logged_in"):
+        raise SsoError("single sign-on: not signed in at the identity provider")
+    email = str(identity.get("email") or "")
+    if not email:
+        raise SsoError("single sign-on: the identity provider sent no email address")
+    if identity.get("email_verified") is False:
+        raise SsoError("single sign-on: the identity provider has not verified this email address")
+    row = session.get(SsoLink, normalise_email(email))
+    user = session.get(User, row.user_id) if row else None
+    if user is None or not user.active:
+        raise SsoError("single sign-on: this account may not use Counterpoint; ask an admin to link your email")
+    return user
+
+
+def log_in(session: Session, identity: Mapping) -> User:
+    """Log in the user an identity-provider login is linked to (audited like a password login)."""
+    user = user_for_identity(session, identity)
+    with atomic(session):
+        user.last_login_at = utcnow()
+        audit.record(
+            session,
+            Actor(user.id, user.username, user.role),
+            "login.success",
+            "user",
+            user.id,
+            f"{user.username} logged in through single sign-on",
+        )
+    return user
