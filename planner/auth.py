@@ -19,8 +19,8 @@ from planner.errors import PlannerError
 from planner.models import LoginThrottle, User, utcnow
 
 # Login throttling: from the FREE_PAIR_FAILURES-th failure in a row of a username from one client ("pair") on, that
-# pair waits BASE_DELAY, doubling after each further failure up to MAX_DELAY. A client gets more free failures across all
-# usernames (password spraying). Nobody elsewhere can make an admin wait: the admin's own client has its own pair.
+# pair waits BASE_DELAY, doubling after each further failure up to MAX_DELAY. A client gets more free failures across
+# all usernames (password spraying). Nobody elsewhere can make an admin wait: the admin's own client has its own pair.
 FREE_PAIR_FAILURES = 3
 FREE_CLIENT_FAILURES = 20
 BASE_DELAY = timedelta(seconds=2)

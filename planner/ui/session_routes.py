@@ -27,7 +27,7 @@ _served = False
 
 
 def served() -> bool:
-    """Return True when this process serves the routes (`streamlit run server.py`); False under `streamlit run app.py`."""
+    """True when this process serves the routes (`streamlit run server.py`), False under `streamlit run app.py`."""
     return _served
 
 
