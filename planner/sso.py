@@ -98,8 +98,8 @@ def link(session: Session, actor: Actor, email: str, username: str) -> SsoLink:
     return row
 
 
-def unlink(session: Session, actor: Actor, email: str) -> None:
-    """Stop an identity-provider email from signing in (admins only)."""
+def unlink(session: Session, actor: Actor, email: str) -> str:
+    """Stop an identity-provider email from signing in (admins only); return the address."""
     require(actor, Action.MANAGE_USERS)
     address = normalise_email(email)
     with atomic(session):
@@ -111,6 +111,7 @@ def unlink(session: Session, actor: Actor, email: str) -> None:
         audit.record(
             session, actor, "user.sso_unlink", "user", row.user_id, f"{user.username if user else '?'}: {address}"
         )
+    return address
 
 
 def links(session: Session) -> list[tuple[str, str]]:

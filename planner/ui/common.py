@@ -127,16 +127,27 @@ def sso_config() -> sso.SsoConfig | None:
         return None
 
 
+def idle_minutes_words() -> str:
+    """Return the idle expiry in words ("8 hours", "30 minutes")."""
+    minutes = int(session_routes.idle_limit().total_seconds() // 60)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def client_ip() -> str:
-    """Return the browser's IP address ("" for the local machine)."""
-    return st.context.ip_address or ""
+    """Return the browser's IP address ("" for the local machine or a test run without a client)."""
+    ip = st.context.ip_address
+    return ip if isinstance(ip, str) else ""
 
 
 def sign_in(user, via: str = "password") -> None:
     """Sign the tab in after a login and, when served by server.py, set the session cookie (a page load)."""
+    agent = st.context.headers.get("User-Agent", "")
     with db_session() as session:
         session_id, ticket = sessions.start(
-            session, user, client_ip=client_ip(), user_agent=st.context.headers.get("User-Agent", ""), via=via
+            session, user, client_ip=client_ip(), user_agent=agent if isinstance(agent, str) else "", via=via
         )
     st.session_state[USER_KEY] = user.id
     st.session_state[SESSION_KEY] = session_id

@@ -1,9 +1,9 @@
-"""Admin > Users: add users, change roles, deactivate and reactivate."""
+"""Admin > Users: add users, change roles, deactivate and reactivate, link single sign-on emails."""
 
 import pandas as pd
 import streamlit as st
 
-from planner import auth, wording
+from planner import auth, sso, wording
 from planner.ui import common
 
 actor = common.require_actor()
@@ -89,5 +89,36 @@ if do_role or do_off or do_on:
             ok = common.run(auth.set_role, session, actor, target, new_role, success=done)
         else:
             ok = common.run(auth.set_active, session, actor, target, bool(do_on), success=f"{target} updated")
+    if ok:
+        st.rerun()
+
+st.subheader("Single sign-on")
+sso_config = common.sso_config()
+st.caption(
+    "People who sign in through your identity provider get the account their email is linked to, with its role."
+    + ("" if sso_config else " Single sign-on is off: see docs/sso.md to turn it on.")
+)
+with common.db_session() as session:
+    linked = sso.links(session)
+if linked:
+    st.dataframe(
+        pd.DataFrame(linked, columns=["email", "username"]),
+        hide_index=True,
+        height=common.fit_height(len(linked)),
+        column_config={"email": "Email", "username": "Signs in as"},
+    )
+with st.form("sso_link", clear_on_submit=True):
+    left, right = st.columns(2)
+    email = left.text_input("Email at the identity provider", key="sso_email")
+    as_user = right.selectbox("Signs in as", [u.username for u in users if u.active], key="sso_user")
+    link_it, unlink_it = st.columns(2)
+    do_link = link_it.form_submit_button("Link email")
+    do_unlink = unlink_it.form_submit_button("Remove link")
+if do_link or do_unlink:
+    with common.db_session() as session:
+        if do_link:
+            ok = common.run(sso.link, session, actor, email, as_user, success="Email linked")
+        else:
+            ok = common.run(sso.unlink, session, actor, email, success="Link removed")
     if ok:
         st.rerun()
