@@ -11,12 +11,20 @@ from sqlalchemy.orm import Session
 
 from planner import audit
 from planner.audit import Actor
-from planner.auth import Action, get_user, require
+from planner.auth import USERNAME_RE, Action, Role, get_user, require
 from planner.db import atomic
 from planner.errors import PlannerError
 from planner.models import SsoLink, User, utcnow
+from planner.workspace import get_setting, set_setting
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,63}$")
+DEFAULT_ROLE_KEY = "sso_default_role"
+DEFAULT_DOMAIN_KEY = "sso_default_domain"
+# Roles an unlinked identity may get by default: never admin.
+DEFAULT_ROLES = (Role.VIEWER, Role.DRAFTER, Role.REVIEWER)
+# Stored as the password hash of accounts created by single sign-on: no password ever matches it.
+NO_PASSWORD = "!single-sign-on"
+SSO_ACTOR = Actor(user_id=None, username="single sign-on", role="")
 # Keys every provider needs, besides the [auth] section's redirect_uri and cookie_secret.
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 
@@ -120,8 +128,37 @@ def links(session: Session) -> list[tuple[str, str]]:
     return [(email, name) for email, name in rows]
 
 
-def user_for_identity(session: Session, identity: Mapping) -> User:
-    """Return the active user an identity-provider login (st.user) is linked to; raise SsoError otherwise."""
+@dataclass(frozen=True)
+class DefaultRule:
+    """Unlinked, verified emails at `domain` get their own new account with `role`."""
+
+    role: str
+    domain: str
+
+
+def default_rule(session: Session) -> DefaultRule | None:
+    """Return the rule for unlinked identities, or None when only linked emails may sign in."""
+    role, domain = get_setting(session, DEFAULT_ROLE_KEY), get_setting(session, DEFAULT_DOMAIN_KEY)
+    return DefaultRule(role, domain) if role and domain else None
+
+
+def set_default_rule(session: Session, actor: Actor, role: str | None, domain: str = "") -> None:
+    """Let unlinked emails at `domain` sign in with `role` (viewer, drafter or reviewer); None turns it off."""
+    require(actor, Action.MANAGE_USERS)
+    domain = (domain or "").strip().lower().lstrip("@")
+    if role is not None:
+        if role not in {r.value for r in DEFAULT_ROLES}:
+            raise SsoError(f"default role: {role!r} is not one of {', '.join(r.value for r in DEFAULT_ROLES)}")
+        if not re.match(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", domain):
+            raise SsoError(f"email domain: {domain!r} is not a domain such as example.org")
+    with atomic(session):
+        set_setting(session, DEFAULT_ROLE_KEY, role or "")
+        set_setting(session, DEFAULT_DOMAIN_KEY, domain if role else "")
+        summary = f"unlinked emails at {domain} sign in as {role}" if role else "only linked emails sign in"
+        audit.record(session, actor, "sso.default_role", "workspace", "sso", summary)
+
+
+def _checked_email(identity: Mapping) -> str:
     if not identity.get("is_logged_in"):
         raise SsoError("single sign-on: not signed in at the identity provider")
     email = str(identity.get("email") or "")
@@ -129,17 +166,50 @@ def user_for_identity(session: Session, identity: Mapping) -> User:
         raise SsoError("single sign-on: the identity provider sent no email address")
     if identity.get("email_verified") is False:
         raise SsoError("single sign-on: the identity provider has not verified this email address")
-    row = session.get(SsoLink, normalise_email(email))
+    return normalise_email(email)
+
+
+_REFUSED = "single sign-on: this account may not use Counterpoint; ask an admin to link your email"
+
+
+def user_for_identity(session: Session, identity: Mapping) -> User:
+    """Return the active user an identity-provider login (st.user) is linked to; raise SsoError otherwise."""
+    row = session.get(SsoLink, _checked_email(identity))
     user = session.get(User, row.user_id) if row else None
     if user is None or not user.active:
-        raise SsoError("single sign-on: this account may not use Counterpoint; ask an admin to link your email")
+        raise SsoError(_REFUSED)
     return user
 
 
+def _free_username(session: Session, email: str) -> str:
+    base = re.sub(r"[^a-z0-9._-]", "-", email.split("@")[0])[:56].strip("._-") or "user"
+    base = base if USERNAME_RE.match(base) else f"u-{base}"[:56]
+    name, n = base, 1
+    while session.scalar(select(User.id).where(User.username == name)) is not None:
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
 def log_in(session: Session, identity: Mapping) -> User:
-    """Log in the user an identity-provider login is linked to (audited like a password login)."""
-    user = user_for_identity(session, identity)
+    """Log in the user an identity-provider login is linked to (audited like a password login).
+
+    An unlinked, verified email at the default rule's domain gets a new account with the default role, linked.
+    """
+    email = _checked_email(identity)
     with atomic(session):
+        row = session.get(SsoLink, email)
+        rule = default_rule(session)
+        if row is None and rule is not None and email.endswith("@" + rule.domain):
+            name = _free_username(session, email)
+            display = str(identity.get("name") or name)[:120]
+            user = User(username=name, display_name=display, password_hash=NO_PASSWORD, role=rule.role)
+            session.add(user)
+            session.flush()
+            session.add(SsoLink(email=email, user_id=user.id, created_by=SSO_ACTOR.username))
+            audit.record(session, SSO_ACTOR, "user.create", "user", user.id, f"{name} ({email}) with role {rule.role}")
+            audit.record(session, SSO_ACTOR, "user.sso_link", "user", user.id, f"{name}: {email} may sign in")
+        user = user_for_identity(session, identity)
         user.last_login_at = utcnow()
         audit.record(
             session,

@@ -194,6 +194,7 @@ AUDIT_SENTENCES = {
     "user.password_change": "changed the password of {obj}",
     "user.sso_link": "linked a single sign-on email to {obj}",
     "user.sso_unlink": "removed a single sign-on email from {obj}",
+    "sso.default_role": "changed who may sign in through single sign-on",
     "user.time_zone": "changed the time zone of {obj}",
     "draft.create": "created {obj}",
     "draft.update": "edited {obj}",

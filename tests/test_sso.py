@@ -88,3 +88,28 @@ def test_identity_maps_to_the_linked_active_user(session, admin, drafter):
     auth.set_active(session, admin, "dora", False)
     with pytest.raises(sso.SsoError, match="ask an admin"):
         sso.user_for_identity(session, who)
+
+
+def test_default_rule_creates_a_linked_account_with_the_default_role(session, admin, drafter):
+    with pytest.raises(auth.PermissionDenied):
+        sso.set_default_rule(session, drafter, "viewer", "example.org")
+    with pytest.raises(sso.SsoError, match="default role"):
+        sso.set_default_rule(session, admin, "admin", "example.org")
+    with pytest.raises(sso.SsoError, match="email domain"):
+        sso.set_default_rule(session, admin, "viewer", "not a domain")
+    stranger = {"is_logged_in": True, "email": "dora@example.org", "email_verified": True, "name": "Dora Two"}
+    with pytest.raises(sso.SsoError, match="ask an admin"):
+        sso.log_in(session, stranger)  # no rule yet
+    sso.set_default_rule(session, admin, "viewer", "@Example.org")
+    assert sso.default_rule(session) == sso.DefaultRule("viewer", "example.org")
+    user = sso.log_in(session, stranger)
+    # "dora" is taken by the drafter: the new account gets its own name, the default role, and no usable password.
+    assert (user.username, user.role, user.display_name) == ("dora-2", "viewer", "Dora Two")
+    assert not auth.verify_password(user.password_hash, "")
+    assert sso.log_in(session, stranger).id == user.id  # the second time it is linked
+    with pytest.raises(sso.SsoError, match="ask an admin"):
+        sso.log_in(session, {**stranger, "email": "eve@elsewhere.example"})
+    sso.set_default_rule(session, admin, None)
+    assert sso.default_rule(session) is None
+    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.actor_name == "single sign-on")).all()
+    assert actions == ["user.create", "user.sso_link"]

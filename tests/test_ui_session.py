@@ -128,3 +128,25 @@ def test_unlinked_single_sign_on_identity_is_refused(app_env):
     assert [t.value for t in at.title] == ["Log in to Counterpoint"]
     assert any("ask an admin" in e.value for e in at.error)
     assert [b.label for b in at.button if b.label.startswith("Log in with")] == ["Log in with single sign-on"]
+
+
+def test_admin_links_an_email_and_sets_the_default_rule_on_the_users_page(app_env):
+    uid = make_user()
+    make_user("dora", "drafter")
+    at = app_as(uid, "planner/ui/users.py")
+    at.text_input(key="sso_email").input("Dora@Example.org")
+    at.selectbox(key="sso_user").select("dora")
+    at.button(key="FormSubmitter:sso_link-Link email").click().run()
+    assert not at.exception and not at.error
+    frames = [f.value for f in at.dataframe]
+    assert any(
+        list(f.columns) == ["email", "username"] and f.iloc[0].tolist() == ["dora@example.org", "dora"] for f in frames
+    )
+    at.selectbox(key="sso_default_role").select("viewer")
+    at.text_input(key="sso_default_domain").input("example.org")
+    at.button(key="FormSubmitter:sso_default-Save rule").click().run()
+    assert not at.error
+    ws = _ws()
+    with ws.session() as s:
+        assert sso.default_rule(s) == sso.DefaultRule("viewer", "example.org")
+    ws.dispose()

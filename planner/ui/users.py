@@ -100,6 +100,7 @@ st.caption(
 )
 with common.db_session() as session:
     linked = sso.links(session)
+    rule = sso.default_rule(session)
 if linked:
     st.dataframe(
         pd.DataFrame(linked, columns=["email", "username"]),
@@ -122,3 +123,20 @@ if do_link or do_unlink:
             ok = common.run(sso.unlink, session, actor, email, success="Link removed")
     if ok:
         st.rerun()
+
+with st.form("sso_default"):
+    st.caption("Unlinked emails: off, or a new account with a default role for one email domain (never admin).")
+    choices = ["off", *[r.value for r in sso.DEFAULT_ROLES]]
+    left, right = st.columns(2)
+    default_role = left.selectbox(
+        "Default role",
+        choices,
+        index=choices.index(rule.role) if rule else 0,
+        format_func=lambda r: "off: only linked emails" if r == "off" else wording.label(r, "role"),
+        key="sso_default_role",
+    )
+    domain = right.text_input("Email domain", value=rule.domain if rule else "", key="sso_default_domain")
+    if st.form_submit_button("Save rule"):
+        with common.db_session() as session:
+            role_or_none = None if default_role == "off" else default_role
+            common.run(sso.set_default_rule, session, actor, role_or_none, domain, success="Rule saved")
