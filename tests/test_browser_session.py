@@ -56,8 +56,14 @@ def test_session_survives_reload_and_new_tab_and_logout_revokes_it(tmp_path):
         token = sessions.unsign(cookie["value"], sessions.load_secret(data))
         assert token
 
+        # A reload keeps the user and the page.
+        page.goto(f"{url}/account")
+        expect(page.get_by_role("heading", name="My account")).to_be_visible()
         page.reload()
         _signed_in(page)
+        expect(page.get_by_role("heading", name="My account")).to_be_visible()
+        # One session, and it is this one: nothing else to sign out.
+        expect(page.get_by_role("button", name="Sign out everywhere else")).to_be_disabled()
 
         # A new tab of the same browser (same cookie jar).
         with page.expect_popup() as popup:
@@ -68,6 +74,7 @@ def test_session_survives_reload_and_new_tab_and_logout_revokes_it(tmp_path):
 
         page.get_by_role("button", name="Log out").click()
         _login_form(page)
+        assert sessions.COOKIE_NAME not in {c["name"] for c in page.context.cookies()}
         page.reload()
         _login_form(page)
 

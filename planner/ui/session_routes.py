@@ -58,6 +58,11 @@ def _end(token: str) -> None:
         sessions.end_by_token(session, token)
 
 
+def _cross_site(request: Request) -> bool:
+    """True when the browser says another site started this request (login CSRF); old browsers send no header."""
+    return request.headers.get("sec-fetch-site", "same-origin") not in {"same-origin", "none"}
+
+
 def _secure(request: Request) -> bool:
     return load_settings().cookie_secure or request.url.scheme == "https"
 
@@ -65,6 +70,8 @@ def _secure(request: Request) -> bool:
 async def session_start(request: Request) -> Response:
     """Trade a one-time ticket for the session cookie; go back to the app either way (it shows the login if refused)."""
     response = RedirectResponse(_home(), status_code=303, headers={"Cache-Control": "no-store"})
+    if _cross_site(request):  # another site cannot sign a visitor in to an account of its choosing
+        return response
     try:
         token = await run_in_threadpool(_redeem, request.query_params.get("ticket", ""))
     except sessions.InvalidSession:
@@ -82,6 +89,8 @@ async def session_start(request: Request) -> Response:
 
 async def session_end(request: Request) -> Response:
     """Revoke the cookie's session on the server, clear the cookie and go back to the login."""
+    if _cross_site(request):
+        return RedirectResponse(_home(), status_code=303, headers={"Cache-Control": "no-store"})
     token = sessions.unsign(request.cookies.get(sessions.COOKIE_NAME, ""), secret())
     if token:
         await run_in_threadpool(_end, token)
