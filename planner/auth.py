@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from planner import audit, sessions
@@ -354,6 +354,10 @@ def authenticate(session: Session, username: str, password: str, client: str = "
 
 
 def _count_failure(session: Session, name: str, client: str, keys, rows, now) -> None:
+    # Forget stale counters of other keys, so spraying from many addresses cannot grow the table without end.
+    session.execute(
+        delete(LoginThrottle).where(LoginThrottle.last_failure_at < now - FORGET_AFTER, LoginThrottle.key.not_in(keys))
+    )
     for key, free in keys.items():
         row = rows[key]
         if row is None:

@@ -191,6 +191,12 @@ def test_old_failures_are_forgotten(session, admin, monkeypatch):
     monkeypatch.setattr(auth, "utcnow", lambda: later)
     _fail(session, "ada", "198.51.100.9")  # counted as the first, so no delay
     assert auth.authenticate(session, "ada", PASSWORD, "198.51.100.9").username == "ada"
+    # Stale counters of other usernames and clients are deleted by the next failure.
+    _fail(session, "zed", "198.51.100.10")
+    monkeypatch.setattr(auth, "utcnow", lambda: later + auth.FORGET_AFTER + timedelta(minutes=1))
+    _fail(session, "ada", "198.51.100.11")
+    assert session.get(LoginThrottle, "pair:zed|198.51.100.10") is None
+    assert session.get(LoginThrottle, "pair:ada|198.51.100.11").failures == 1
 
 
 def test_change_own_password_needs_old_one(session, drafter):
