@@ -98,3 +98,13 @@ def test_routes_mark_the_process_as_serving_them(monkeypatch):
     paths = [r.path for r in session_routes.routes()]
     assert paths == ["/session/start", "/session/end"] and session_routes.served()
     assert session_routes.start_url("a b") == "/session/start?ticket=a%20b"
+
+
+def test_single_sign_on_identity_cookies_are_dropped_once_the_session_starts(ticket):
+    cookies = "_streamlit_user=abc; _streamlit_user_1=def; _streamlit_user_tokens=ghi; other=keep"
+    response = asyncio.run(
+        session_routes.session_start(_request("/session/start", f"ticket={ticket}", {"Cookie": cookies}))
+    )
+    set_cookies = [value.decode() for key, value in response.raw_headers if key == b"set-cookie"]
+    cleared = {c.split("=", 1)[0] for c in set_cookies if "expires=" in c.lower()}
+    assert cleared == {"_streamlit_user", "_streamlit_user_1", "_streamlit_user_tokens"}

@@ -21,6 +21,9 @@ from planner import sessions
 from planner.config import load_settings
 from planner.db import Workspace, open_workspace
 
+# Streamlit's own st.login identity cookies (and their numbered chunks): 30 days long, so once a single sign-on
+# login has become a Counterpoint session they are dropped, and idle expiry holds for single sign-on users too.
+STREAMLIT_IDENTITY_COOKIES = ("_streamlit_user", "_streamlit_user_tokens")
 START_PATH = "/session/start"
 END_PATH = "/session/end"
 _served = False
@@ -84,6 +87,10 @@ async def session_start(request: Request) -> Response:
         secure=_secure(request),
         path=_home(),
     )
+    for name in request.cookies:
+        base, _, chunk = name.rpartition("_")
+        if name in STREAMLIT_IDENTITY_COOKIES or (base in STREAMLIT_IDENTITY_COOKIES and chunk.isdigit()):
+            response.delete_cookie(name, path=_home(), httponly=True, samesite="lax")
     return response
 
 
