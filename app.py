@@ -40,6 +40,5 @@ else:
     with st.sidebar:
         st.caption(f"Logged in as **{common.safe_md(actor.username)}** ({wording.label(actor.role, 'role')})")
         if st.button("Log out", key="logout", icon=":material/logout:"):
-            st.session_state.clear()
-            st.rerun()
+            common.sign_out(actor)
 nav.run()

@@ -4,7 +4,12 @@ feed route and the security headers (Content-Security-Policy: images, scripts an
 import streamlit as st
 from starlette.middleware import Middleware
 
+from planner.ui import session_routes
 from planner.ui.calendar_feed import routes
 from planner.ui.security import SecurityHeadersMiddleware
 
-app = st.App("app.py", routes=routes(), middleware=[Middleware(SecurityHeadersMiddleware)])
+app = st.App(
+    "app.py",
+    routes=routes() + session_routes.routes(),
+    middleware=[Middleware(SecurityHeadersMiddleware)],
+)

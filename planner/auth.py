@@ -1,4 +1,4 @@
-"""Accounts, roles and permissions: who may do what, password hashing, login with lockout."""
+"""Accounts, roles and permissions: who may do what, password hashing, login throttled per username and client."""
 
 from __future__ import annotations
 
@@ -10,21 +10,28 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from planner import audit
+from planner import audit, sessions
 from planner.audit import Actor
 from planner.db import atomic
 from planner.errors import PlannerError
-from planner.models import LoginAttempt, User, utcnow
+from planner.models import LoginThrottle, User, utcnow
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=1)
+# Login throttling: from the FREE_PAIR_FAILURES-th failure in a row of a username from one client ("pair") on, that
+# pair waits BASE_DELAY, doubling after each further failure up to MAX_DELAY. A client gets more free failures across
+# all usernames (password spraying). Nobody elsewhere can make an admin wait: the admin's own client has its own pair.
+FREE_PAIR_FAILURES = 3
+FREE_CLIENT_FAILURES = 20
+BASE_DELAY = timedelta(seconds=2)
+MAX_DELAY = timedelta(minutes=15)
+# Failures older than this are forgotten.
+FORGET_AFTER = timedelta(hours=1)
 MIN_PASSWORD_LENGTH = 10
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 LOGIN_FAILED_MESSAGE = "Wrong username or password."
-LOCKED_MESSAGE = "Too many failed attempts for this username. Wait a minute and try again."
+THROTTLED_MESSAGE = "Too many failed attempts. Wait {seconds} s and try again."
 
 _hasher = PasswordHasher()
 
@@ -102,6 +109,14 @@ class AuthError(PlannerError):
 
 class UserError(PlannerError):
     """A user could not be created or changed (bad name, weak password, unknown user, last admin)."""
+
+
+class LoginThrottled(AuthError):
+    """Too many recent failures for this username from this client (or from this client): wait before retrying."""
+
+    def __init__(self, wait: timedelta):
+        self.wait_seconds = max(1, int(wait.total_seconds() + 0.999))
+        super().__init__(THROTTLED_MESSAGE.format(seconds=self.wait_seconds))
 
 
 class SetupDone(PlannerError):
@@ -259,13 +274,23 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> U
             from planner.drafts import void_approvals_of
 
             void_approvals_of(session, actor, user, f"{user.username} was deactivated")
+            sessions.end_all(session, actor, user.id, "deactivated")
     return user
 
 
 def change_password(
-    session: Session, actor: Actor, username: str, new_password: str, old_password: str | None = None
+    session: Session,
+    actor: Actor,
+    username: str,
+    new_password: str,
+    old_password: str | None = None,
+    keep_session: int | None = None,
 ) -> None:
-    """Set a new password: users change their own (with the old one), admins reset anyone's."""
+    """Set a new password: users change their own (with the old one), admins reset anyone's.
+
+    Every other open session of that user ends (all of them after an admin reset; the caller's own `keep_session`
+    stays open when users change their own).
+    """
     with atomic(session):
         user = get_user(session, username)
         own = actor.user_id == user.id
@@ -275,56 +300,99 @@ def change_password(
         else:
             require(actor, Action.MANAGE_USERS)
         check_password_strength(new_password)
+        if own and verify_password(user.password_hash, new_password):
+            raise UserError("new password: it is the same as the current one")
         user.password_hash = hash_password(new_password)
         audit.record(
             session,
             actor,
-            "user.password",
+            "user.password_change",
             "user",
             user.id,
             f"{user.username}: password {'changed' if own else 'reset by admin'}",
         )
+        sessions.end_all(session, actor, user.id, "password changed", keep=keep_session if own else None)
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
-    """Return the active user whose credentials these are; raise AuthError otherwise.
+def _throttle_keys(name: str, client: str) -> dict[str, int]:
+    """Return the throttle keys of a login attempt with the failures each allows before delays start."""
+    client = (client or "local")[:64]
+    return {f"pair:{name}|{client}": FREE_PAIR_FAILURES, f"client:{client}": FREE_CLIENT_FAILURES}
 
-    After MAX_FAILURES failures in a row a username is locked for LOCKOUT, whether or not it exists.
+
+def delay_after(failures: int, free: int) -> timedelta:
+    """Return how long a key waits after `failures` failures in a row when `free` are allowed (doubling, capped)."""
+    if failures < free:
+        return timedelta(0)
+    return min(BASE_DELAY * (2 ** min(failures - free, 20)), MAX_DELAY)
+
+
+def authenticate(session: Session, username: str, password: str, client: str = "") -> User:
+    """Return the active user whose credentials these are; raise AuthError (LoginThrottled while waiting) otherwise.
+
+    Failures are counted per username-and-client pair and per client, whether or not the username exists; past the
+    free failures each key waits BASE_DELAY, doubling per failure up to MAX_DELAY. `client` is the IP address.
+    A success clears its pair's count; counts older than FORGET_AFTER are forgotten.
     """
     name = _normalise_username(username)[:64]
     now = utcnow()
+    keys = _throttle_keys(name, client)
     with atomic(session):
-        attempt = session.get(LoginAttempt, name)
-        if attempt and attempt.locked_until and attempt.locked_until > now:
-            raise AuthError(LOCKED_MESSAGE)
-        user = session.scalar(select(User).where(User.username == name))
-        ok = verify_password(user.password_hash if user else _dummy_hash(), password or "")
-        if user is None or not ok or not user.active:
-            attempt = attempt or LoginAttempt(username=name, failures=0)
-            session.add(attempt)
-            attempt.failures = (attempt.failures or 0) + 1
-            attempt.last_failure_at = now
-            if attempt.failures >= MAX_FAILURES:
-                attempt.locked_until = now + LOCKOUT
-                attempt.failures = 0
-                audit.record(
-                    session,
-                    Actor(None, name, ""),
-                    "login.locked",
-                    "login",
-                    name,
-                    f"{MAX_FAILURES} failed logins in a row: locked for {int(LOCKOUT.total_seconds())} s",
-                )
-            failed = True
+        rows = {k: session.get(LoginThrottle, k) for k in keys}
+        for row in rows.values():
+            if row is not None and row.last_failure_at and row.last_failure_at + FORGET_AFTER < now:
+                row.failures, row.blocked_until = 0, None
+        waits = [
+            row.blocked_until - now for row in rows.values() if row and row.blocked_until and row.blocked_until > now
+        ]
+        failed = True
+        if waits:
+            throttled: timedelta | None = max(waits)
         else:
-            if attempt:
-                session.delete(attempt)
-            user.last_login_at = now
-            audit.record(session, actor_for(user), "login.success", "user", user.id, f"{user.username} logged in")
-            failed = False
+            throttled = None
+            user = session.scalar(select(User).where(User.username == name))
+            ok = verify_password(user.password_hash if user else _dummy_hash(), password or "")
+            failed = user is None or not ok or not user.active
+            if failed:
+                _count_failure(session, name, client, keys, rows, now)
+            else:
+                pair = rows[next(iter(keys))]
+                if pair is not None:
+                    pair.failures, pair.blocked_until = 0, None
+                user.last_login_at = now
+                audit.record(session, actor_for(user), "login.success", "user", user.id, f"{user.username} logged in")
+    if throttled is not None:
+        raise LoginThrottled(throttled)
     if failed:
         raise AuthError(LOGIN_FAILED_MESSAGE)
     return user
+
+
+def _count_failure(session: Session, name: str, client: str, keys, rows, now) -> None:
+    # Forget stale counters of other keys, so spraying from many addresses cannot grow the table without end.
+    session.execute(
+        delete(LoginThrottle).where(LoginThrottle.last_failure_at < now - FORGET_AFTER, LoginThrottle.key.not_in(keys))
+    )
+    for key, free in keys.items():
+        row = rows[key]
+        if row is None:
+            row = LoginThrottle(key=key, failures=0)
+            session.add(row)
+        row.failures = (row.failures or 0) + 1
+        row.last_failure_at = now
+        wait = delay_after(row.failures, free)
+        if wait:
+            row.blocked_until = now + wait
+            scope = "this username from this client" if key.startswith("pair:") else "this client"
+            where = client or "local"
+            audit.record(
+                session,
+                Actor(None, name, ""),
+                "login.throttled",
+                "login",
+                name,
+                f"{row.failures} failed logins for {scope} ({where}): next try in {int(wait.total_seconds())} s",
+            )
 
 
 def load_actor(session: Session, user_id: int) -> Actor | None:

@@ -9,6 +9,9 @@ from pathlib import Path
 DATABASE_URL_VAR = "PLANNER_DATABASE_URL"
 DATA_DIR_VAR = "PLANNER_DATA_DIR"
 UPLOAD_LIMIT_VAR = "PLANNER_UPLOAD_LIMIT_MB"
+SESSION_IDLE_VAR = "PLANNER_SESSION_IDLE_MINUTES"
+COOKIE_SECURE_VAR = "PLANNER_COOKIE_SECURE"
+DEFAULT_SESSION_IDLE_MINUTES = 8 * 60
 DEFAULT_DB_FILENAME = "counterpoint.db"
 
 
@@ -18,6 +21,10 @@ class Settings:
     database_url: str
     url_from_env: bool
     upload_limit_mb: int
+    # A browser session not used for this long must log in again.
+    session_idle_minutes: int = DEFAULT_SESSION_IDLE_MINUTES
+    # Mark the session cookie Secure (only sent over HTTPS): set it when a TLS proxy serves the app.
+    cookie_secure: bool = False
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -32,4 +39,15 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         limit = int(env.get(UPLOAD_LIMIT_VAR) or 200)
     except ValueError:
         limit = 200
-    return Settings(data_dir=data_dir, database_url=url, url_from_env=from_env, upload_limit_mb=max(1, limit))
+    try:
+        idle = int(env.get(SESSION_IDLE_VAR) or DEFAULT_SESSION_IDLE_MINUTES)
+    except ValueError:
+        idle = DEFAULT_SESSION_IDLE_MINUTES
+    return Settings(
+        data_dir=data_dir,
+        database_url=url,
+        url_from_env=from_env,
+        upload_limit_mb=max(1, limit),
+        session_idle_minutes=max(1, idle),
+        cookie_secure=(env.get(COOKIE_SECURE_VAR) or "").strip().lower() in {"1", "true", "yes", "on"},
+    )

@@ -1,4 +1,4 @@
-"""Accounts and roles: hashing, the role x action table, user management, login with lockout, audit entries."""
+"""Accounts and roles: hashing, the role x action table, user management, login throttling, audit entries."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from planner import auth
+from planner import auth, sessions
 from planner.auth import Action, Role
-from planner.models import AuditEntry, LoginAttempt, User
+from planner.models import AuditEntry, LoginThrottle, User
 from tests.conftest import PASSWORD
 
 
@@ -134,24 +134,69 @@ def test_login_success_and_generic_failure(session, admin):
     assert str(wrong_password.value) == str(unknown_user.value) == auth.LOGIN_FAILED_MESSAGE
 
 
+def _fail(session, username, client, times=1):
+    for _ in range(times):
+        with pytest.raises(auth.AuthError, match="Wrong username"):
+            auth.authenticate(session, username, "not the password", client)
+
+
+def test_delays_double_from_the_third_failure_and_are_capped():
+    assert [auth.delay_after(n, 3).total_seconds() for n in range(1, 7)] == [0, 0, 2, 4, 8, 16]
+    assert auth.delay_after(60, 3) == auth.MAX_DELAY
+
+
 @pytest.mark.parametrize("username", ["ada", "ghost"])
-def test_lockout_after_five_failures_for_known_and_unknown_names(session, admin, username, monkeypatch):
-    for _ in range(auth.MAX_FAILURES):
-        with pytest.raises(auth.AuthError, match="Wrong username"):
-            auth.authenticate(session, username, "not the password")
-    with pytest.raises(auth.AuthError, match="Too many failed attempts"):
-        auth.authenticate(session, username, PASSWORD)  # even the right password waits
-    assert ("login.locked", username) in _actions(session)
-    # A minute later the name is usable again.
-    attempt = session.get(LoginAttempt, username)
-    later = attempt.locked_until + timedelta(seconds=1)
+def test_failures_make_that_username_and_client_wait_longer_each_time(session, admin, username, monkeypatch):
+    _fail(session, username, "203.0.113.9", auth.FREE_PAIR_FAILURES)
+    with pytest.raises(auth.LoginThrottled, match="Wait 2 s") as waited:
+        auth.authenticate(session, username, PASSWORD, "203.0.113.9")  # even the right password waits
+    assert waited.value.wait_seconds == 2
+    assert ("login.throttled", username) in _actions(session)
+    row = session.get(LoginThrottle, f"pair:{username}|203.0.113.9")
+    later = row.blocked_until + timedelta(seconds=1)
     monkeypatch.setattr(auth, "utcnow", lambda: later)
+    _fail(session, username, "203.0.113.9")  # the 4th failure: 4 s now
+    with pytest.raises(auth.LoginThrottled, match="Wait 4 s"):
+        auth.authenticate(session, username, PASSWORD, "203.0.113.9")
+    row = session.get(LoginThrottle, f"pair:{username}|203.0.113.9")
+    assert row.failures == 4 and row.blocked_until == later + timedelta(seconds=4)
+    monkeypatch.setattr(auth, "utcnow", lambda: later + timedelta(seconds=5))
     if username == "ada":
-        assert auth.authenticate(session, "ada", PASSWORD).username == "ada"
-        assert session.get(LoginAttempt, "ada") is None
+        assert auth.authenticate(session, "ada", PASSWORD, "203.0.113.9").username == "ada"
+        assert session.get(LoginThrottle, "pair:ada|203.0.113.9").failures == 0
     else:
-        with pytest.raises(auth.AuthError, match="Wrong username"):
-            auth.authenticate(session, username, PASSWORD)
+        _fail(session, username, "203.0.113.9")
+
+
+def test_an_attacker_elsewhere_cannot_hold_an_admin_out(session, admin):
+    _fail(session, "ada", "198.51.100.7", auth.FREE_PAIR_FAILURES)
+    for _ in range(5):  # the attacker keeps trying while throttled: each try is refused
+        with pytest.raises(auth.LoginThrottled):
+            auth.authenticate(session, "ada", PASSWORD, "198.51.100.7")
+    # The admin's own client is not delayed.
+    assert auth.authenticate(session, "ada", PASSWORD, "192.0.2.10").username == "ada"
+
+
+def test_one_client_spraying_many_usernames_is_delayed(session, admin):
+    for i in range(auth.FREE_CLIENT_FAILURES):
+        _fail(session, f"guess{i}", "198.51.100.8")
+    with pytest.raises(auth.LoginThrottled):
+        auth.authenticate(session, "ada", PASSWORD, "198.51.100.8")
+    assert session.get(LoginThrottle, "client:198.51.100.8").failures == auth.FREE_CLIENT_FAILURES
+
+
+def test_old_failures_are_forgotten(session, admin, monkeypatch):
+    _fail(session, "ada", "198.51.100.9", 2)
+    later = auth.utcnow() + auth.FORGET_AFTER + timedelta(minutes=1)
+    monkeypatch.setattr(auth, "utcnow", lambda: later)
+    _fail(session, "ada", "198.51.100.9")  # counted as the first, so no delay
+    assert auth.authenticate(session, "ada", PASSWORD, "198.51.100.9").username == "ada"
+    # Stale counters of other usernames and clients are deleted by the next failure.
+    _fail(session, "zed", "198.51.100.10")
+    monkeypatch.setattr(auth, "utcnow", lambda: later + auth.FORGET_AFTER + timedelta(minutes=1))
+    _fail(session, "ada", "198.51.100.11")
+    assert session.get(LoginThrottle, "pair:zed|198.51.100.10") is None
+    assert session.get(LoginThrottle, "pair:ada|198.51.100.11").failures == 1
 
 
 def test_change_own_password_needs_old_one(session, drafter):
@@ -159,6 +204,30 @@ def test_change_own_password_needs_old_one(session, drafter):
         auth.change_password(session, drafter, "dora", "a brand new passphrase", old_password="nope")
     auth.change_password(session, drafter, "dora", "a brand new passphrase", old_password=PASSWORD)
     assert auth.authenticate(session, "dora", "a brand new passphrase").username == "dora"
+
+
+def test_password_change_is_audited_and_ends_other_sessions(session, drafter, admin):
+    user = auth.get_user(session, "dora")
+    here, _ = sessions.start(session, user)
+    elsewhere, _ = sessions.start(session, user)
+    with pytest.raises(auth.UserError, match="same as the current"):
+        auth.change_password(session, drafter, "dora", PASSWORD, old_password=PASSWORD, keep_session=here)
+    auth.change_password(session, drafter, "dora", "a brand new passphrase", old_password=PASSWORD, keep_session=here)
+    assert [s.id for s in sessions.open_sessions(session, user.id)] == [here]
+    assert ("user.password_change", "dora") in _actions(session)
+    assert not auth.verify_password(user.password_hash, PASSWORD)
+    # An admin reset ends every session of that user.
+    auth.change_password(session, admin, "dora", "another passphrase 2")
+    assert sessions.open_sessions(session, user.id) == []
+    assert elsewhere != here
+
+
+def test_deactivation_ends_the_users_sessions(session, admin, drafter):
+    user = auth.get_user(session, "dora")
+    sessions.start(session, user)
+    auth.set_active(session, admin, "dora", False)
+    assert sessions.open_sessions(session, user.id) == []
+    assert ("session.end", "ada") in _actions(session)
 
 
 def test_reset_other_password_needs_admin(session, drafter, viewer, admin):

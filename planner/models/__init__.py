@@ -1,6 +1,6 @@
 """ORM tables of a workspace, one module per domain concept."""
 
-from planner.models.accounts import LoginAttempt, User
+from planner.models.accounts import LoginThrottle, SsoLink, User, UserSession
 from planner.models.audit import AuditEntry
 from planner.models.base import Base, utcnow
 from planner.models.briefs import BriefSettings
@@ -50,7 +50,7 @@ __all__ = [
     "DraftVersion",
     "ImportBatch",
     "ImportReject",
-    "LoginAttempt",
+    "LoginThrottle",
     "MetricImport",
     "MetricPostRef",
     "MetricSnapshot",
@@ -59,8 +59,10 @@ __all__ = [
     "Post",
     "ScheduleEntry",
     "SchedulePause",
+    "SsoLink",
     "Trend",
     "User",
+    "UserSession",
     "Watchlist",
     "WatchlistItem",
     "WorkspaceSetting",

@@ -1,10 +1,11 @@
-"""My account: display time zone and password."""
+"""My account: display time zone, password, and where you are signed in."""
 
 from zoneinfo import available_timezones
 
+import pandas as pd
 import streamlit as st
 
-from planner import auth, wording
+from planner import auth, sessions, wording
 from planner.ui import common
 
 actor = common.require_actor()
@@ -40,5 +41,44 @@ if submitted:
     else:
         with common.db_session() as session:
             common.run(
-                auth.change_password, session, actor, actor.username, new, old_password=old, success="Password changed"
+                auth.change_password,
+                session,
+                actor,
+                actor.username,
+                new,
+                old_password=old,
+                keep_session=st.session_state.get(common.SESSION_KEY),
+                success="Password changed; your other sessions are signed out",
             )
+
+st.subheader("Where you are signed in")
+zone = common.user_zone()
+current = st.session_state.get(common.SESSION_KEY)
+with common.db_session() as session:
+    open_rows = sessions.open_sessions(session, actor.user_id)
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "this": "this browser" if row.id == current else "",
+                "started": common.when(row.created_at, zone),
+                "last used": common.when(row.last_seen_at, zone),
+                "from": row.client_ip or "this machine",
+                "browser": row.user_agent,
+            }
+            for row in open_rows
+        ],
+        columns=["this", "started", "last used", "from", "browser"],
+    ),
+    hide_index=True,
+    height=common.fit_height(len(open_rows)),
+    column_config={"this": "", "started": "Started", "last used": "Last used", "from": "From", "browser": "Browser"},
+)
+st.caption(f"A session unused for {common.idle_minutes_words()} signs out by itself.")
+others = sum(row.id != current for row in open_rows)
+if st.button("Sign out everywhere else", key="acct_end_others", disabled=others == 0):
+    with common.db_session() as session:
+        ended = common.run(sessions.end_others, session, actor, current)
+    if ended is not None:
+        st.toast(f"Signed out {ended} other session{'s' if ended != 1 else ''}")
+        st.rerun()

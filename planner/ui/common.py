@@ -14,14 +14,17 @@ import plotly.io as pio
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from planner import auth, palette, wording
+from planner import auth, palette, sessions, sso, wording
 from planner.audit import Actor
 from planner.config import load_settings
 from planner.db import Workspace, open_workspace
 from planner.errors import PlannerError
+from planner.ui import session_routes
 
 T = TypeVar("T")
 USER_KEY = "user_id"
+# The server-side session (planner.sessions) of this browser tab; absent in AppTest runs that set USER_KEY directly.
+SESSION_KEY = "session_id"
 # Times in tables, moment.js style, as planner.wording.when without the weekday ("30 Nov 2026, 00:41"): the zone
 # is in the column heading.
 TIME_FORMAT = "D MMM YYYY, HH:mm"
@@ -66,15 +69,101 @@ def db_session() -> Iterator:
 
 
 def current_actor() -> Actor | None:
-    """Return the logged-in, still active user, or None (logging out a user deactivated since)."""
+    """Return the logged-in, still active user, or None.
+
+    A new tab or a reload starts with empty session state: the session cookie (or a linked single sign-on identity)
+    signs it in again. A session revoked elsewhere (logout, deactivation, password change, idle expiry) signs out.
+    """
     user_id = st.session_state.get(USER_KEY)
     if user_id is None:
-        return None
+        return _restore()
+    session_id = st.session_state.get(SESSION_KEY)
     with db_session() as session:
-        actor = auth.load_actor(session, user_id)
+        valid = session_id is None or sessions.still_valid(session, session_id, session_routes.idle_limit())
+        actor = auth.load_actor(session, user_id) if valid else None
     if actor is None:
         st.session_state.pop(USER_KEY, None)
+        st.session_state.pop(SESSION_KEY, None)
     return actor
+
+
+def _restore() -> Actor | None:
+    """Sign this run in from the session cookie or a linked st.user identity; None when neither holds."""
+    token = sessions.unsign(st.context.cookies.get(sessions.COOKIE_NAME, ""), session_routes.secret())
+    if token:
+        with db_session() as session:
+            try:
+                actor, session_id = sessions.resume(session, token, session_routes.idle_limit())
+            except sessions.InvalidSession:
+                actor = None
+        if actor is not None:
+            st.session_state[USER_KEY] = actor.user_id
+            st.session_state[SESSION_KEY] = session_id
+            return actor
+    if sso_config() is not None and st.user.is_logged_in:
+        with db_session() as session:
+            user = run(sso.log_in, session, st.user.to_dict())
+            if user is not None:
+                sign_in(user, via="sso")
+    return None
+
+
+def sso_config() -> sso.SsoConfig | None:
+    """Return the single sign-on configuration from .streamlit/secrets.toml, None when absent or invalid."""
+    try:
+        secrets = st.secrets.to_dict()
+    except (FileNotFoundError, OSError, ValueError):  # no secrets file (StreamlitSecretNotFoundError) or a bad one
+        return None
+    try:
+        return sso.load_config(secrets)
+    except sso.SsoConfigError:
+        return None
+
+
+def idle_minutes_words() -> str:
+    """Return the idle expiry in words ("8 hours", "30 minutes")."""
+    minutes = int(session_routes.idle_limit().total_seconds() // 60)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def client_ip() -> str:
+    """Return the browser's IP address ("" for the local machine or a test run without a client)."""
+    ip = st.context.ip_address
+    return ip if isinstance(ip, str) else ""
+
+
+def sign_in(user, via: str = "password") -> None:
+    """Sign the tab in after a login and, when served by server.py, set the session cookie (a page load)."""
+    agent = st.context.headers.get("User-Agent", "")
+    with db_session() as session:
+        session_id, ticket = sessions.start(
+            session, user, client_ip=client_ip(), user_agent=agent if isinstance(agent, str) else "", via=via
+        )
+    st.session_state[USER_KEY] = user.id
+    st.session_state[SESSION_KEY] = session_id
+    if session_routes.served():
+        session_routes.redirect(session_routes.start_url(ticket))
+        st.stop()
+    st.rerun()
+
+
+def sign_out(actor: Actor) -> None:
+    """End this tab's session on the server, clear the cookie (and the single sign-on identity) and show the login."""
+    session_id = st.session_state.get(SESSION_KEY)
+    if session_id is not None:
+        with db_session() as session:
+            run(sessions.end, session, actor, session_id)
+    st.session_state.clear()
+    if sso_config() is not None and st.user.is_logged_in:
+        st.logout()
+        st.stop()
+    if session_routes.served():
+        session_routes.redirect(session_routes.end_url())
+        st.stop()
+    st.rerun()
 
 
 def require_actor() -> Actor:

@@ -43,8 +43,7 @@ with mid:
                                     progress=lambda f, m: bar.progress(min(f, 1.0), text=m),
                                 )
                                 status.update(label="Demo workspace loaded", state="complete")
-                        st.session_state[common.USER_KEY] = user.id
-                        st.rerun()
+                        common.sign_in(user)
     else:
         common.header(
             "Log in to Counterpoint", "Counter-messaging campaign planner. Use the account your admin gave you."
@@ -55,7 +54,14 @@ with mid:
             submitted = st.form_submit_button("Log in", type="primary")
         if submitted:
             with common.db_session() as session:
-                user = common.run(auth.authenticate, session, username, password)
+                user = common.run(auth.authenticate, session, username, password, common.client_ip())
             if user is not None:
-                st.session_state[common.USER_KEY] = user.id
-                st.rerun()
+                common.sign_in(user)
+        sso_config = common.sso_config()
+        if sso_config is not None:
+            st.divider()
+            for provider in sso_config.providers:
+                if st.button(f"Log in with {sso_config.label(provider)}", key=f"sso_{provider}"):
+                    st.login(provider)
+            if st.user.is_logged_in and st.button("Sign out of single sign-on", key="sso_logout"):
+                st.logout()

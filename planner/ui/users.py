@@ -1,9 +1,9 @@
-"""Admin > Users: add users, change roles, deactivate and reactivate."""
+"""Admin > Users: add users, change roles, deactivate and reactivate, link single sign-on emails."""
 
 import pandas as pd
 import streamlit as st
 
-from planner import auth, wording
+from planner import auth, sso, wording
 from planner.ui import common
 
 actor = common.require_actor()
@@ -100,3 +100,52 @@ if do_role or do_off or do_on:
             )
     if ok:
         st.rerun()
+
+st.subheader("Single sign-on")
+sso_config = common.sso_config()
+st.caption(
+    "People who sign in through your identity provider get the account their email is linked to, with its role."
+    + ("" if sso_config else " Single sign-on is off: see docs/sso.md to turn it on.")
+)
+with common.db_session() as session:
+    linked = sso.links(session)
+    rule = sso.default_rule(session)
+if linked:
+    st.dataframe(
+        pd.DataFrame(linked, columns=["email", "username"]),
+        hide_index=True,
+        height=common.fit_height(len(linked)),
+        column_config={"email": "Email", "username": "Signs in as"},
+    )
+with st.form("sso_link", clear_on_submit=True):
+    left, right = st.columns(2)
+    email = left.text_input("Email at the identity provider", key="sso_email")
+    as_user = right.selectbox("Signs in as", [u.username for u in users if u.active], key="sso_user")
+    link_it, unlink_it = st.columns(2)
+    do_link = link_it.form_submit_button("Link email")
+    do_unlink = unlink_it.form_submit_button("Remove link")
+if do_link or do_unlink:
+    with common.db_session() as session:
+        if do_link:
+            ok = common.run(sso.link, session, actor, email, as_user, success="Email linked")
+        else:
+            ok = common.run(sso.unlink, session, actor, email, success="Link removed")
+    if ok:
+        st.rerun()
+
+with st.form("sso_default"):
+    st.caption("Unlinked emails: off, or a new account with a default role for one email domain (never admin).")
+    choices = ["off", *[r.value for r in sso.DEFAULT_ROLES]]
+    left, right = st.columns(2)
+    default_role = left.selectbox(
+        "Default role",
+        choices,
+        index=choices.index(rule.role) if rule else 0,
+        format_func=lambda r: "off: only linked emails" if r == "off" else wording.label(r, "role"),
+        key="sso_default_role",
+    )
+    domain = right.text_input("Email domain", value=rule.domain if rule else "", key="sso_default_domain")
+    if st.form_submit_button("Save rule"):
+        with common.db_session() as session:
+            role_or_none = None if default_role == "off" else default_role
+            common.run(sso.set_default_rule, session, actor, role_or_none, domain, success="Rule saved")
