@@ -56,7 +56,7 @@ zone = common.user_zone()
 current = st.session_state.get(common.SESSION_KEY)
 with common.db_session() as session:
     open_rows = sessions.open_sessions(session, actor.user_id)
-st.dataframe(
+common.show_table(
     pd.DataFrame(
         [
             {
@@ -74,11 +74,11 @@ st.dataframe(
     height=common.fit_height(len(open_rows)),
     column_config={"this": "", "started": "Started", "last used": "Last used", "from": "From", "browser": "Browser"},
 )
-st.caption(f"A session unused for {common.idle_minutes_words()} signs out by itself.")
+st.caption(f"A session unused for {common.idle_minutes_words()} signs out by itself.")  # md-safe: from settings
 others = sum(row.id != current for row in open_rows)
 if st.button("Sign out everywhere else", key="acct_end_others", disabled=others == 0):
     with common.db_session() as session:
         ended = common.run(sessions.end_others, session, actor, current)
     if ended is not None:
-        st.toast(f"Signed out {ended} other session{'s' if ended != 1 else ''}")
+        st.toast(f"Signed out {wording.plural(ended, 'other session')}")
         st.rerun()

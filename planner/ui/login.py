@@ -61,7 +61,7 @@ with mid:
         if sso_config is not None:
             st.divider()
             for provider in sso_config.providers:
-                if st.button(f"Log in with {sso_config.label(provider)}", key=f"sso_{provider}"):
+                if st.button(f"Log in with {common.safe_md(sso_config.label(provider))}", key=f"sso_{provider}"):
                     st.login(provider)
             if st.user.is_logged_in and st.button("Sign out of single sign-on", key="sso_logout"):
                 st.logout()

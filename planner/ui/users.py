@@ -111,7 +111,7 @@ with common.db_session() as session:
     linked = sso.links(session)
     rule = sso.default_rule(session)
 if linked:
-    st.dataframe(
+    common.show_table(
         pd.DataFrame(linked, columns=["email", "username"]),
         hide_index=True,
         height=common.fit_height(len(linked)),
