@@ -85,9 +85,10 @@ class Journey:
         """Wait until Streamlit's script has finished its run (the running indicator is gone)."""
         self.page.wait_for_selector(IDLE, timeout=timeout)
 
-    def shot(self, name: str) -> Path:
-        self.idle()
-        self.page.wait_for_timeout(300)  # let the grid canvases paint
+    def shot(self, name: str, wait: bool = True) -> Path:
+        if wait:
+            self.idle()
+            self.page.wait_for_timeout(300)  # let the grid canvases paint
         self.n += 1
         path = self.shots / f"{self.n:02d}_{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
@@ -178,170 +179,178 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
 
     with running_app(data, script="server.py") as url, browser_page() as page:
         j = Journey(page, shots_dir)
-        page.goto(url)
-        j.login("ada")
-        j.shot("ada_home")
+        try:
+            page.goto(url)
+            j.login("ada")
+            j.shot("ada_home")
 
-        # ---- analyst: import, detect, triage ------------------------------------------------------------------
-        j.visit("Import", "Import history")
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(posts))
-        expect(page.get_by_text("Detected: CSV")).to_be_visible()
-        j.idle()
-        page.get_by_role("button", name="Import", exact=True).click()
-        expect(page.get_by_text("valley_posts.csv: imported 306").first).to_be_visible()
-        j.shot("ada_import_done")
+            # ---- analyst: import, detect, triage ----------------------------------------------------------
+            j.visit("Import", "Import history")
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(posts))
+            expect(page.get_by_text("Detected: CSV")).to_be_visible()
+            j.idle()
+            page.get_by_role("button", name="Import", exact=True).click()
+            expect(page.get_by_text("valley_posts.csv: imported 306").first).to_be_visible()
+            j.shot("ada_import_done")
 
-        j.visit("Trends", "No detection has run yet")
-        page.get_by_text("Run detection", exact=True).click()
-        page.get_by_role("button", name="Detect trends").click()
-        expect(page.get_by_text("Trends shown")).to_be_visible(timeout=90_000)
-        expect(page.locator('[data-testid="stDataFrame"] canvas').first).to_be_visible()
-        j.shot("ada_trends_detected")
-        _click_first_row(page)
-        expect(page.get_by_role("heading", name=f"{TAG} (hashtag)")).to_be_visible()
-        j.shot("ada_trend_detail")
-        page.get_by_test_id("stForm").last.get_by_text("Respond", exact=True).click()
-        page.get_by_role("button", name="Save triage").click()
-        expect(page.get_by_text(f"{TAG}: respond").first).to_be_visible()
-        j.logout()
+            j.visit("Trends", "No detection has run yet")
+            page.get_by_text("Run detection", exact=True).click()
+            page.get_by_role("button", name="Detect trends").click()
+            expect(page.get_by_text("Trends shown")).to_be_visible(timeout=90_000)
+            expect(page.locator('[data-testid="stDataFrame"] canvas').first).to_be_visible()
+            j.shot("ada_trends_detected")
+            _click_first_row(page)
+            expect(page.get_by_role("heading", name=f"{TAG} (hashtag)")).to_be_visible()
+            j.shot("ada_trend_detail")
+            page.get_by_test_id("stForm").last.get_by_text("Respond", exact=True).click()
+            page.get_by_role("button", name="Save triage").click()
+            expect(page.get_by_text(f"{TAG}: respond").first).to_be_visible()
+            j.logout()
 
-        # ---- drafter: campaign, draft with the adversary's hashtag, submit --------------------------------------
-        j.login("dora")
-        j.visit("Campaigns", "New campaign")
-        form = page.get_by_test_id("stForm").first
-        form.get_by_label("Name", exact=True).fill(CAMPAIGN)
-        form.get_by_label("Goal (clear, realistic, measurable)").fill("200 residents join the lantern walk")
-        form.get_by_role("tab", name="Audience").click()
-        form.get_by_label("Main audience").fill("Valley residents aged 16-30")
-        form.get_by_label("Languages (codes, comma-separated)").fill("en")
-        form.get_by_role("tab", name="Messenger").click()
-        messengers = form.get_by_role("tabpanel", name="Messenger")
-        messengers.get_by_test_id("stDataFrame").hover()  # the grid's toolbar shows on hover
-        messengers.get_by_role("button", name="Add row").dispatch_event("click")  # the grid may overlap it
-        expect(messengers.locator("canvas").first).to_be_visible()
-        cell_editor = page.locator("textarea.gdg-input, input.gdg-input").first
-        for _ in range(4):  # the double click can land during a redraw: open the cell editor until it shows
-            page.wait_for_timeout(400)
-            box = messengers.locator("canvas").first.bounding_box()  # the grid itself, below its toolbar
-            page.mouse.dblclick(box["x"] + 120, box["y"] + 35 + 17)  # the new row's name cell
-            try:
-                cell_editor.wait_for(timeout=4_000)
-                break
-            except PlaywrightTimeout:
-                continue
-        cell_editor.fill("Valley Youth Council")
-        page.keyboard.press("Enter")
-        page.keyboard.press("Escape")  # leave the grid
-        page.wait_for_timeout(300)
-        j.shot("dora_campaign_messenger")
-        form.get_by_label("Funder (required, disclosed)").fill("Valley Community Fund")
-        form.get_by_label("Affiliation disclosure").fill("Funded by the Valley Community Fund")
-        form.get_by_role("tab", name="Action").click()
-        form.get_by_label("Call to action (simple, doable, meaningful)").fill("Join the lantern walk on Friday")
-        form.get_by_role("tab", name="+ Monitoring").click()
-        _pick(page, form, "Linked trends and narratives", f"{TAG} (hashtag, respond)")
-        j.shot("dora_campaign_form")
-        form.get_by_role("button", name="Create campaign").click()
-        expect(page.get_by_role("heading", name=f"{CAMPAIGN} (planning)")).to_be_visible()
-        j.shot("dora_campaign_created")
+            # ---- drafter: campaign, draft with the adversary's hashtag, submit ------------------------------
+            j.login("dora")
+            j.visit("Campaigns", "New campaign")
+            form = page.get_by_test_id("stForm").first
+            form.get_by_label("Name", exact=True).fill(CAMPAIGN)
+            form.get_by_label("Goal (clear, realistic, measurable)").fill("200 residents join the lantern walk")
+            form.get_by_role("tab", name="Audience").click()
+            form.get_by_label("Main audience").fill("Valley residents aged 16-30")
+            form.get_by_label("Languages (codes, comma-separated)").fill("en")
+            form.get_by_role("tab", name="Messenger").click()
+            messengers = form.get_by_role("tabpanel", name="Messenger")
+            messengers.get_by_test_id("stDataFrame").hover()  # the grid's toolbar shows on hover
+            messengers.get_by_role("button", name="Add row").dispatch_event("click")  # the grid may overlap it
+            expect(messengers.locator("canvas").first).to_be_visible()
+            cell_editor = page.locator("textarea.gdg-input, input.gdg-input").first
+            for _ in range(4):  # the double click can land during a redraw: open the cell editor until it shows
+                page.wait_for_timeout(400)
+                box = messengers.locator("canvas").first.bounding_box()  # the grid itself, below its toolbar
+                page.mouse.dblclick(box["x"] + 120, box["y"] + 35 + 17)  # the new row's name cell
+                try:
+                    cell_editor.wait_for(timeout=4_000)
+                    break
+                except PlaywrightTimeout:
+                    continue
+            cell_editor.fill("Valley Youth Council")
+            page.keyboard.press("Enter")
+            page.keyboard.press("Escape")  # leave the grid
+            page.wait_for_timeout(300)
+            j.shot("dora_campaign_messenger")
+            form.get_by_label("Funder (required, disclosed)").fill("Valley Community Fund")
+            form.get_by_label("Affiliation disclosure").fill("Funded by the Valley Community Fund")
+            form.get_by_role("tab", name="Action").click()
+            form.get_by_label("Call to action (simple, doable, meaningful)").fill("Join the lantern walk on Friday")
+            form.get_by_role("tab", name="+ Monitoring").click()
+            _pick(page, form, "Linked trends and narratives", f"{TAG} (hashtag, respond)")
+            j.shot("dora_campaign_form")
+            form.get_by_role("button", name="Create campaign").click()
+            expect(page.get_by_role("heading", name=f"{CAMPAIGN} (planning)")).to_be_visible()
+            j.shot("dora_campaign_created")
 
-        j.visit("Drafts", "Start a new draft")
-        new = page.get_by_test_id("stForm").filter(has_text="Create draft")
-        new.get_by_label("Title", exact=True).fill("The lanterns are for everyone")
-        _pick(page, new, "Channels", "X @valleyvoices")
-        new.get_by_role("button", name="Create draft").click()
-        expect(page.get_by_role("heading", name="The lanterns are for everyone")).to_be_visible()
-        j.idle()
-        answer = (
-            f"Seen {TAG}? Nobody hides the lanterns: the walk is open to all. "
-            "Join us on Friday at the river. https://valley.example/walk"
-        )
-        page.get_by_role("textbox", name="Master text").fill(answer)
-        page.get_by_role("textbox", name="X @valleyvoices").fill(answer)
-        page.get_by_role("textbox", name="Master text").click()  # blur: the fragment reruns with the new text
-        j.idle()
-        expect(page.get_by_text("amplification risk: a reviewer must acknowledge it").first).to_be_visible()
-        page.get_by_role("button", name="Save draft").click()
-        expect(page.get_by_text("Draft saved").first).to_be_visible()
-        j.idle()
-        j.shot("dora_draft_warning")
-        page.get_by_role("tab", name="Review").click()
-        page.get_by_role("button", name="Submit for review").click()
-        expect(page.get_by_text("in review").first).to_be_visible()
-        j.shot("dora_draft_submitted")
-        j.logout()
+            j.visit("Drafts", "Start a new draft")
+            new = page.get_by_test_id("stForm").filter(has_text="Create draft")
+            new.get_by_label("Title", exact=True).fill("The lanterns are for everyone")
+            _pick(page, new, "Channels", "X @valleyvoices")
+            new.get_by_role("button", name="Create draft").click()
+            expect(page.get_by_role("heading", name="The lanterns are for everyone")).to_be_visible()
+            j.idle()
+            answer = (
+                f"Seen {TAG}? Nobody hides the lanterns: the walk is open to all. "
+                "Join us on Friday at the river. https://valley.example/walk"
+            )
+            page.get_by_role("textbox", name="Master text").fill(answer)
+            page.get_by_role("textbox", name="X @valleyvoices").fill(answer)
+            page.get_by_role("textbox", name="Master text").click()  # blur: the fragment reruns with the new text
+            j.idle()
+            expect(page.get_by_text("amplification risk: a reviewer must acknowledge it").first).to_be_visible()
+            page.get_by_role("button", name="Save draft").click()
+            expect(page.get_by_text("Draft saved").first).to_be_visible()
+            j.idle()
+            j.shot("dora_draft_warning")
+            page.get_by_role("tab", name="Review").click()
+            page.get_by_role("button", name="Submit for review").click()
+            expect(page.get_by_text("in review").first).to_be_visible()
+            j.shot("dora_draft_submitted")
+            j.logout()
 
-        # ---- reviewer: acknowledge and approve ------------------------------------------------------------------
-        j.login("rui")
-        j.visit("Drafts", "In review")
-        _click_first_row(page)
-        expect(page.get_by_role("heading", name="The lanterns are for everyone")).to_be_visible()
-        page.get_by_role("tab", name="Review").click()
-        ack = page.get_by_label("why is this amplification risk acceptable?", exact=False).first
-        ack.fill("We quote the hashtag once to debunk it; no link to the adversary's posts")
-        page.get_by_role("button", name="Approve", exact=True).click()
-        expect(page.get_by_text("Approve: done").first).to_be_visible()
-        j.idle()
-        j.shot("rui_draft_approved")
+            # ---- reviewer: acknowledge and approve ----------------------------------------------------------
+            j.login("rui")
+            j.visit("Drafts", "In review")
+            _click_first_row(page)
+            expect(page.get_by_role("heading", name="The lanterns are for everyone")).to_be_visible()
+            page.get_by_role("tab", name="Review").click()
+            ack = page.get_by_label("why is this amplification risk acceptable?", exact=False).first
+            ack.fill("We quote the hashtag once to debunk it; no link to the adversary's posts")
+            page.get_by_role("button", name="Approve", exact=True).click()
+            expect(page.get_by_text("Approve: done").first).to_be_visible()
+            j.idle()
+            j.shot("rui_draft_approved")
 
-        # ---- planner (reviewer): auto-schedule, pause, resume, publish -----------------------------------------
-        j.visit("Calendar", "Auto-schedule approved drafts")
-        auto = page.get_by_role("button", name="Auto-schedule", exact=True)
-        page.locator("summary", has_text="Auto-schedule approved drafts").click()
-        expect(auto).to_be_visible()
-        j.idle()
-        auto.click()
-        # The result lines sit in the expander, which the rerun folds up again.
-        expect(page.get_by_test_id("stCode").filter(has_text="The lanterns are for everyone")).to_be_attached(
-            timeout=90_000
-        )
-        j.shot("rui_calendar_scheduled")
-        page.locator("summary", has_text="Crisis pause").click()
-        page.get_by_label("Reason (required)").fill("Storm warning in the valley: hold every post")
-        page.get_by_role("button", name="Pause posting").click()
-        expect(page.get_by_text("Posting paused").first).to_be_visible()
-        j.shot("rui_calendar_paused")
-        page.get_by_role("button", name="Resume all").click()
-        expect(page.get_by_text("Resumed all:").first).to_be_visible()
-        j.shot("rui_calendar_resumed")
-        page.get_by_role("button", name="Dismiss").click()
-        j.idle()
-        page.get_by_test_id("stButtonGroup").get_by_text("List", exact=True).click()
-        j.idle()
-        page.get_by_label("Open a scheduled post").click()
-        page.get_by_role("option").filter(has_text="The lanterns are for everyone").first.click()
-        page.get_by_label("Post URL on the platform").fill(POST_URL)
-        page.get_by_role("button", name="Mark published").click()
-        expect(page.get_by_text(f"Published: {POST_URL}").first).to_be_visible()
-        j.shot("rui_calendar_published")
-        j.logout()
+            # ---- planner (reviewer): auto-schedule, pause, resume, publish ---------------------------------
+            j.visit("Calendar", "Auto-schedule approved drafts")
+            auto = page.get_by_role("button", name="Auto-schedule", exact=True)
+            page.locator("summary", has_text="Auto-schedule approved drafts").click()
+            expect(auto).to_be_visible()
+            j.idle()
+            auto.click()
+            # The result lines sit in the expander, which the rerun folds up again.
+            expect(page.get_by_test_id("stCode").filter(has_text="The lanterns are for everyone")).to_be_attached(
+                timeout=90_000
+            )
+            j.shot("rui_calendar_scheduled")
+            page.locator("summary", has_text="Crisis pause").click()
+            page.get_by_label("Reason (required)").fill("Storm warning in the valley: hold every post")
+            page.get_by_role("button", name="Pause posting").click()
+            expect(page.get_by_text("Posting paused").first).to_be_visible()
+            j.shot("rui_calendar_paused")
+            page.get_by_role("button", name="Resume all").click()
+            expect(page.get_by_text("Resumed all:").first).to_be_visible()
+            j.shot("rui_calendar_resumed")
+            page.get_by_role("button", name="Dismiss").click()
+            j.idle()
+            page.get_by_test_id("stButtonGroup").get_by_text("List", exact=True).click()
+            j.idle()
+            page.get_by_label("Open a scheduled post").click()
+            page.get_by_role("option").filter(has_text="The lanterns are for everyone").first.click()
+            page.get_by_label("Post URL on the platform").fill(POST_URL)
+            page.get_by_role("button", name="Mark published").click()
+            expect(page.get_by_text(f"Published: {POST_URL}").first).to_be_visible()
+            j.shot("rui_calendar_published")
+            j.logout()
 
-        # ---- staff (drafter): import the post's figures ---------------------------------------------------------
-        figures = tmp_path / "x_figures.csv"
-        figures.write_text(f"url,impressions,likes,reposts,link_clicks\n{POST_URL},1850,64,12,31\n", encoding="utf-8")
-        j.login("dora")
-        j.visit("Results", "Enter figures")
-        page.get_by_role("tab", name="Import").click()
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(figures))
-        expect(page.get_by_role("button", name="Import", exact=True)).to_be_visible()
-        j.idle()
-        page.get_by_role("button", name="Import", exact=True).click()
-        expect(page.get_by_text("x_figures.csv: recorded 1 snapshots").first).to_be_visible()
-        j.shot("dora_results_imported")
-        j.logout()
+            # ---- staff (drafter): import the post's figures -------------------------------------------------
+            figures = tmp_path / "x_figures.csv"
+            figures.write_text(
+                f"url,impressions,likes,reposts,link_clicks\n{POST_URL},1850,64,12,31\n", encoding="utf-8"
+            )
+            j.login("dora")
+            j.visit("Results", "Enter figures")
+            page.get_by_role("tab", name="Import").click()
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(figures))
+            expect(page.get_by_role("button", name="Import", exact=True)).to_be_visible()
+            j.idle()
+            page.get_by_role("button", name="Import", exact=True).click()
+            expect(page.get_by_text("x_figures.csv: recorded 1 snapshots").first).to_be_visible()
+            j.shot("dora_results_imported")
+            j.logout()
 
-        # ---- planner: the brief, as PDF and Word ------------------------------------------------------------------
-        j.login("rui")
-        j.visit("Brief", "Download")
-        files = {}
-        for label, ext in (("PDF", "pdf"), ("Word", "docx")):
-            with page.expect_download(timeout=90_000) as dl:
-                page.get_by_role("button", name=label, exact=True).click()
-            files[ext] = tmp_path / f"brief.{ext}"
-            dl.value.save_as(files[ext])
-        j.shot("rui_brief")
-        for title in ("Home", "Trends", "Campaigns", "Drafts", "Calendar", "Results", "Brief"):  # warm visits
-            j.visit(title, title)
+            # ---- planner: the brief, as PDF and Word ----------------------------------------------------------
+            j.login("rui")
+            j.visit("Brief", "Download")
+            files = {}
+            for label, ext in (("PDF", "pdf"), ("Word", "docx")):
+                with page.expect_download(timeout=90_000) as dl:
+                    page.get_by_role("button", name=label, exact=True).click()
+                files[ext] = tmp_path / f"brief.{ext}"
+                dl.value.save_as(files[ext])
+            j.shot("rui_brief")
+            for title in ("Home", "Trends", "Campaigns", "Drafts", "Calendar", "Results", "Brief"):  # warm visits
+                j.visit(title, title)
+
+        except Exception:
+            j.shot("FAILED", wait=False)
+            print("\nPage render times so far:\n" + j.table())
+            raise
 
     print("\nPage render times (sidebar click until the page is idle):\n" + j.table())
     print(f"Screenshots: {shots_dir}")

@@ -9,7 +9,15 @@ import pytest
 
 from planner import audit, auth
 from planner.models import Draft, ScheduleEntry
-from planner.schedule import PauseConfirmationRequired, ScheduleError, calendar, entries, pauses, solver
+from planner.schedule import (
+    EarlyPublishConfirmationRequired,
+    PauseConfirmationRequired,
+    ScheduleError,
+    calendar,
+    entries,
+    pauses,
+    solver,
+)
 from planner.schedule.cadence import cadence_for, set_cadence, violations
 from tests.planfixtures import make_campaign
 from tests.schedule_helpers import NOW, draft, respond_trend, world
@@ -34,7 +42,12 @@ def test_scheduling_moves_the_draft_and_publishing_records_the_url(session, revi
     assert session.get(Draft, d.id).status == "scheduled"
     with pytest.raises(ScheduleError, match="not an http"):
         entries.mark_published(session, reviewer, e1.id, "javascript:alert(1)", now=NOW)
-    entries.mark_published(session, reviewer, e1.id, "https://social.example/x/1", platform_post_id="1", now=NOW)
+    with pytest.raises(EarlyPublishConfirmationRequired, match="confirm that it really went out early"):
+        entries.mark_published(session, reviewer, e1.id, "https://social.example/x/1", now=NOW)
+    assert session.get(ScheduleEntry, e1.id).status == "planned"  # nothing half-written
+    entries.mark_published(
+        session, reviewer, e1.id, "https://social.example/x/1", platform_post_id="1", confirm_early=True, now=NOW
+    )
     got = session.get(ScheduleEntry, e1.id)
     assert (got.status, got.published_url, got.platform_post_id, got.published_at) == (
         "published",

@@ -10,13 +10,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from planner import audit, channels
+from planner import audit, channels, wording
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
 from planner.drafts import URL_RE, content_hash
 from planner.models import Approval, Campaign, Channel, Draft, DraftTrend, DraftVariant, ScheduleEntry, Trend, utcnow
-from planner.schedule import PauseConfirmationRequired, ScheduleError
+from planner.schedule import EarlyPublishConfirmationRequired, PauseConfirmationRequired, ScheduleError
 from planner.schedule import pauses as pauses_mod
 from planner.schedule.cadence import Cadence, all_cadences
 from planner.workflow import TRANSITIONS
@@ -25,6 +25,8 @@ STATUSES = ("planned", "published", "missed", "cancelled")
 # Statuses that hold a slot (count towards cadence and conflicts).
 HOLDING = ("planned", "published")
 SCHEDULABLE_DRAFT_STATES = ("approved", "scheduled")
+# Marking a post published this much before its due time is normal (staff post a little early); more needs a confirm.
+EARLY_GRACE = timedelta(minutes=15)
 
 
 def reasons_not_schedulable(session: Session, drafts: Sequence[Draft]) -> dict[int, str | None]:
@@ -216,12 +218,14 @@ def mark_published(
     published_at: datetime | None = None,
     platform_post_id: str | None = None,
     confirm_during_pause: bool = False,
+    confirm_early: bool = False,
     now: datetime | None = None,
 ) -> ScheduleEntry:
     """Record that staff posted the entry on the platform, with its URL; move the draft to "published".
 
-    Inside an active pause this needs `confirm_during_pause=True` (else PauseConfirmationRequired). Raises
-    ScheduleError for a bad URL or a cancelled entry, PermissionDenied.
+    Inside an active pause this needs `confirm_during_pause=True` (else PauseConfirmationRequired); before the entry's
+    due time it needs `confirm_early=True` (else EarlyPublishConfirmationRequired: a post marked published early is
+    often the wrong post). Raises ScheduleError for a bad URL or a cancelled entry, PermissionDenied.
     """
     require(actor, Action.SCHEDULE)
     now = now or utcnow()
@@ -243,6 +247,12 @@ def mark_published(
             raise PauseConfirmationRequired(
                 f"{scope} is paused ({paused[0].reason}): confirm that this post was published during the pause"
             )
+        when = published_at or now
+        if when < entry.scheduled_at - EARLY_GRACE and not confirm_early:
+            raise EarlyPublishConfirmationRequired(
+                f"'{draft.title}' is due {wording.when(entry.scheduled_at)}, later than its publication "
+                f"time {wording.when(when)}: confirm that it really went out early"
+            )
         entry.status = "published"
         entry.published_url = url
         entry.platform_post_id = (platform_post_id or "").strip() or None
@@ -251,6 +261,7 @@ def mark_published(
         entry.updated_at = now
         move_draft(session, actor, draft, "publish")
         note = " during a pause (confirmed)" if paused else ""
+        note += " before its due time (confirmed)" if when < entry.scheduled_at - EARLY_GRACE else ""
         audit.record(session, actor, "schedule.publish", "schedule_entry", entry.id, f"{draft.title}: {url}{note}")
     return entry
 

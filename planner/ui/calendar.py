@@ -233,6 +233,15 @@ if not frame.empty:
                         confirm = st.checkbox(
                             "It was published during the pause: I confirm", key=f"cal_pub_confirm_{picked}"
                         )
+                    early = row["at"] > pd.Timestamp(now) + entries.EARLY_GRACE
+                    if early:
+                        st.warning(
+                            "This post is not due yet. Mark it published only if it really went out early.",
+                            icon=":material/schedule:",
+                        )
+                    confirm_early = early and st.checkbox(
+                        "It went out before its due time: I confirm", key=f"cal_pub_early_{picked}"
+                    )
                     if st.form_submit_button("Mark published"):
                         with common.db_session() as session:
                             done = common.run(
@@ -242,6 +251,7 @@ if not frame.empty:
                                 picked,
                                 url,
                                 confirm_during_pause=confirm,
+                                confirm_early=confirm_early,
                                 success="Marked published",
                             )
                         if done is not None:
