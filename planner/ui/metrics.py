@@ -447,11 +447,10 @@ with tab_import:
                     )
                 if report is not None:
                     st.session_state["m_report"] = report
-                    if not dry:
-                        st.toast(report.summary())
         report = st.session_state.get("m_report")
         if report is not None:
-            st.text(report.summary())
+            outcome = st.info if report.dry_run or not report.ok or report.unmatched else st.success
+            outcome(common.escape_md(report.sentence()), icon=":material/upload_file:")
             if report.errors or report.conflicts:
                 problems = [{"row": e.row, "field": e.field, "problem": e.reason} for e in report.errors]
                 problems += [{"row": c.row, "field": "conflict", "problem": c.describe()} for c in report.conflicts]
