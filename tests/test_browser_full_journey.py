@@ -63,17 +63,26 @@ def _is_overloaded() -> bool:
         return True
 
 
-# Resolves once Streamlit's script has stayed finished for `settle` ms; returns (browser clock) when that stretch began.
-# A st.rerun() leaves a short finished gap between two runs, and a click takes a moment to start a run: waiting for
+# Installed in every document: a MutationObserver notes (browser clock) each change of Streamlit's script state.
+WATCH_JS = """(() => {
+  window.__cpState = null;
+  window.__cpSince = performance.now();
+  const note = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app ? app.getAttribute('data-test-script-state') : null;
+    if (state !== window.__cpState) { window.__cpState = state; window.__cpSince = performance.now(); }
+  };
+  new MutationObserver(note).observe(document, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ['data-test-script-state'],
+  });
+})();"""
+# Resolves once the script has stayed finished for `settle` ms; returns (browser clock) when it finished. A
+# st.rerun() leaves a short finished gap between two runs, and a click takes a moment to start a run: waiting for
 # one "notRunning" glimpse raced them under CPU load (a click landed mid-rerun and was lost).
 SETTLED_JS = """settle => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  const state = app ? app.getAttribute('data-test-script-state') : null;
+  const busy = document.querySelector('[data-testid^="stStatusWidgetRunning"]');
   const now = performance.now();
-  if (state !== window.__cpState) { window.__cpState = state; window.__cpSince = now; }
-  const busy = document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]');
-  if (busy) { window.__cpSince = now; }
-  return state === 'notRunning' && now - window.__cpSince >= settle ? window.__cpSince : false;
+  return window.__cpState === 'notRunning' && !busy && now - window.__cpSince >= settle ? window.__cpSince : false;
 }"""
 SETTLE_MS = 700
 
@@ -82,6 +91,7 @@ class Journey:
     """The page, where screenshots go, and the render time of every page visit (browser clock)."""
 
     def __init__(self, page, shots: Path):
+        page.add_init_script(WATCH_JS)
         self.page = page
         self.shots = shots
         self.times: list[tuple[str, str, float, bool]] = []  # (who, page, seconds, first visit in this session)

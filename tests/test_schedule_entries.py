@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from planner import audit, auth
-from planner.models import Draft, ScheduleEntry
+from planner.models import CampaignTrend, Draft, ScheduleEntry
 from planner.schedule import (
     EarlyPublishConfirmationRequired,
     PauseConfirmationRequired,
@@ -141,6 +141,25 @@ def test_auto_schedule_answers_a_trend_inside_its_response_window(session, revie
     e = session.query(ScheduleEntry).filter_by(draft_id=d.id).one()
     assert NOW <= e.scheduled_at < trend.detected_at + timedelta(hours=48)
     assert e.trend_id == trend.id and "h left to respond" in e.why
+
+
+def test_auto_schedule_answers_a_trend_linked_only_through_the_campaign(session, reviewer):
+    chans, camp = world(session)
+    trend = respond_trend(session, detected_at=NOW - timedelta(hours=6), series=[3] * 30)
+    session.add(CampaignTrend(campaign_id=camp.id, trend_id=trend.id))
+    session.commit()
+    d = draft(session, camp, [chans["x"]], "Answer via the campaign")  # the draft itself names no trend
+    other = make_campaign(session, name="Unrelated")
+    elsewhere = draft(session, other, [chans["telegram"]], "Not an answer")
+    assert [t.id for t in entries.answered_trends(session, [d])[d.id]] == [trend.id]
+    assert entries.answered_trends(session, [elsewhere])[elsewhere.id] == []
+    offered = entries.schedulable_variants(session).set_index("draft_id")["trend_ids"]
+    assert offered[d.id] == [trend.id] and offered[elsewhere.id] == []  # the page suggests the window too
+    solver.auto_schedule(session, reviewer, start=NOW, end=NOW + timedelta(days=7), now=NOW)
+    e = session.query(ScheduleEntry).filter_by(draft_id=d.id).one()
+    assert NOW <= e.scheduled_at < trend.detected_at + timedelta(hours=48)
+    assert e.trend_id == trend.id and "h left to respond" in e.why
+    assert session.query(ScheduleEntry).filter_by(draft_id=elsewhere.id).one().trend_id is None
 
 
 def test_entries_store_utc_and_show_the_channel_zone(session, reviewer):

@@ -15,7 +15,18 @@ from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
 from planner.drafts import URL_RE, content_hash
-from planner.models import Approval, Campaign, Channel, Draft, DraftTrend, DraftVariant, ScheduleEntry, Trend, utcnow
+from planner.models import (
+    Approval,
+    Campaign,
+    CampaignTrend,
+    Channel,
+    Draft,
+    DraftTrend,
+    DraftVariant,
+    ScheduleEntry,
+    Trend,
+    utcnow,
+)
 from planner.schedule import EarlyPublishConfirmationRequired, PauseConfirmationRequired, ScheduleError
 from planner.schedule import pauses as pauses_mod
 from planner.schedule.cadence import Cadence, all_cadences
@@ -54,6 +65,35 @@ def reasons_not_schedulable(session: Session, drafts: Sequence[Draft]) -> dict[i
             out[d.id] = f"its campaign {camp.name!r} is {camp.status}"
         else:
             out[d.id] = None
+    return out
+
+
+def answered_trends(
+    session: Session, drafts: Sequence[Draft], statuses: Sequence[str] | None = ("respond",)
+) -> dict[int, list[Trend]]:
+    """Return per draft id the trends it answers (in `statuses`; None: any): those linked to the draft itself first,
+    then those linked to its campaign, each newest first. A draft written for a campaign that answers a trend
+    answers that trend too, even when the draft names no trend of its own."""
+    ids = [d.id for d in drafts]
+    out: dict[int, list[Trend]] = {i: [] for i in ids}
+    if not ids:
+        return out
+
+    def wanted(stmt):
+        stmt = stmt.order_by(Trend.detected_at.desc(), Trend.id)
+        return stmt if statuses is None else stmt.where(Trend.status.in_(statuses))
+
+    direct = select(DraftTrend.draft_id, Trend).join(Trend, Trend.id == DraftTrend.trend_id)
+    for draft_id, trend in session.execute(wanted(direct.where(DraftTrend.draft_id.in_(ids)))):
+        out[draft_id].append(trend)
+    by_campaign: dict[int, list[Trend]] = {}
+    via = select(CampaignTrend.campaign_id, Trend).join(Trend, Trend.id == CampaignTrend.trend_id)
+    campaign_ids = {d.campaign_id for d in drafts}
+    for campaign_id, trend in session.execute(wanted(via.where(CampaignTrend.campaign_id.in_(campaign_ids)))):
+        by_campaign.setdefault(campaign_id, []).append(trend)
+    for d in drafts:
+        own = {t.id for t in out[d.id]}
+        out[d.id] += [t for t in by_campaign.get(d.campaign_id, []) if t.id not in own]
     return out
 
 
@@ -400,11 +440,12 @@ def schedulable_variants(session: Session) -> pd.DataFrame:
     stmt = select(Draft).where(Draft.status.in_(SCHEDULABLE_DRAFT_STATES)).order_by(Draft.id)
     drafts = list(session.scalars(stmt))
     reasons = reasons_not_schedulable(session, drafts)
+    answers = answered_trends(session, drafts, statuses=None)
     for draft in drafts:
         if reasons[draft.id]:
             continue
         camp = session.get(Campaign, draft.campaign_id)
-        trend_ids = [t for t in session.scalars(select(DraftTrend.trend_id).where(DraftTrend.draft_id == draft.id))]
+        trend_ids = [t.id for t in answers[draft.id]]
         for v in draft.variants:
             ch = session.get(Channel, v.channel_id)
             if v.id in taken or not ch.active:

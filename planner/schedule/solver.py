@@ -492,7 +492,7 @@ def auto_schedule(
     from planner.auth import Action, require
     from planner.db import atomic
     from planner.errors import PlannerError
-    from planner.models import Campaign, Channel, Draft, DraftTrend, DraftVariant, ScheduleEntry, Trend, utcnow
+    from planner.models import Campaign, Channel, Draft, DraftVariant, ScheduleEntry, Trend, utcnow
     from planner.schedule import ScheduleError, windows
     from planner.schedule import entries as entries_mod
     from planner.schedule import pauses as pauses_mod
@@ -527,15 +527,8 @@ def auto_schedule(
     camps = {c.id: c for c in session.scalars(select(Campaign))}
     drafts = list(session.scalars(stmt))
     reasons = entries_mod.reasons_not_schedulable(session, drafts)
-    respond: dict[int, list[Trend]] = {}
-    answered = (
-        select(DraftTrend.draft_id, Trend)
-        .join(Trend, Trend.id == DraftTrend.trend_id)
-        .where(Trend.status == "respond")
-        .order_by(Trend.detected_at.desc(), Trend.id)
-    )
-    for draft_id, trend in session.execute(answered):
-        respond.setdefault(draft_id, []).append(trend)
+    # Trends marked "respond" each draft answers, linked to the draft or through its campaign.
+    respond: dict[int, list[Trend]] = entries_mod.answered_trends(session, drafts)
     profiles: dict[int, np.ndarray | None] = {}
     items, scorers, labels, trend_of, skipped = [], {}, {}, {}, []
     for draft in drafts:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from planner import auth, campaigns, channels
+from planner import auth, campaigns, channels, wording
 from planner.models import utcnow
 from planner.schedule import (
     cadence,
@@ -178,20 +178,22 @@ elif view == "Month":
 table = calendar.list_view(frame, zone)
 if view == "List" and not frame.empty:
     st.dataframe(
-        table[["local_time", "channel_time", "channel", "title", "campaign", "status", "conflict_note", "trend", "id"]],
+        common.words(table, status=None)[
+            ["local_time", "channel_time", "channel", "title", "campaign", "status", "trend", "conflict_note"]
+        ],
         hide_index=True,
         width="stretch",
+        height=common.fit_height(len(table)),
         key="cal_table",
         column_config={
-            "local_time": st.column_config.DatetimeColumn(f"When ({zone.key})", format="ddd D MMM HH:mm"),
-            "channel_time": "Channel's local time",
-            "channel": "Channel",
-            "title": "Draft",
-            "campaign": "Campaign",
-            "status": "Status",
-            "conflict_note": "Conflict",
-            "trend": "Answers trend",
-            "id": st.column_config.NumberColumn("Entry", width="small"),
+            "local_time": st.column_config.DatetimeColumn(f"When ({zone.key})", format="ddd D MMM HH:mm", width=125),
+            "channel_time": st.column_config.TextColumn("Channel's time", width=165),
+            "channel": st.column_config.TextColumn("Channel", width=130),
+            "title": st.column_config.TextColumn("Draft", width=220),
+            "campaign": st.column_config.TextColumn("Campaign", width=150),
+            "status": st.column_config.TextColumn("Status", width=85),
+            "trend": st.column_config.TextColumn("Answers trend", width=140),
+            "conflict_note": st.column_config.TextColumn("Conflict", width=200),
         },
     )
 
@@ -205,7 +207,7 @@ if not frame.empty:
         with st.container(border=True):
             st.subheader(row["title"])
             st.caption(
-                f"{row['channel']} · {row['campaign']} · status {row['status']} · "
+                f"{row['channel']} · {row['campaign']} · {wording.label(row['status'])} · "
                 f"{row['at'].tz_convert(entry_zone):%a %d %b %H:%M} {entry_zone.key}"
             )
             st.text(row["text"])
