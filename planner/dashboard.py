@@ -20,10 +20,11 @@ CHANGES_COLUMNS = ["id", "title", "campaign", "request", "updated_at"]
 TREND_COLUMNS = ["id", "key", "kind", "lifecycle", "status", "score", "detected_at"]
 # Triage states that ask for attention on Home: not looked at yet, or marked for a response.
 OPEN_TRIAGE = ("respond", "new")
-DUE_COLUMNS = ["id", "draft_id", "at", "channel", "title", "campaign", "status", "pause_reason"]
+DUE_COLUMNS = ["id", "draft_id", "at", "channel", "title", "campaign", "status", "pause_reason", "soon"]
 PAUSE_COLUMNS = ["id", "scope", "reason", "set_by", "starts_at", "ends_at", "missed"]
 # How far ahead "due next" looks; the week's KPIs compare the last 7 days with the 7 before.
 DUE_HORIZON = timedelta(days=30)
+DUE_SOON = timedelta(hours=1)  # "soon": staff should be ready to post it
 WEEK = timedelta(days=7)
 WEEK_KPIS = ("reach", "impressions", "engagements", "engagement_rate_impressions")
 
@@ -88,10 +89,11 @@ def triage_counts(session: Session) -> dict[str, int]:
 
 
 def due_next(session: Session, now: datetime | None = None, limit: int = 8) -> pd.DataFrame:
-    """Return the next posts due to publish (planned, or held by a pause) from now, soonest first."""
+    """Return the next posts due to publish (planned, or held by a pause) from now, soonest first; `soon` marks
+    those due within the hour."""
     now = now or utcnow()
     frame = entries.entries_frame(session, now, now + DUE_HORIZON, include_cancelled=False)
-    frame = frame[frame["status"].isin(("planned", "paused"))]
+    frame = frame[frame["status"].isin(("planned", "paused"))].assign(soon=lambda f: f["at"] < now + DUE_SOON)
     return frame[DUE_COLUMNS].head(limit).reset_index(drop=True)
 
 

@@ -133,8 +133,10 @@ def test_home_lists_posts_due_in_the_next_hour(demo_ws):
         title = s.get(Draft, e.draft_id).title
     at = app_as(users["ada"])
     assert not at.exception
-    assert any(h.value == "Due in the next hour" for h in at.subheader)
-    assert any(t.value.endswith(f"· {title}") for t in at.text)
+    assert any(h.value == "Due to publish next" for h in at.subheader)
+    due = next(d.value for d in at.dataframe if d.key == "home_due")
+    assert due["title"].iloc[0] == title
+    assert any(w.value.startswith("1 post due within the hour") for w in at.warning)
 
 
 def test_resume_then_reschedule_missed_posts_in_one_click(demo_ws):

@@ -145,8 +145,16 @@ def due_to_publish() -> None:
             "Nothing is scheduled. Approved drafts can be scheduled on the Calendar (Auto-schedule places them all)."
         )
         return
+    soon = due[due["soon"]]
+    if not soon.empty:
+        held = " (held by a pause: do not post)" if (soon["status"] == "paused").any() else ""
+        st.warning(
+            f"{wording.plural(len(soon), 'post')} due within the hour{held}: "
+            + "; ".join(common.escape_md(t) for t in soon["title"]),
+            icon=":material/alarm:",
+        )
     st.dataframe(
-        common.words(due, status=None).drop(columns=["id", "draft_id"]),
+        common.words(due, status=None).drop(columns=["id", "draft_id", "soon"]),
         hide_index=True,
         width="stretch",
         height=common.fit_height(len(due), most=8),
