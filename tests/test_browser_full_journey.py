@@ -85,6 +85,10 @@ SETTLED_JS = """settle => {
   return window.__cpState === 'notRunning' && !busy && now - window.__cpSince >= settle ? window.__cpSince : false;
 }"""
 SETTLE_MS = 700
+FULL_HEIGHT_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]') || document.scrollingElement;
+  return Math.ceil(main.scrollHeight + 40);
+}"""
 
 
 class Journey:
@@ -115,7 +119,16 @@ class Journey:
             self.page.wait_for_timeout(300)  # let the grid canvases paint
         self.n += 1
         path = self.shots / f"{self.n:02d}_{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        # The page scrolls inside Streamlit's main block, not the document: grow the window to show all of it.
+        size = self.page.viewport_size
+        tall = self.page.evaluate(FULL_HEIGHT_JS)
+        if tall > size["height"]:
+            self.page.set_viewport_size({"width": size["width"], "height": min(tall, 6000)})
+            self.page.wait_for_timeout(300)
+        try:
+            self.page.screenshot(path=str(path), full_page=True)
+        finally:
+            self.page.set_viewport_size(size)
         return path
 
     def login(self, username: str) -> None:
