@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from planner import wording
 from planner.schedule.cadence import Cadence, slots
 
 # Column generation starts from each post's best slots (more are added while they can improve the plan).
@@ -457,7 +458,7 @@ class AutoResult:
     def lines(self) -> list[str]:
         """Return a plain-text report: placed posts, posts not placed with why, drafts not considered with why."""
         out = [
-            f"Placed {len(self.plan.placements)} post(s), score {self.plan.score:.2f} "
+            f"Placed {wording.plural(len(self.plan.placements), 'post')}, score {self.plan.score:.2f} "
             f"(greedy {self.greedy_score:.2f}), from {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M} UTC"
         ]
         out += [f"  {p.at:%Y-%m-%d %H:%M} UTC  {self.labels[p.key]}" for p in self.plan.placements]
