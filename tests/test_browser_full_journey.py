@@ -285,7 +285,7 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
             page.keyboard.press("Escape")  # leave the grid
             page.wait_for_timeout(300)
             j.shot("dora_campaign_messenger")
-            form.get_by_label("Funder (required, disclosed)").fill("Valley Community Fund")
+            form.get_by_role("textbox", name="Funder (required, disclosed)").fill("Valley Community Fund")
             form.get_by_label("Affiliation disclosure").fill("Funded by the Valley Community Fund")
             form.get_by_role("tab", name="Action").click()
             form.get_by_label("Call to action (simple, doable, meaningful)").fill("Join the lantern walk on Friday")
