@@ -113,6 +113,25 @@ class Journey:
         self.idle()
         locator.click()
 
+    def act(self, locator, result, timeout: float = 90_000, attached: bool = False) -> None:
+        """Click `locator` once the app is idle and wait for `result`. A click that started no run at all (under
+        heavy load a click can be swallowed while the page redraws) is clicked again, so nothing runs twice."""
+        for _ in range(3):
+            self.idle()
+            mark = self.page.evaluate("window.__cpSince")
+            locator.click()
+            try:
+                self.page.wait_for_function("m => window.__cpSince !== m", arg=mark, timeout=15_000, polling=50)
+                break
+            except PlaywrightTimeout:
+                if result.count():
+                    break
+        if attached:  # e.g. inside an expander the rerun folds up again
+            expect(result).to_be_attached(timeout=timeout)
+        else:
+            expect(result).to_be_visible(timeout=timeout)
+        self.idle()
+
     def shot(self, name: str, wait: bool = True) -> Path:
         if wait:
             self.idle()
@@ -238,22 +257,22 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(posts))
             expect(page.get_by_text("Detected: CSV")).to_be_visible()
             j.idle()
-            j.click(page.get_by_role("button", name="Import", exact=True))
-            expect(page.get_by_text("valley_posts.csv: imported 306").first).to_be_visible()
+            j.act(
+                page.get_by_role("button", name="Import", exact=True),
+                page.get_by_text("valley_posts.csv: imported 306").first,
+            )
             j.shot("ada_import_done")
 
             j.visit("Trends", "No detection has run yet")
             j.click(page.get_by_text("Run detection", exact=True))
-            j.click(page.get_by_role("button", name="Detect trends"))
-            expect(page.get_by_text("Trends shown")).to_be_visible(timeout=90_000)
+            j.act(page.get_by_role("button", name="Detect trends"), page.get_by_text("Trends shown"))
             expect(page.locator('[data-testid="stDataFrame"] canvas').first).to_be_visible()
             j.shot("ada_trends_detected")
             _click_first_row(page)
             expect(page.get_by_role("heading", name=f"{TAG} (hashtag)")).to_be_visible()
             j.shot("ada_trend_detail")
             page.get_by_test_id("stForm").last.get_by_text("Respond", exact=True).click()
-            j.click(page.get_by_role("button", name="Save triage"))
-            expect(page.get_by_text(f"{TAG}: respond").first).to_be_visible()
+            j.act(page.get_by_role("button", name="Save triage"), page.get_by_text(f"{TAG}: respond").first)
             j.logout()
 
             # ---- drafter: campaign, draft with the adversary's hashtag, submit ------------------------------
@@ -292,17 +311,20 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
             form.get_by_role("tab", name="+ Monitoring").click()
             _pick(page, form, "Linked trends and narratives", f"{TAG} (hashtag, respond)")
             j.shot("dora_campaign_form")
-            j.click(form.get_by_role("button", name="Create campaign"))
-            expect(page.get_by_role("heading", name=f"{CAMPAIGN} (planning)")).to_be_visible()
+            j.act(
+                form.get_by_role("button", name="Create campaign"),
+                page.get_by_role("heading", name=f"{CAMPAIGN} (planning)"),
+            )
             j.shot("dora_campaign_created")
 
             j.visit("Drafts", "Start a new draft")
             new = page.get_by_test_id("stForm").filter(has_text="Create draft")
             new.get_by_label("Title", exact=True).fill("The lanterns are for everyone")
             _pick(page, new, "Channels", "X @valleyvoices")
-            j.click(new.get_by_role("button", name="Create draft"))
-            expect(page.get_by_role("heading", name="The lanterns are for everyone")).to_be_visible()
-            j.idle()
+            j.act(
+                new.get_by_role("button", name="Create draft"),
+                page.get_by_role("heading", name="The lanterns are for everyone"),
+            )
             answer = (
                 f"Seen {TAG}? Nobody hides the lanterns: the walk is open to all. "
                 "Join us on Friday at the river. https://valley.example/walk"
@@ -312,13 +334,13 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
             page.get_by_role("textbox", name="Master text").click()  # blur: the fragment reruns with the new text
             j.idle()
             expect(page.get_by_text("amplification risk: a reviewer must acknowledge it").first).to_be_visible()
-            j.click(page.get_by_role("button", name="Save draft"))
-            expect(page.get_by_text("Draft saved").first).to_be_visible()
-            j.idle()
+            j.act(page.get_by_role("button", name="Save draft"), page.get_by_text("Draft saved").first)
             j.shot("dora_draft_warning")
             j.click(page.get_by_role("tab", name="Review"))
-            j.click(page.get_by_role("button", name="Submit for review"))
-            expect(page.get_by_text("The draft is now in review").first).to_be_visible()
+            j.act(
+                page.get_by_role("button", name="Submit for review"),
+                page.get_by_text("The draft is now in review").first,
+            )
             j.shot("dora_draft_submitted")
             j.logout()
 
@@ -330,9 +352,10 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
             j.click(page.get_by_role("tab", name="Review"))
             ack = page.get_by_label("why is this amplification risk acceptable?", exact=False).first
             ack.fill("We quote the hashtag once to debunk it; no link to the adversary's posts")
-            j.click(page.get_by_role("button", name="Approve", exact=True))
-            expect(page.get_by_text("Approve: done. The draft is now approved").first).to_be_visible()
-            j.idle()
+            j.act(
+                page.get_by_role("button", name="Approve", exact=True),
+                page.get_by_text("Approve: done. The draft is now approved").first,
+            )
             j.shot("rui_draft_approved")
 
             # ---- planner (reviewer): auto-schedule, pause, resume, publish ---------------------------------
@@ -341,19 +364,15 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
             j.click(page.locator("summary", has_text="Auto-schedule approved drafts"))
             expect(auto).to_be_visible()
             j.idle()
-            j.click(auto)
-            # The result lines sit in the expander, which the rerun folds up again.
-            expect(page.get_by_test_id("stCode").filter(has_text="The lanterns are for everyone")).to_be_attached(
-                timeout=90_000
-            )
+            # The result lines sit in the expander (which the rerun may fold up again).
+            placed = page.get_by_test_id("stCode").filter(has_text="The lanterns are for everyone")
+            j.act(auto, placed, attached=True)
             j.shot("rui_calendar_scheduled")
             j.click(page.locator("summary", has_text="Crisis pause"))
             page.get_by_label("Reason (required)").fill("Storm warning in the valley: hold every post")
-            j.click(page.get_by_role("button", name="Pause posting"))
-            expect(page.get_by_text("Posting paused").first).to_be_visible()
+            j.act(page.get_by_role("button", name="Pause posting"), page.get_by_text("Posting paused").first)
             j.shot("rui_calendar_paused")
-            j.click(page.get_by_role("button", name="Resume all"))
-            expect(page.get_by_text("Resumed all:").first).to_be_visible()
+            j.act(page.get_by_role("button", name="Resume all"), page.get_by_text("Resumed all:").first)
             j.shot("rui_calendar_resumed")
             j.click(page.get_by_role("button", name="Dismiss"))
             j.idle()
@@ -365,8 +384,7 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
             # It is not due yet: the page warns, and marking it published needs a confirm.
             expect(page.get_by_text("This post is not due yet").first).to_be_visible()
             page.get_by_text("It went out before its due time: I confirm").click()
-            j.click(page.get_by_role("button", name="Mark published"))
-            expect(page.get_by_text(f"Published: {POST_URL}").first).to_be_visible()
+            j.act(page.get_by_role("button", name="Mark published"), page.get_by_text(f"Published: {POST_URL}").first)
             j.shot("rui_calendar_published")
             j.logout()
 
@@ -381,8 +399,10 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(figures))
             expect(page.get_by_role("button", name="Import", exact=True)).to_be_visible()
             j.idle()
-            j.click(page.get_by_role("button", name="Import", exact=True))
-            expect(page.get_by_text("Imported 1 row for 1 post from x_figures.csv").first).to_be_visible()
+            j.act(
+                page.get_by_role("button", name="Import", exact=True),
+                page.get_by_text("Imported 1 row for 1 post from x_figures.csv").first,
+            )
             j.shot("dora_results_imported")
             j.logout()
 
