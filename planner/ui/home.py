@@ -79,10 +79,10 @@ def my_work() -> None:
 def trends_to_answer() -> None:
     """New trends and trends marked 'respond', compact; a row opens the trend."""
     st.subheader("To answer or triage")
-    st.caption("Trends marked 'respond' first, then new trends nobody has triaged yet. Pick one to open it.")
     if to_answer.empty:
         st.caption("No trend is new or marked 'respond'. Run detection on the Trends page after an import.")
         return
+    st.caption("Trends marked 'respond' first, then new trends nobody has triaged yet. Pick one to open it.")
     st.dataframe(
         common.words(to_answer, kind="kind", lifecycle="lifecycle", status="triage").drop(columns=["id"]),
         hide_index=True,
@@ -117,10 +117,8 @@ def the_workspace() -> None:
         )
     if previous_visit:
         st.caption(f"Your previous visit: {common.when(previous_visit, zone)}.")
-    if ov.next_steps:
-        st.markdown("**Next steps**")
-    for step in ov.next_steps:
-        st.info(step, icon=":material/arrow_forward:")
+    if ov.posts:  # an empty workspace shows its next steps at the top instead
+        next_steps()
 
 
 def pauses_in_force() -> None:
@@ -193,6 +191,30 @@ def week_results() -> None:
     st.page_link("planner/ui/metrics.py", label="Open Results", icon=":material/insights:")
 
 
+def next_steps() -> None:
+    """What to set up next; on an empty workspace, the button that loads the fictional demo."""
+    if ov.next_steps:
+        st.markdown("**Next steps**")
+    for step in ov.next_steps:
+        st.info(step, icon=":material/arrow_forward:")
+    if not ov.demo_loaded and ov.posts == 0 and auth.can(actor, auth.Action.LOAD_DEMO):
+        if st.button("Load the fictional demo workspace", key="home_load_demo", icon=":material/science:"):
+            bar = st.progress(0.0, text="Loading the demo workspace...")
+            with common.db_session() as session:
+                done = common.run(
+                    demo.load_demo,
+                    session,
+                    actor,
+                    progress=lambda f, m: bar.progress(min(f, 1.0), text=m),
+                    success="Demo workspace loaded",
+                )
+            if done:
+                st.rerun()
+
+
+if ov.posts == 0:
+    st.subheader("Getting started")
+    next_steps()
 pauses_in_force()
 headline = {"Your drafts sent back": len(sent_back), "Trends marked 'respond'": triage.get("respond", 0)}
 if auth.can(actor, auth.Action.REVIEW_DRAFTS):
@@ -222,18 +244,5 @@ if new_trends:
 week_results()
 the_workspace()
 
-if not ov.demo_loaded and ov.posts == 0 and auth.can(actor, auth.Action.LOAD_DEMO):
-    if st.button("Load the fictional demo workspace", key="home_load_demo", icon=":material/science:"):
-        bar = st.progress(0.0, text="Loading the demo workspace...")
-        with common.db_session() as session:
-            done = common.run(
-                demo.load_demo,
-                session,
-                actor,
-                progress=lambda f, m: bar.progress(min(f, 1.0), text=m),
-                success="Demo workspace loaded",
-            )
-        if done:
-            st.rerun()
-
-st.caption(f"Times in {zone.key} ({wording.zone_name(pd.Timestamp.now(tz=zone).to_pydatetime())}).")
+_name = wording.zone_name(pd.Timestamp.now(tz=zone).to_pydatetime())
+st.caption(f"Times in {zone.key}" + (f" ({_name})." if _name != zone.key else "."))
