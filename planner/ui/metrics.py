@@ -447,6 +447,8 @@ with tab_import:
                     )
                 if report is not None:
                     st.session_state["m_report"] = report
+                    if not dry:
+                        st.rerun()  # the KPIs above were read before the import: show them with its figures
         report = st.session_state.get("m_report")
         if report is not None:
             outcome = st.info if report.dry_run or not report.ok or report.unmatched else st.success
