@@ -427,7 +427,7 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
             print("\nPage render times so far:\n" + j.table())
             raise
 
-    print("\nPage render times (sidebar click until the page is idle):\n" + j.table())
+    print("\nPage render times in the browser (sidebar click until the page has settled):\n" + j.table())
     print(f"Screenshots: {shots_dir}")
 
     # The downloads are real documents about this campaign.
