@@ -81,7 +81,7 @@ def test_results_page_shows_kpis_targets_and_ab_verdict(workspace):
     posts = frame_with(at, "engagement_rate_reach")
     assert len(posts) == 5 and posts["engagement_rate_impressions"].iloc[0] == pytest.approx(0.035)
     assert any(
-        "1 post(s) on this page are below the campaign's engagement-rate target of 2.0 %" in w.value for w in at.warning
+        "1 post on this page is below the campaign's engagement-rate target of 2.0 %" in w.value for w in at.warning
     )
 
 

@@ -455,6 +455,16 @@ class AutoResult:
     greedy_score: float = 0.0
     whys: dict[int, str] = field(default_factory=dict)  # variant id -> why its slot (placed posts)
 
+    def sentence(self) -> str:
+        """Return the outcome for people: 'Placed 2 posts; 1 post could not be placed; 1 draft was not considered.'"""
+        parts = [f"Placed {wording.plural(len(self.plan.placements), 'post')}"]
+        if self.plan.unplaced:
+            parts.append(f"{wording.plural(len(self.plan.unplaced), 'post')} could not be placed")
+        if self.skipped:
+            n = len(self.skipped)
+            parts.append(f"{wording.plural(n, 'draft')} {'was' if n == 1 else 'were'} not considered")
+        return "; ".join(parts) + "."
+
     def lines(self) -> list[str]:
         """Return a plain-text report: placed posts, posts not placed with why, drafts not considered with why."""
         out = [

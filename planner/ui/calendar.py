@@ -63,10 +63,11 @@ chan_names = {cid: channels.label(c) for cid, c in all_channels.items()}
 
 # ---- crisis pauses in force, and what was missed after a resume ----------------------------------------------------
 for p, scope_text, missed in active_rows:
-    until = f" until {p.ends_at.astimezone(zone):%Y-%m-%d %H:%M}" if p.ends_at else " until resumed"
+    until = f" until {common.when(p.ends_at, zone)}" if p.ends_at else " until resumed"
+    n = len(missed)
     st.error(
-        f"**Posting paused** for {md(scope_text)} since {p.starts_at.astimezone(zone):%Y-%m-%d %H:%M}{until} "
-        f"({zone.key}). Reason: {md(p.reason)}. {len(missed)} post(s) due so far did not go out.",
+        f"**Posting paused** for {md(scope_text)} since {common.when(p.starts_at, zone)}{until}. "
+        f"Reason: {md(p.reason)}. {wording.plural(n, 'post')} due so far {'has' if n == 1 else 'have'} not gone out.",
         icon=":material/pause_circle:",
     )
     if can_pause and st.button(f"Resume {scope_text}", key=f"cal_resume_{p.id}", icon=":material/play_arrow:"):
@@ -74,7 +75,11 @@ for p, scope_text, missed in active_rows:
             resumed = common.run(pauses.resume, session, actor, scope_text)
         if resumed is not None:
             st.session_state["cal_missed"] = [e.id for e in resumed.missed]
-            done(f"Resumed {scope_text}: {len(resumed.missed)} post(s) were missed during the pause.")
+            n = len(resumed.missed)
+            done(
+                f"Resumed {scope_text}: {wording.plural(n, 'post')} {'was' if n == 1 else 'were'} missed during "
+                "the pause."
+            )
 
 missed_ids = st.session_state.get("cal_missed")
 if missed_ids is not None:
@@ -103,7 +108,7 @@ if missed_ids is not None:
                 if res is not None:
                     st.session_state.pop("cal_missed", None)
                     st.session_state["cal_auto_lines"] = res.lines()
-                    st.rerun()
+                    done(f"{res.sentence()} The details are under 'Auto-schedule approved drafts'.")
         if st.button("Dismiss", key="cal_missed_dismiss"):
             st.session_state.pop("cal_missed", None)
             st.rerun()
@@ -200,7 +205,14 @@ if view == "List" and not frame.empty:
 # ---- details of one entry: move, mark published, cancel ------------------------------------------------------
 if not frame.empty:
     labels = {int(r.id): f"{r.local_time:%a %d %b %H:%M} · {r.channel} · {r.title}" for r in table.itertuples()}
-    picked = st.selectbox("Open a scheduled post", list(labels), format_func=labels.get, index=None, key="cal_pick")
+    picked = st.selectbox(
+        "Open a scheduled post",
+        list(labels),
+        format_func=labels.get,
+        index=None,
+        key="cal_pick",
+        placeholder="Pick a post to move it, mark it published or cancel it",
+    )
     if picked is not None:
         row = table[table["id"] == picked].iloc[0]
         entry_zone = ZoneInfo(row["time_zone"])
@@ -354,7 +366,7 @@ if can_schedule:
                     )
                 if res is not None:
                     st.session_state["cal_auto_lines"] = res.lines()
-                    st.rerun()
+                    done(f"{res.sentence()} The details are under 'Auto-schedule approved drafts'.")
         if st.session_state.get("cal_auto_lines"):
             st.code("\n".join(st.session_state["cal_auto_lines"]), language=None)
 
@@ -479,7 +491,10 @@ with st.expander("Export, import and subscribe", icon=":material/ios_share:"):
                 with common.db_session() as session:
                     res = common.run(exports.import_planned_csv, session, actor, imp_camp, upload.getvalue())
                 if res is not None:
-                    st.success(f"Created {len(res.draft_ids)} draft(s); they go through review before scheduling.")
+                    st.success(
+                        f"Created {wording.plural(len(res.draft_ids), 'draft')}; they go through review before "
+                        "scheduling."
+                    )
     st.markdown("**Subscribe in Outlook or Google Calendar**")
     st.caption(
         "A private link to a live calendar of the schedule. Anyone with the link can read it: keep it private, "

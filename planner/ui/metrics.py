@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from planner import auth, campaigns, channels
+from planner import auth, campaigns, channels, wording
 from planner.ingest.source import FormatError, Source
 from planner.metrics import besttime, importer, kpis, presets, results, snapshots, voice
 from planner.ui import common
@@ -245,7 +245,8 @@ with tab_posts:
         below = posts[posts["vs_target"] < 1]
         if len(below):
             st.warning(
-                f"{len(below)} post(s) on this page are below the campaign's engagement-rate target of "
+                f"{wording.plural(len(below), 'post')} on this page {'is' if len(below) == 1 else 'are'} below the "
+                "campaign's engagement-rate target of "
                 f"{rate_target * 100:.1f} %."
             )
     view = posts.assign(
