@@ -83,10 +83,13 @@ for note in summary.notes:
     st.info(note)
 
 if not values.get("posts"):
-    st.info("No published posts in this selection yet. Mark scheduled posts published on the Schedule page.")
+    st.info("No published posts in this selection yet. Mark scheduled posts published on the Calendar page.")
 
+# After an import the page reruns (to show the new figures above): it opens on the Import tab again, with the outcome.
 tab_overview, tab_posts, tab_best, tab_ab, tab_import, tab_manual = st.tabs(
-    ["Overview", "Posts", "Best time to post", "A/B tests", "Import", "Enter figures"]
+    ["Overview", "Posts", "Best time to post", "A/B tests", "Import", "Enter figures"],
+    default="Import" if st.session_state.get("m_after_import") else None,
+    key="m_tabs",
 )
 
 with tab_overview:
@@ -449,6 +452,7 @@ with tab_import:
                 if report is not None:
                     st.session_state["m_report"] = report
                     if not dry:
+                        st.session_state["m_after_import"] = True
                         st.rerun()  # the KPIs above were read before the import: show them with its figures
         report = st.session_state.get("m_report")
         if report is not None:
