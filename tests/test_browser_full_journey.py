@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 from planner import auth, channels
 from planner.db import open_workspace
 from planner.models import ScheduleEntry
-from tests.browser import browser_page, running_app
+from tests.browser import act, browser_page, running_app, settled, watch_script_state
 from tests.conftest import PASSWORD, ROOT
 
 pytestmark = pytest.mark.browser
@@ -63,28 +63,6 @@ def _is_overloaded() -> bool:
         return True
 
 
-# Installed in every document: a MutationObserver notes (browser clock) each change of Streamlit's script state.
-WATCH_JS = """(() => {
-  window.__cpState = null;
-  window.__cpSince = performance.now();
-  const note = () => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const state = app ? app.getAttribute('data-test-script-state') : null;
-    if (state !== window.__cpState) { window.__cpState = state; window.__cpSince = performance.now(); }
-  };
-  new MutationObserver(note).observe(document, {
-    subtree: true, childList: true, attributes: true, attributeFilter: ['data-test-script-state'],
-  });
-})();"""
-# Resolves once the script has stayed finished for `settle` ms; returns (browser clock) when it finished. A
-# st.rerun() leaves a short finished gap between two runs, and a click takes a moment to start a run: waiting for
-# one "notRunning" glimpse raced them under CPU load (a click landed mid-rerun and was lost).
-SETTLED_JS = """settle => {
-  const busy = document.querySelector('[data-testid^="stStatusWidgetRunning"]');
-  const now = performance.now();
-  return window.__cpState === 'notRunning' && !busy && now - window.__cpSince >= settle ? window.__cpSince : false;
-}"""
-SETTLE_MS = 700
 FULL_HEIGHT_JS = """() => {
   const main = document.querySelector('[data-testid="stMain"]') || document.scrollingElement;
   return Math.ceil(main.scrollHeight + 40);
@@ -95,7 +73,7 @@ class Journey:
     """The page, where screenshots go, and the render time of every page visit (browser clock)."""
 
     def __init__(self, page, shots: Path):
-        page.add_init_script(WATCH_JS)
+        watch_script_state(page)
         self.page = page
         self.shots = shots
         self.times: list[tuple[str, str, float, bool]] = []  # (who, page, seconds, first visit in this session)
@@ -105,8 +83,7 @@ class Journey:
 
     def idle(self, timeout: float = 120_000) -> float:
         """Wait until Streamlit's script has finished and stayed finished; return when (browser ms) it finished."""
-        handle = self.page.wait_for_function(SETTLED_JS, arg=SETTLE_MS, timeout=timeout, polling=50)
-        return float(handle.json_value())
+        return settled(self.page, timeout)
 
     def click(self, locator) -> None:
         """Click once the app is idle, so the click starts its own run instead of landing inside another."""
@@ -114,23 +91,8 @@ class Journey:
         locator.click()
 
     def act(self, locator, result, timeout: float = 90_000, attached: bool = False) -> None:
-        """Click `locator` once the app is idle and wait for `result`. A click that started no run at all (under
-        heavy load a click can be swallowed while the page redraws) is clicked again, so nothing runs twice."""
-        for _ in range(3):
-            self.idle()
-            mark = self.page.evaluate("window.__cpSince")
-            locator.click()
-            try:
-                self.page.wait_for_function("m => window.__cpSince !== m", arg=mark, timeout=15_000, polling=50)
-                break
-            except PlaywrightTimeout:
-                if result.count():
-                    break
-        if attached:  # e.g. inside an expander the rerun folds up again
-            expect(result).to_be_attached(timeout=timeout)
-        else:
-            expect(result).to_be_visible(timeout=timeout)
-        self.idle()
+        """Click `locator` once the app is idle and wait for `result` (see tests.browser.act)."""
+        act(self.page, locator, result, timeout=timeout, attached=attached)
 
     def shot(self, name: str, wait: bool = True) -> Path:
         if wait:
