@@ -26,6 +26,28 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = ROOT / "screenshots"
+# Installed in every document: a MutationObserver notes (browser clock) each change of Streamlit's script state.
+WATCH_JS = """(() => {
+  window.__cpState = null;
+  window.__cpSince = performance.now();
+  const note = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app ? app.getAttribute('data-test-script-state') : null;
+    if (state !== window.__cpState) { window.__cpState = state; window.__cpSince = performance.now(); }
+  };
+  new MutationObserver(note).observe(document, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ['data-test-script-state'],
+  });
+})();"""
+# Resolves once the script has stayed finished for `settle` ms; returns (browser clock) when it finished. A
+# st.rerun() leaves a short finished gap between two runs, and a click takes a moment to start a run: waiting for
+# one "notRunning" glimpse raced them under CPU load (a click landed mid-rerun and was lost).
+SETTLED_JS = """settle => {
+  const busy = document.querySelector('[data-testid^="stStatusWidgetRunning"]');
+  const now = performance.now();
+  return window.__cpState === 'notRunning' && !busy && now - window.__cpSince >= settle ? window.__cpSince : false;
+}"""
+SETTLE_MS = 700
 
 
 def _free_port() -> int:
@@ -108,3 +130,40 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def watch_script_state(page) -> None:
+    """Make every document of `page` note when Streamlit's script starts and finishes (for settled and act)."""
+    page.add_init_script(WATCH_JS)
+
+
+def settled(page, timeout: float = 120_000) -> float:
+    """Wait until the app's script has finished and stayed finished; return when it finished (browser ms)."""
+    handle = page.wait_for_function(SETTLED_JS, arg=SETTLE_MS, timeout=timeout, polling=50)
+    return float(handle.json_value())
+
+
+def act(page, locator, result, *, timeout: float = 90_000, attached: bool = False) -> None:
+    """Click `locator` once the app has settled, then wait for `result` (visible, or only attached).
+
+    Under heavy load a click can be swallowed while the page redraws: a click that started no run at all is clicked
+    again (up to three times), so nothing runs twice.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    for _ in range(3):
+        settled(page)
+        mark = page.evaluate("window.__cpSince")
+        locator.click()
+        try:
+            page.wait_for_function("m => window.__cpSince !== m", arg=mark, timeout=15_000, polling=50)
+            break
+        except PlaywrightTimeout:
+            if result.count():
+                break
+    if attached:
+        expect(result).to_be_attached(timeout=timeout)
+    else:
+        expect(result).to_be_visible(timeout=timeout)
+    settled(page)

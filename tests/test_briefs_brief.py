@@ -42,7 +42,7 @@ def test_demo_brief_reads_the_real_plan_and_matrix(demo_session, demo_admin):
     assert "Sam Rivers (fictional)" in md and "Jo Ashdown (fictional)" in md
     assert "\\#greylanternrises" in md and "signal of possible coordination, not proof" in md
     assert "audience active hours: \\[18, 19, 20\\] -&gt; \\[18, 19, 20, 21, 22\\]" in md  # the adjustments log
-    assert "| Redirect: searching the Lantern tag | scheduled | 1/1 |" in md
+    assert "| Redirect: searching the Lantern tag | Scheduled | 1/1 |" in md
     # The demo is dated relative to the moment it was loaded: read the expected times back from the workspace.
     missed = demo_session.scalar(
         select(ScheduleEntry.scheduled_at)
@@ -50,7 +50,7 @@ def test_demo_brief_reads_the_real_plan_and_matrix(demo_session, demo_admin):
         .where(Draft.title == "Mentoring evening this Friday", ScheduleEntry.status == "missed")
     )
     at = missed.strftime("%Y-%m-%d %H:%M")
-    assert f"| {at} UTC | X @ValleyVoicesNet | Mentoring evening this Friday | missed (during a pause) |" in md
+    assert f"| {at} UTC | X @ValleyVoicesNet | Mentoring evening this Friday | Missed (during a pause) |" in md
     minutes = results.summary(demo_session, "Valley Together").values["time_to_response_minutes"]
     took = format_value("time_to_response_minutes", minutes)
     assert f"| Time to response | {took} | first counter-post published - trend detected |" in md

@@ -44,7 +44,7 @@ def test_summary_has_the_planners_text_then_generated_facts(demo_session, valley
     content = build(demo_session, valley, "summary")
     assert blocks_of(content, Paragraph)[0].text.startswith("Since early November the fictional Order")
     facts = dict(blocks_of(content, Facts)[0].items)
-    assert facts["Status"] == "active" and facts["Trends answered"].startswith("2 (largest: #greylanternrises")
+    assert facts["Status"] == "Active" and facts["Trends answered"].startswith("2 (largest: #greylanternrises")
     assert facts["Drafts"] == "16: 1 approved, 1 changes requested, 1 draft, 1 in review, 6 published, 6 scheduled"
     assert facts["Amplification warnings acknowledged"] == "1"
 
@@ -71,7 +71,7 @@ def test_matrix_crosses_drafts_and_channels(demo_session, valley):
     assert matrix.columns[:4] == ["Draft", "Status", "Approvals", "A/B"]
     assert "X @ValleyVoicesNet" in matrix.columns
     redirect = next(r for r in matrix.rows if r[0].startswith("Redirect"))
-    assert redirect[1:3] == ["scheduled", "1/1"]
+    assert redirect[1:3] == ["Scheduled", "1/1"]
     assert redirect[matrix.columns.index("X @ValleyVoicesNet")].startswith("✓ ")
     assert len(blocks_of(content, Chart)) == 1
 

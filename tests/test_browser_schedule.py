@@ -12,7 +12,7 @@ from planner import audit, auth
 from planner.db import open_workspace
 from planner.models import ScheduleEntry, SchedulePause
 from planner.schedule import subscription
-from tests.browser import browser_page, running_app, screenshot
+from tests.browser import act, browser_page, running_app, screenshot, settled, watch_script_state
 from tests.conftest import PASSWORD, copy_demo
 
 pytestmark = pytest.mark.browser
@@ -26,38 +26,40 @@ def test_schedule_pause_and_resume_in_the_browser(tmp_path, demo_template):
         before = s.query(ScheduleEntry).count()
     ws.dispose()
     with running_app(tmp_path / "data", script="server.py") as url, browser_page() as page:
+        watch_script_state(page)  # every click below waits for the app to settle first (no click lost in a rerun)
         page.goto(url)
         page.get_by_role("textbox", name="Username").fill("ada")
         page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.get_by_role("link", name="Calendar").first.click()
-        expect(page.get_by_role("heading", name="Calendar")).to_be_visible()
+        act(page, page.get_by_role("button", name="Log in"), page.get_by_role("heading", name="Home"))
+        act(page, page.get_by_role("link", name="Calendar").first, page.get_by_role("heading", name="Calendar"))
         expect(page.get_by_text("Mentoring evening reminder").first).to_be_visible()
-        page.wait_for_timeout(1000)
         screenshot(page, "30_calendar_week")
 
         # Schedule the approved answer that the demo left unscheduled.
+        settled(page)
         page.locator("summary", has_text="Schedule an approved draft").click()
         expect(page.get_by_text("Draft and channel")).to_be_visible()
-        page.get_by_role("button", name="Schedule", exact=True).click()
-        expect(page.get_by_text("Scheduled Answer: the valley sees you").first).to_be_visible()
+        act(
+            page,
+            page.get_by_role("button", name="Schedule", exact=True),
+            page.get_by_text("Scheduled Answer: the valley sees you").first,
+        )
 
         # Crisis pause over everything, with a reason.
-        page.wait_for_timeout(1500)  # let the page settle after the rerun before clicking further down
         page.locator("summary", has_text="Crisis pause").click()
         expect(page.get_by_label("Reason (required)")).to_be_visible()
         page.get_by_label("Reason (required)").fill("Incident in Valleyton: hold every post")
-        page.get_by_role("button", name="Pause posting").click()
-        expect(page.get_by_text("Posting paused").first).to_be_visible()
+        act(page, page.get_by_role("button", name="Pause posting"), page.get_by_text("Posting paused").first)
         expect(page.get_by_text("Incident in Valleyton: hold every post").first).to_be_visible()
-        page.wait_for_timeout(800)
         screenshot(page, "31_calendar_paused")
 
         # Resume: the page lists what was missed, with one-click rescheduling.
-        page.get_by_role("button", name="Resume all").click()
-        expect(page.get_by_role("heading", name="Missed during the pause")).to_be_visible()
+        act(
+            page,
+            page.get_by_role("button", name="Resume all"),
+            page.get_by_role("heading", name="Missed during the pause"),
+        )
         expect(page.get_by_text("Resumed all:").first).to_be_visible()
-        page.wait_for_timeout(800)
         screenshot(page, "32_calendar_resumed")
 
         with urllib.request.urlopen(f"{url}/api/calendar/{token}.ics", timeout=30) as r:

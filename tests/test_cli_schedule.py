@@ -80,7 +80,7 @@ def test_auto_places_what_is_approved_and_explains_the_rest(demo_dir):
     assert all(p["at"].startswith("2030-01-") and p["why"] for p in out["placed"])
     assert len(out["entries"]) == len(out["placed"])
     again = run(demo_dir, "schedule", "auto", "--campaign", "Valley Together")
-    assert again.exit_code == 0 and again.output.startswith("Placed 0 post(s)")
+    assert again.exit_code == 0 and again.output.startswith("Placed 0 posts,")
     bad = run(demo_dir, "schedule", "auto", "--from", "yesterday")
     assert bad.exit_code == 2 and "ISO" in bad.output
 

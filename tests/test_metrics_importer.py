@@ -46,6 +46,7 @@ def test_x_content_export_matches_by_link_and_proposes_by_text(session):
     assert proposal.candidates[0].score > 0.7 and "alike" in proposal.candidates[0].why
     assert not stored(session, ids["football"])
     assert session.scalar(select(MetricImport.recorded)) == 1
+    assert report.sentence() == "Imported 1 row for 1 post from x_content.csv; 1 row did not match a post: row 2."
 
 
 def test_confirmed_proposal_is_recorded_and_remembered(session):
@@ -157,6 +158,7 @@ def test_dry_run_writes_nothing(session):
     build(session)
     report = run(session, "x_content.csv", "x", dry_run=True)
     assert report.recorded == 1 and report.dry_run and "would record 1" in report.summary()
+    assert report.sentence().startswith("A dry run would import 1 row for 1 post")
     assert session.scalar(select(func.count()).select_from(MetricSnapshot)) == 0
 
 

@@ -8,8 +8,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from planner import audit, auth
-from planner.models import Draft, ScheduleEntry
-from planner.schedule import PauseConfirmationRequired, ScheduleError, calendar, entries, pauses, solver
+from planner.models import CampaignTrend, Draft, ScheduleEntry
+from planner.schedule import (
+    EarlyPublishConfirmationRequired,
+    PauseConfirmationRequired,
+    ScheduleError,
+    calendar,
+    entries,
+    pauses,
+    solver,
+)
 from planner.schedule.cadence import cadence_for, set_cadence, violations
 from tests.planfixtures import make_campaign
 from tests.schedule_helpers import NOW, draft, respond_trend, world
@@ -34,7 +42,12 @@ def test_scheduling_moves_the_draft_and_publishing_records_the_url(session, revi
     assert session.get(Draft, d.id).status == "scheduled"
     with pytest.raises(ScheduleError, match="not an http"):
         entries.mark_published(session, reviewer, e1.id, "javascript:alert(1)", now=NOW)
-    entries.mark_published(session, reviewer, e1.id, "https://social.example/x/1", platform_post_id="1", now=NOW)
+    with pytest.raises(EarlyPublishConfirmationRequired, match="confirm that it really went out early"):
+        entries.mark_published(session, reviewer, e1.id, "https://social.example/x/1", now=NOW)
+    assert session.get(ScheduleEntry, e1.id).status == "planned"  # nothing half-written
+    entries.mark_published(
+        session, reviewer, e1.id, "https://social.example/x/1", platform_post_id="1", confirm_early=True, now=NOW
+    )
     got = session.get(ScheduleEntry, e1.id)
     assert (got.status, got.published_url, got.platform_post_id, got.published_at) == (
         "published",
@@ -128,6 +141,25 @@ def test_auto_schedule_answers_a_trend_inside_its_response_window(session, revie
     e = session.query(ScheduleEntry).filter_by(draft_id=d.id).one()
     assert NOW <= e.scheduled_at < trend.detected_at + timedelta(hours=48)
     assert e.trend_id == trend.id and "h left to respond" in e.why
+
+
+def test_auto_schedule_answers_a_trend_linked_only_through_the_campaign(session, reviewer):
+    chans, camp = world(session)
+    trend = respond_trend(session, detected_at=NOW - timedelta(hours=6), series=[3] * 30)
+    session.add(CampaignTrend(campaign_id=camp.id, trend_id=trend.id))
+    session.commit()
+    d = draft(session, camp, [chans["x"]], "Answer via the campaign")  # the draft itself names no trend
+    other = make_campaign(session, name="Unrelated")
+    elsewhere = draft(session, other, [chans["telegram"]], "Not an answer")
+    assert [t.id for t in entries.answered_trends(session, [d])[d.id]] == [trend.id]
+    assert entries.answered_trends(session, [elsewhere])[elsewhere.id] == []
+    offered = entries.schedulable_variants(session).set_index("draft_id")["trend_ids"]
+    assert offered[d.id] == [trend.id] and offered[elsewhere.id] == []  # the page suggests the window too
+    solver.auto_schedule(session, reviewer, start=NOW, end=NOW + timedelta(days=7), now=NOW)
+    e = session.query(ScheduleEntry).filter_by(draft_id=d.id).one()
+    assert NOW <= e.scheduled_at < trend.detected_at + timedelta(hours=48)
+    assert e.trend_id == trend.id and "h left to respond" in e.why
+    assert session.query(ScheduleEntry).filter_by(draft_id=elsewhere.id).one().trend_id is None
 
 
 def test_entries_store_utc_and_show_the_channel_zone(session, reviewer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from planner import auth, briefs, campaigns
+from planner import auth, briefs, campaigns, wording
 from planner.config import load_settings
 from planner.db import open_workspace
 from tests.conftest import PASSWORD, ROOT, copy_demo
@@ -103,3 +103,31 @@ def test_no_campaigns_yet(app_env):
 
     at = open_page(make_user("ada", "admin"))
     assert "No campaigns yet" in at.info[0].value
+
+
+def test_preview_names_the_signed_in_planner_by_default(demo_ws):
+    ws, users, valley = demo_ws
+    with ws.session() as s:
+        stored = briefs.get_settings(s, valley)
+        briefs.save_settings(
+            s,
+            auth.CLI_ACTOR,
+            valley,
+            executive_summary=stored.executive_summary,
+            handling_label=stored.handling_label,
+            author="",
+        )
+    at = open_page(users["dora"], preview=True, campaign=valley)
+    at.pills(key="brief_sections").set_value(["plan"]).run()
+    assert not at.exception, at.exception
+    title_page = next(t.value for t in at.text if t.value.startswith("Campaign brief: Valley Together"))
+    assert title_page.endswith(" · dora") and "not named" not in title_page
+    assert at.text_input(key=f"brief_author_{valley}").value == "dora"
+
+
+def test_brief_context_says_the_status_in_words(demo_ws):
+    ws, _users, valley = demo_ws
+    with ws.session() as s:
+        campaign = campaigns.get_campaign(s, valley)
+        context = briefs.build(s, campaign, briefs.BriefOptions(sections=("plan",)))
+        assert context["status"] == wording.label(campaign.status, "campaign_status") != campaign.status

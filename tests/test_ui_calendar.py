@@ -133,8 +133,10 @@ def test_home_lists_posts_due_in_the_next_hour(demo_ws):
         title = s.get(Draft, e.draft_id).title
     at = app_as(users["ada"])
     assert not at.exception
-    assert any(h.value == "Due in the next hour" for h in at.subheader)
-    assert any(t.value.endswith(f"· {title}") for t in at.text)
+    assert any(h.value == "Due to publish next" for h in at.subheader)
+    due = next(d.value for d in at.dataframe if d.key == "home_due")
+    assert due["title"].iloc[0] == title
+    assert any(w.value.startswith("1 post due within the hour") for w in at.warning)
 
 
 def test_resume_then_reschedule_missed_posts_in_one_click(demo_ws):
@@ -159,7 +161,8 @@ def test_resume_then_reschedule_missed_posts_in_one_click(demo_ws):
     at = open_page(users["ada"])
     [b for b in at.button if b.key and b.key.startswith("cal_resume_")][0].click().run()
     assert not at.exception
-    assert any("post(s) were missed" in m.value for m in at.success)  # ours, and any the live demo had due
+    # ours, and any the live demo had due
+    assert any(re.match(r"Resumed all: \d+ posts? (was|were) missed during the pause", m.value) for m in at.success)
     at.button(key="cal_resched").click().run()
     assert not at.exception
     with ws.session() as s:
@@ -167,3 +170,4 @@ def test_resume_then_reschedule_missed_posts_in_one_click(demo_ws):
         again = s.query(ScheduleEntry).filter(ScheduleEntry.variant_id == variant_id, ScheduleEntry.id != entry_id)
         assert [x.status for x in again] == ["planned"] and again.one().scheduled_at > utcnow()
     assert re.match(r"Placed [1-9]\d* post", at.code[0].value)
+    assert any(re.match(r"Placed [1-9]\d* posts?[.;]", m.value) for m in at.success)  # said in a sentence too

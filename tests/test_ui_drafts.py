@@ -119,6 +119,9 @@ def test_reviewer_must_acknowledge_amplification_to_approve(demo_ws):
     at.text_input(key=f"{key}_ack_adversary_hashtag").input("Redirect post, after the peak")
     at.button(key=f"FormSubmitter:{key}_approve-Approve").click().run()
     assert not at.exception and not at.error
+    # The reviewer stays on the Review tab and reads what happened (a toast would vanish with the rerun).
+    assert [s.value for s in at.success if "Approve: done" in s.value] == ["Approve: done. The draft is now approved."]
+    assert at.tabs[1].label.startswith("Review") and any("Approve: done" in s.value for s in at.tabs[1].success)
     with ws.session() as s:
         assert drafts.get_draft(s, d.id).status == "approved"
         (approval,) = drafts.approvals(s, d.id)

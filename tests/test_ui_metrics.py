@@ -81,7 +81,7 @@ def test_results_page_shows_kpis_targets_and_ab_verdict(workspace):
     posts = frame_with(at, "engagement_rate_reach")
     assert len(posts) == 5 and posts["engagement_rate_impressions"].iloc[0] == pytest.approx(0.035)
     assert any(
-        "1 post(s) on this page are below the campaign's engagement-rate target of 2.0 %" in w.value for w in at.warning
+        "1 post on this page is below the campaign's engagement-rate target of 2.0 %" in w.value for w in at.warning
     )
 
 
@@ -145,12 +145,13 @@ def test_import_dry_run_import_and_confirm_a_proposal(workspace):
     assert not at.exception, at.exception
     assert at.segmented_control(key="m_preset_x_content.csv").value == "x"  # suggested from the headers
     at.button(key="m_dry").click().run()
-    assert any("would record 1 snapshots" in t.value for t in at.text)
+    assert any(i.value.startswith("A dry run would import 1 row for 1 post from") for i in at.info)
     with ws.session() as s:
         assert len(snapshots.history(s, ids["launch"])) == 1  # only the fixture's own snapshot
     at.button(key="m_import").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert any("recorded 1 snapshots" in t.value and "to confirm 1" in t.value for t in at.text)
+    said = [i.value for i in at.info if i.value.startswith("Imported")]
+    assert said[0].startswith("Imported 1 row for 1 post from") and "1 row did not match a post" in said[0]
     assert at.selectbox(key="m_pick_2").value == ids["football"]
     at.button(key="FormSubmitter:m_confirm_form-Record the confirmed rows").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]

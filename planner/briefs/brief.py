@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from planner import audit
+from planner import audit, wording
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.briefs import settings
@@ -98,7 +98,7 @@ def build(session: Session, campaign: Campaign, options: BriefOptions) -> dict:
     return {
         "title": clean(f"Campaign brief: {campaign.name}"),
         "campaign": clean(campaign.name),
-        "status": clean(campaign.status),
+        "status": clean(wording.label(campaign.status, "campaign_status")),
         "label": clean(options.handling_label),
         "author": clean(options.author) or "not named",
         "date": options.date.isoformat(),

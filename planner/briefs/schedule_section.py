@@ -76,7 +76,7 @@ def build_schedule(session: Session, campaign: Campaign, options) -> dict[str, A
     blocks: list = [
         Paragraph(
             f"{len(frame)} scheduled posts from {when(first)} to {when(last)}: "
-            + ", ".join(f"{n} {words(s)}" for s, n in sorted(counts.items()))
+            + ", ".join(f"{n} {words(s).lower()}" for s, n in sorted(counts.items()))
             + (f". {len(held)} crisis pause(s) covered the campaign (see Risks and mitigations)." if held else ".")
         )
     ]
@@ -91,7 +91,7 @@ def build_schedule(session: Session, campaign: Campaign, options) -> dict[str, A
             caption="Figure: the campaign's scheduled posts by channel (UTC); marker colour and shape give the status, "
             "crisis pauses are shaded.",
             alt=f"Timeline of {len(frame)} posts on {len(chans)} channels: "
-            + ", ".join(f"{n} {words(s)}" for s, n in sorted(counts.items())),
+            + ", ".join(f"{n} {words(s).lower()}" for s, n in sorted(counts.items())),
             draw=draw,
         )
     )

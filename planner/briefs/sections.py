@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from planner import campaigns, channels, palette, trends
+from planner import campaigns, channels, palette, trends, wording
 from planner.briefs import charts
 from planner.briefs.blocks import Chart, Facts, Note, Paragraph, Subheading, clean, paragraphs, table, when
 from planner.drafts import approval_flags, valid_approvals
@@ -59,9 +59,9 @@ def section(name: str, title: str, description: str, order: int = 1000) -> Calla
     return wrap
 
 
-def words(value: str) -> str:
-    """Return an internal value as plain words ('in_review' -> 'in review')."""
-    return clean(value).replace("_", " ")
+def words(value: str | None, vocabulary: str | None = None) -> str:
+    """Return an internal value as plain words, as pages show it ('in_review' -> 'In review'); '' for none."""
+    return clean(wording.label(value, vocabulary)) if value else ""
 
 
 def campaign_drafts(session: Session, campaign: Campaign) -> list[Draft]:
@@ -96,16 +96,16 @@ def build_summary(session: Session, campaign: Campaign, options: BriefOptions) -
     acks = sum(len(a.acknowledgements) for d in drafts for a in draft_approvals(session, d.id) if a.valid)
     period = " to ".join(x.isoformat() for x in (campaign.starts_on, campaign.ends_on) if x) or "not set"
     facts = [
-        ("Status", words(campaign.status)),
+        ("Status", words(campaign.status, "campaign_status")),
         ("Period", period),
         ("Goal", campaign.goal or "not set"),
-        ("Message type", words(campaign.message_type)),
+        ("Message type", words(campaign.message_type, "message_type")),
         ("Main audience", campaign.audience or "not set"),
         ("Trends answered", f"{len(linked)}" + (f" (largest: {_largest(linked)})" if linked else "")),
         (
             "Drafts",
             f"{len(drafts)}"
-            + (": " + ", ".join(f"{n} {words(s)}" for s, n in sorted(by_status.items())) if drafts else ""),
+            + (": " + ", ".join(f"{n} {words(s).lower()}" for s, n in sorted(by_status.items())) if drafts else ""),
         ),
         ("KPI targets", "; ".join(campaigns.kpi_summary(campaign)) or "none set"),
         ("Adjustments logged", str(len(campaigns.adjustments(session, campaign.id)))),
@@ -341,7 +341,7 @@ def build_plan(session: Session, campaign: Campaign, options: BriefOptions) -> d
             ]
         ),
         Subheading("Message"),
-        Facts([("Type", words(p["message_type"])), ("Key message", p["key_message"] or none)]),
+        Facts([("Type", words(p["message_type"], "message_type")), ("Key message", p["key_message"] or none)]),
         Subheading("Messenger"),
     ]
     if p["messengers"]:
@@ -424,7 +424,7 @@ def _status_chart(drafts: list[Draft]) -> Chart:
 
     return Chart(
         caption="Figure: drafts of the campaign by workflow status.",
-        alt="Bar chart of drafts by status: " + ", ".join(f"{counts[s]} {words(s)}" for s in order) + ".",
+        alt="Bar chart of drafts by status: " + ", ".join(f"{counts[s]} {words(s).lower()}" for s in order) + ".",
         draw=draw,
     )
 

@@ -169,12 +169,15 @@ def schedule_import(path: Path, campaign: str, dry_run: bool) -> None:
 @click.argument("entry_id", type=int)
 @click.option("--url", required=True, help="The post's URL on the platform.")
 @click.option("--confirm-pause", is_flag=True, help="Confirm it was published although its scope is paused.")
-def schedule_publish(entry_id: int, url: str, confirm_pause: bool) -> None:
+@click.option("--confirm-early", is_flag=True, help="Confirm it was published before its due time.")
+def schedule_publish(entry_id: int, url: str, confirm_pause: bool, confirm_early: bool) -> None:
     """Mark a scheduled post published (staff posted it on the platform)."""
     from planner.schedule import entries
 
     with workspace_session() as (_ws, session):
-        entry = entries.mark_published(session, CLI_ACTOR, entry_id, url, confirm_during_pause=confirm_pause)
+        entry = entries.mark_published(
+            session, CLI_ACTOR, entry_id, url, confirm_during_pause=confirm_pause, confirm_early=confirm_early
+        )
         click.echo(f"entry #{entry.id} published: {entry.published_url}")
 
 

@@ -22,6 +22,7 @@ from planner.metrics import matching, snapshots
 from planner.metrics.kpis import COMPONENT_LABELS, COMPONENTS
 from planner.metrics.presets import YOUTUBE, Preset, get_preset, parse_counts
 from planner.models import MetricImport, MetricPostRef, utcnow
+from planner.wording import plural
 
 MAX_ROWS = 100_000
 # An export is read whole; anything larger than this is not an analytics export of MAX_ROWS rows.
@@ -90,6 +91,7 @@ class MetricsImportReport:
     skipped_total_rows: int = 0
     matched: int = 0
     recorded: int = 0
+    posts: int = 0  # how many of our posts the recorded rows are about
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
@@ -112,6 +114,22 @@ class MetricsImportReport:
             f"{self.filename}: {verb} {self.recorded:,} snapshots, unchanged {self.unchanged:,}, "
             f"to confirm {self.unmatched:,}, bad rows {self.error_count:,}, conflicts {len(self.conflicts):,}"
         )
+
+    def sentence(self) -> str:
+        """Return the outcome for people: 'Imported 42 rows for 3 posts; 2 rows did not match a post: rows 5, 9.'"""
+        verb = "A dry run would import" if self.dry_run else "Imported"
+        parts = [f"{verb} {plural(self.recorded, 'row')} for {plural(self.posts, 'post')} from {self.filename}"]
+        if self.unchanged:
+            parts.append(f"{plural(self.unchanged, 'row')} repeated figures already recorded")
+        if self.proposals:
+            rows = ", ".join(str(p.row) for p in self.proposals[:10]) + (", ..." if len(self.proposals) > 10 else "")
+            label = "row" if len(self.proposals) == 1 else "rows"
+            parts.append(f"{plural(self.unmatched, 'row')} did not match a post: {label} {rows}")
+        if self.error_count:
+            parts.append(f"{plural(self.error_count, 'row')} could not be read")
+        if self.conflicts:
+            parts.append(f"{plural(len(self.conflicts), 'row')} disagreed with figures already recorded")
+        return "; ".join(parts) + "."
 
     def lines(self) -> list[str]:
         """Return the report as printable lines."""
@@ -382,6 +400,7 @@ def import_metrics(
     report.conflicts = result.conflicts
     report.unchanged = len(result.unchanged)
     report.recorded = len(result.new)
+    report.posts = len({i.entry_id for i in result.new})
     if dry_run:
         return report
     if not report.ok:

@@ -11,3 +11,7 @@ class ScheduleError(PlannerError):
 
 class PauseConfirmationRequired(ScheduleError):
     """The entry is inside an active crisis pause: marking it published needs explicit confirmation."""
+
+
+class EarlyPublishConfirmationRequired(ScheduleError):
+    """The post is marked published before its due time: that needs explicit confirmation (it may be a mistake)."""

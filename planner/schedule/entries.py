@@ -10,13 +10,24 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from planner import audit, channels
+from planner import audit, channels, wording
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
 from planner.drafts import URL_RE, approval_counts, content_hash
-from planner.models import Approval, Campaign, Channel, Draft, DraftTrend, DraftVariant, ScheduleEntry, Trend, utcnow
-from planner.schedule import PauseConfirmationRequired, ScheduleError
+from planner.models import (
+    Approval,
+    Campaign,
+    CampaignTrend,
+    Channel,
+    Draft,
+    DraftTrend,
+    DraftVariant,
+    ScheduleEntry,
+    Trend,
+    utcnow,
+)
+from planner.schedule import EarlyPublishConfirmationRequired, PauseConfirmationRequired, ScheduleError
 from planner.schedule import pauses as pauses_mod
 from planner.schedule.cadence import Cadence, all_cadences
 from planner.workflow import TRANSITIONS
@@ -25,6 +36,8 @@ STATUSES = ("planned", "published", "missed", "cancelled")
 # Statuses that hold a slot (count towards cadence and conflicts).
 HOLDING = ("planned", "published")
 SCHEDULABLE_DRAFT_STATES = ("approved", "scheduled")
+# Marking a post published this much before its due time is normal (staff post a little early); more needs a confirm.
+EARLY_GRACE = timedelta(minutes=15)
 
 
 def reasons_not_schedulable(session: Session, drafts: Sequence[Draft]) -> dict[int, str | None]:
@@ -50,6 +63,35 @@ def reasons_not_schedulable(session: Session, drafts: Sequence[Draft]) -> dict[i
             out[d.id] = f"its campaign {camp.name!r} is {camp.status}"
         else:
             out[d.id] = None
+    return out
+
+
+def answered_trends(
+    session: Session, drafts: Sequence[Draft], statuses: Sequence[str] | None = ("respond",)
+) -> dict[int, list[Trend]]:
+    """Return per draft id the trends it answers (in `statuses`; None: any): those linked to the draft itself first,
+    then those linked to its campaign, each newest first. A draft written for a campaign that answers a trend
+    answers that trend too, even when the draft names no trend of its own."""
+    ids = [d.id for d in drafts]
+    out: dict[int, list[Trend]] = {i: [] for i in ids}
+    if not ids:
+        return out
+
+    def wanted(stmt):
+        stmt = stmt.order_by(Trend.detected_at.desc(), Trend.id)
+        return stmt if statuses is None else stmt.where(Trend.status.in_(statuses))
+
+    direct = select(DraftTrend.draft_id, Trend).join(Trend, Trend.id == DraftTrend.trend_id)
+    for draft_id, trend in session.execute(wanted(direct.where(DraftTrend.draft_id.in_(ids)))):
+        out[draft_id].append(trend)
+    by_campaign: dict[int, list[Trend]] = {}
+    via = select(CampaignTrend.campaign_id, Trend).join(Trend, Trend.id == CampaignTrend.trend_id)
+    campaign_ids = {d.campaign_id for d in drafts}
+    for campaign_id, trend in session.execute(wanted(via.where(CampaignTrend.campaign_id.in_(campaign_ids)))):
+        by_campaign.setdefault(campaign_id, []).append(trend)
+    for d in drafts:
+        own = {t.id for t in out[d.id]}
+        out[d.id] += [t for t in by_campaign.get(d.campaign_id, []) if t.id not in own]
     return out
 
 
@@ -214,12 +256,14 @@ def mark_published(
     published_at: datetime | None = None,
     platform_post_id: str | None = None,
     confirm_during_pause: bool = False,
+    confirm_early: bool = False,
     now: datetime | None = None,
 ) -> ScheduleEntry:
     """Record that staff posted the entry on the platform, with its URL; move the draft to "published".
 
-    Inside an active pause this needs `confirm_during_pause=True` (else PauseConfirmationRequired). Raises
-    ScheduleError for a bad URL or a cancelled entry, PermissionDenied.
+    Inside an active pause this needs `confirm_during_pause=True` (else PauseConfirmationRequired); before the entry's
+    due time it needs `confirm_early=True` (else EarlyPublishConfirmationRequired: a post marked published early is
+    often the wrong post). Raises ScheduleError for a bad URL or a cancelled entry, PermissionDenied.
     """
     require(actor, Action.SCHEDULE)
     now = now or utcnow()
@@ -241,6 +285,12 @@ def mark_published(
             raise PauseConfirmationRequired(
                 f"{scope} is paused ({paused[0].reason}): confirm that this post was published during the pause"
             )
+        when = published_at or now
+        if when < entry.scheduled_at - EARLY_GRACE and not confirm_early:
+            raise EarlyPublishConfirmationRequired(
+                f"'{draft.title}' is due {wording.when(entry.scheduled_at)}, later than its publication "
+                f"time {wording.when(when)}: confirm that it really went out early"
+            )
         entry.status = "published"
         entry.published_url = url
         entry.platform_post_id = (platform_post_id or "").strip() or None
@@ -249,6 +299,7 @@ def mark_published(
         entry.updated_at = now
         move_draft(session, actor, draft, "publish")
         note = " during a pause (confirmed)" if paused else ""
+        note += " before its due time (confirmed)" if when < entry.scheduled_at - EARLY_GRACE else ""
         audit.record(session, actor, "schedule.publish", "schedule_entry", entry.id, f"{draft.title}: {url}{note}")
     return entry
 
@@ -387,11 +438,12 @@ def schedulable_variants(session: Session) -> pd.DataFrame:
     stmt = select(Draft).where(Draft.status.in_(SCHEDULABLE_DRAFT_STATES)).order_by(Draft.id)
     drafts = list(session.scalars(stmt))
     reasons = reasons_not_schedulable(session, drafts)
+    answers = answered_trends(session, drafts, statuses=None)
     for draft in drafts:
         if reasons[draft.id]:
             continue
         camp = session.get(Campaign, draft.campaign_id)
-        trend_ids = [t for t in session.scalars(select(DraftTrend.trend_id).where(DraftTrend.draft_id == draft.id))]
+        trend_ids = [t.id for t in answers[draft.id]]
         for v in draft.variants:
             ch = session.get(Channel, v.channel_id)
             if v.id in taken or not ch.active:

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from planner import wording
 from planner.schedule.cadence import Cadence, slots
 
 # Column generation starts from each post's best slots (more are added while they can improve the plan).
@@ -454,10 +455,20 @@ class AutoResult:
     greedy_score: float = 0.0
     whys: dict[int, str] = field(default_factory=dict)  # variant id -> why its slot (placed posts)
 
+    def sentence(self) -> str:
+        """Return the outcome for people: 'Placed 2 posts; 1 post could not be placed; 1 draft was not considered.'"""
+        parts = [f"Placed {wording.plural(len(self.plan.placements), 'post')}"]
+        if self.plan.unplaced:
+            parts.append(f"{wording.plural(len(self.plan.unplaced), 'post')} could not be placed")
+        if self.skipped:
+            n = len(self.skipped)
+            parts.append(f"{wording.plural(n, 'draft')} {'was' if n == 1 else 'were'} not considered")
+        return "; ".join(parts) + "."
+
     def lines(self) -> list[str]:
         """Return a plain-text report: placed posts, posts not placed with why, drafts not considered with why."""
         out = [
-            f"Placed {len(self.plan.placements)} post(s), score {self.plan.score:.2f} "
+            f"Placed {wording.plural(len(self.plan.placements), 'post')}, score {self.plan.score:.2f} "
             f"(greedy {self.greedy_score:.2f}), from {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M} UTC"
         ]
         out += [f"  {p.at:%Y-%m-%d %H:%M} UTC  {self.labels[p.key]}" for p in self.plan.placements]
@@ -492,7 +503,7 @@ def auto_schedule(
     from planner.auth import Action, require
     from planner.db import atomic
     from planner.errors import PlannerError
-    from planner.models import Campaign, Channel, Draft, DraftTrend, DraftVariant, ScheduleEntry, Trend, utcnow
+    from planner.models import Campaign, Channel, Draft, DraftVariant, ScheduleEntry, Trend, utcnow
     from planner.schedule import ScheduleError, windows
     from planner.schedule import entries as entries_mod
     from planner.schedule import pauses as pauses_mod
@@ -527,15 +538,8 @@ def auto_schedule(
     camps = {c.id: c for c in session.scalars(select(Campaign))}
     drafts = list(session.scalars(stmt))
     reasons = entries_mod.reasons_not_schedulable(session, drafts)
-    respond: dict[int, list[Trend]] = {}
-    answered = (
-        select(DraftTrend.draft_id, Trend)
-        .join(Trend, Trend.id == DraftTrend.trend_id)
-        .where(Trend.status == "respond")
-        .order_by(Trend.detected_at.desc(), Trend.id)
-    )
-    for draft_id, trend in session.execute(answered):
-        respond.setdefault(draft_id, []).append(trend)
+    # Trends marked "respond" each draft answers, linked to the draft or through its campaign.
+    respond: dict[int, list[Trend]] = entries_mod.answered_trends(session, drafts)
     profiles: dict[int, np.ndarray | None] = {}
     items, scorers, labels, trend_of, skipped = [], {}, {}, {}, []
     for draft in drafts:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from planner import bursts
+from planner import bursts, wording
 from planner.trends import counting, folding, lifecycle, scoring
 from planner.trends.keys import KEY_KINDS, Occurrences, add_narratives, extract_keys
 from planner.trends.params import DetectionParams, Progress
@@ -140,7 +140,7 @@ def detect(
     baseline = first["mu"].to_numpy(np.float64)
     surprise = by_key["s"].max().to_numpy(np.float64)
 
-    report(0.8, f"Describing {len(trend_rows):,} trends")
+    report(0.8, f"Describing {wording.plural(len(trend_rows), 'trend')}")
     n_buckets = grid.n_buckets
     trend_counts = counts[trend_rows]
     after = np.where(np.arange(n_buckets)[None, :] >= detected[:, None], trend_counts, -1)
@@ -200,7 +200,7 @@ def detect(
         rec["explanation"] = explanation(rec, params.bucket)
         records.append(rec)
     frame = pd.DataFrame(records, columns=TREND_COLUMNS).sort_values("score", ascending=False, ignore_index=True)
-    report(1.0, f"Found {len(frame):,} trends")
+    report(1.0, f"Found {wording.plural(len(frame), 'trend')}")
     return Detection(
         frame,
         starts,

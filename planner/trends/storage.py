@@ -157,10 +157,10 @@ def run_detection(
         "trends.detect",
         "detection_run",
         run.id,
-        f"{len(result.trends)} trends ({new} new) in {result.posts_scanned:,} posts, "
+        f"{wording.plural(len(result.trends), 'trend')} ({new} new) in {wording.plural(result.posts_scanned, 'post')}, "
         f"bucket {bucket_label(params.bucket)}, kinds {','.join(kinds)}, lifecycle {clock.describe()}",
     )
-    report(1.0, f"Found {len(result.trends):,} trends")
+    report(1.0, f"Found {wording.plural(len(result.trends), 'trend')}")
     return run
 
 

@@ -51,7 +51,10 @@ sections = tuple(s for s in titles if s in (chosen or []))
 with common.db_session() as session:
     stored = briefs.get_settings(session, campaign_id)
     row = frame[frame["id"] == campaign_id].iloc[0]
-label, author, summary = stored.handling_label, stored.author, stored.executive_summary
+    me = auth.get_user(session, actor.username)
+# The brief names its author: the one saved for this campaign, else the signed-in planner.
+my_name = me.display_name or actor.username
+label, author, summary = stored.handling_label, stored.author or my_name, stored.executive_summary
 
 cols = st.columns(4)
 cols[0].metric("Sections", f"{len(sections)} of {len(titles)}", border=True)
@@ -95,7 +98,7 @@ if not sections:
     st.warning("Choose at least one section above.")
     st.stop()
 
-options = briefs.BriefOptions(sections=sections)
+options = briefs.BriefOptions(sections=sections, author=author)
 ws = common.workspace()
 
 

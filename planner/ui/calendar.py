@@ -63,10 +63,11 @@ chan_names = {cid: channels.label(c) for cid, c in all_channels.items()}
 
 # ---- crisis pauses in force, and what was missed after a resume ----------------------------------------------------
 for p, scope_text, missed in active_rows:
-    until = f" until {p.ends_at.astimezone(zone):%Y-%m-%d %H:%M}" if p.ends_at else " until resumed"
+    until = f" until {common.when(p.ends_at, zone)}" if p.ends_at else " until resumed"
+    n = len(missed)
     st.error(
-        f"**Posting paused** for {safe_md(scope_text)} since {p.starts_at.astimezone(zone):%Y-%m-%d %H:%M}"
-        f"{safe_md(until)} ({zone.key}). Reason: {safe_md(p.reason)}. {len(missed)} post(s) due so far did not go out.",
+        f"**Posting paused** for {safe_md(scope_text)} since {common.when(p.starts_at, zone)}{until}. "
+        f"Reason: {safe_md(p.reason)}. {wording.plural(n, 'post')} due so far {'has' if n == 1 else 'have'} not gone out.",
         icon=":material/pause_circle:",
     )
     if can_pause and st.button(f"Resume {safe_md(scope_text)}", key=f"cal_resume_{p.id}", icon=":material/play_arrow:"):
@@ -74,7 +75,11 @@ for p, scope_text, missed in active_rows:
             resumed = common.run(pauses.resume, session, actor, scope_text)
         if resumed is not None:
             st.session_state["cal_missed"] = [e.id for e in resumed.missed]
-            done(f"Resumed {safe_md(scope_text)}: {len(resumed.missed)} post(s) were missed during the pause.")
+            n = len(resumed.missed)
+            done(
+                f"Resumed {safe_md(scope_text)}: {wording.plural(n, 'post')} {'was' if n == 1 else 'were'} missed during "
+                "the pause."
+            )
 
 missed_ids = st.session_state.get("cal_missed")
 if missed_ids is not None:
@@ -103,7 +108,7 @@ if missed_ids is not None:
                 if res is not None:
                     st.session_state.pop("cal_missed", None)
                     st.session_state["cal_auto_lines"] = res.lines()
-                    st.rerun()
+                    done(f"{res.sentence()} The details are under 'Auto-schedule approved drafts'.")
         if st.button("Dismiss", key="cal_missed_dismiss"):
             st.session_state.pop("cal_missed", None)
             st.rerun()
@@ -178,34 +183,43 @@ elif view == "Month":
 table = calendar.list_view(frame, zone)
 if view == "List" and not frame.empty:
     common.show_table(
-        table[["local_time", "channel_time", "channel", "title", "campaign", "status", "conflict_note", "trend", "id"]],
+        common.words(table, status=None)[
+            ["local_time", "channel_time", "channel", "title", "campaign", "status", "trend", "conflict_note"]
+        ],
         hide_index=True,
         width="stretch",
+        height=common.fit_height(len(table)),
         key="cal_table",
         column_config={
-            "local_time": st.column_config.DatetimeColumn(f"When ({zone.key})", format="ddd D MMM HH:mm"),
-            "channel_time": "Channel's local time",
-            "channel": "Channel",
-            "title": "Draft",
-            "campaign": "Campaign",
-            "status": "Status",
-            "conflict_note": "Conflict",
-            "trend": "Answers trend",
-            "id": st.column_config.NumberColumn("Entry", width="small"),
+            "local_time": st.column_config.DatetimeColumn(f"When ({zone.key})", format="ddd D MMM HH:mm", width=120),
+            "channel_time": st.column_config.TextColumn("Channel's time", width=150),
+            "channel": st.column_config.TextColumn("Channel", width=120),
+            "title": st.column_config.TextColumn("Draft", width=200),
+            "campaign": st.column_config.TextColumn("Campaign", width=140),
+            "status": st.column_config.TextColumn("Status", width=80),
+            "trend": st.column_config.TextColumn("Answers trend", width=120),
+            "conflict_note": st.column_config.TextColumn("Conflict", width=200),
         },
     )
 
 # ---- details of one entry: move, mark published, cancel ------------------------------------------------------
 if not frame.empty:
     labels = {int(r.id): f"{r.local_time:%a %d %b %H:%M} · {r.channel} · {r.title}" for r in table.itertuples()}
-    picked = st.selectbox("Open a scheduled post", list(labels), format_func=labels.get, index=None, key="cal_pick")
+    picked = st.selectbox(
+        "Open a scheduled post",
+        list(labels),
+        format_func=labels.get,
+        index=None,
+        key="cal_pick",
+        placeholder="Pick a post to move it, mark it published or cancel it",
+    )
     if picked is not None:
         row = table[table["id"] == picked].iloc[0]
         entry_zone = ZoneInfo(row["time_zone"])
         with st.container(border=True):
             st.subheader(safe_md(row["title"]))
             st.caption(
-                f"{safe_md(row['channel'])} · {safe_md(row['campaign'])} · status {wording.label(row['status'])} · "
+                f"{safe_md(row['channel'])} · {safe_md(row['campaign'])} · {wording.label(row['status'])} · "
                 f"{row['at'].tz_convert(entry_zone):%a %d %b %H:%M} {entry_zone.key}"
             )
             st.text(row["text"])
@@ -233,6 +247,15 @@ if not frame.empty:
                         confirm = st.checkbox(
                             "It was published during the pause: I confirm", key=f"cal_pub_confirm_{picked}"
                         )
+                    early = row["at"] > pd.Timestamp(now) + entries.EARLY_GRACE
+                    if early:
+                        st.warning(
+                            "This post is not due yet. Mark it published only if it really went out early.",
+                            icon=":material/schedule:",
+                        )
+                    confirm_early = early and st.checkbox(
+                        "It went out before its due time: I confirm", key=f"cal_pub_early_{picked}"
+                    )
                     if st.form_submit_button("Mark published"):
                         with common.db_session() as session:
                             done = common.run(
@@ -242,6 +265,7 @@ if not frame.empty:
                                 picked,
                                 url,
                                 confirm_during_pause=confirm,
+                                confirm_early=confirm_early,
                                 success="Marked published",
                             )
                         if done is not None:
@@ -343,7 +367,7 @@ if can_schedule:
                     )
                 if res is not None:
                     st.session_state["cal_auto_lines"] = res.lines()
-                    st.rerun()
+                    done(f"{res.sentence()} The details are under 'Auto-schedule approved drafts'.")
         if st.session_state.get("cal_auto_lines"):
             st.code("\n".join(st.session_state["cal_auto_lines"]), language=None)
 
@@ -468,7 +492,10 @@ with st.expander("Export, import and subscribe", icon=":material/ios_share:"):
                 with common.db_session() as session:
                     res = common.run(exports.import_planned_csv, session, actor, imp_camp, upload.getvalue())
                 if res is not None:
-                    st.success(f"Created {len(res.draft_ids)} draft(s); they go through review before scheduling.")
+                    st.success(
+                        f"Created {wording.plural(len(res.draft_ids), 'draft')}; they go through review before "
+                        "scheduling."
+                    )
     st.markdown("**Subscribe in Outlook or Google Calendar**")
     st.caption(
         "A private link to a live calendar of the schedule. Anyone with the link can read it: keep it private, "

@@ -102,7 +102,12 @@ def plan_form(
             )
             key_message = st.text_area("Key message", plan["key_message"], key=f"{key}_keymsg")
         with who_tab:
-            st.caption("Who really speaks. Record real people and organisations only: no invented personas.")
+            st.caption(
+                "Required: at least one messenger and the funder. A plan records who really speaks and who really "
+                "pays, so that reviewers and the audience can see it: real people and organisations only, no "
+                "invented personas and no hidden funding."
+            )
+            st.markdown("**Messengers** (required: at least one; hover over the table and press + to add a row)")
             messengers = st.data_editor(
                 pd.DataFrame(plan["messengers"], columns=["name", "role", "credibility"]),
                 num_rows="dynamic",
@@ -110,7 +115,12 @@ def plan_form(
                 key=f"{key}_msgrs",
                 column_config={"name": "Name", "role": "Role", "credibility": "Why the audience trusts them"},
             )
-            funder = st.text_input("Funder (required, disclosed)", plan["funder"], key=f"{key}_funder")
+            funder = st.text_input(
+                "Funder (required, disclosed)",
+                plan["funder"],
+                key=f"{key}_funder",
+                help="Who pays for this campaign. Plans record the real funder; it is disclosed with the posts.",
+            )
             disclosure = st.text_area("Affiliation disclosure", plan["affiliation_disclosure"], key=f"{key}_discl")
         with media_tab:
             formats = st.multiselect("Formats", campaigns.MEDIA_FORMATS, plan["media_formats"], key=f"{key}_formats")

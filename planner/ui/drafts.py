@@ -10,7 +10,7 @@ from planner.ui.drafts_comments import comments
 from planner.ui.drafts_editor import editor
 from planner.ui.drafts_history import history_tab
 from planner.ui.drafts_new import CREATING, TABLE_GENERATION, new_draft_form
-from planner.ui.drafts_review import review
+from planner.ui.drafts_review import DONE_KEY, review
 from planner.ui.drafts_shared import load_view
 
 HEADLINE_STATUSES = ("draft", "in_review", "changes_requested", "approved", "scheduled")
@@ -126,14 +126,16 @@ if loaded != draft.version:
         st.session_state[view.loaded_key] = draft.version
         st.rerun()
 
-edit_tab, review_tab, comments_tab, history_tab_ = st.tabs(
-    [
-        "Edit",
-        f"Review ({len(view.valid)}/{need:d})",
-        f"Comments ({len(view.thread)})",
-        f"History ({wording.plural(len(view.history), 'version')})",
-    ]
-)
+tab_labels = [
+    "Edit",
+    f"Review ({len(view.valid)}/{need:d})",
+    f"Comments ({len(view.thread)})",
+    f"History ({wording.plural(len(view.history), 'version')})",
+]
+# After a review action (approve, submit, ...) stay on the Review tab and say what happened.
+just_done = st.session_state.pop(DONE_KEY, None)
+just_done = just_done[1] if just_done and just_done[0] == draft.id else None
+edit_tab, review_tab, comments_tab, history_tab_ = st.tabs(tab_labels, default=tab_labels[1] if just_done else None)
 with edit_tab:
     if not can_edit:
         st.info("You can read this draft; your role cannot edit drafts.")
@@ -141,6 +143,8 @@ with edit_tab:
         st.info(f"This draft is {wording.label(draft.status).lower()}: it can no longer be edited.")
     editor(view)
 with review_tab:
+    if just_done:
+        st.success(just_done, icon=":material/check_circle:")
     review(view)
 with comments_tab:
     comments(view)

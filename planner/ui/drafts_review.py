@@ -9,6 +9,8 @@ from planner import auth, checks, wording, workflow
 from planner.ui import common
 from planner.ui.drafts_shared import DraftView, attempt, show_findings
 
+DONE_KEY = "dr_review_done"
+
 
 def _do(view: DraftView, name: str, **kw) -> None:
     with common.db_session() as session:
@@ -17,7 +19,11 @@ def _do(view: DraftView, name: str, **kw) -> None:
         )
     if done is not None:
         st.session_state[view.loaded_key] = done.version
-        st.toast(f"{workflow.TRANSITIONS[name].label}: done")
+        # Shown on the Review tab after the rerun, which opens that tab again (its label changed with the counts).
+        st.session_state[DONE_KEY] = (
+            view.draft.id,
+            f"{workflow.TRANSITIONS[name].label}: done. The draft is now {wording.label(done.status).lower()}.",
+        )
         st.rerun()
 
 

@@ -1,10 +1,10 @@
-"""Home: the signed-in person's working list (reviews, drafts sent back, trends to answer), then the workspace."""
+"""Home: the signed-in person's dashboard (pauses, posts due, reviews, drafts sent back, trends, the week's results)."""
 
 import pandas as pd
 import streamlit as st
 
 from planner import auth, dashboard, demo, trends, wording, workspace
-from planner.ui import common, schedule_widgets
+from planner.ui import common
 
 # The lifecycle stages' chip colours (the same meanings as common.LIFECYCLE_COLOURS).
 LIFECYCLE_BADGES = {"emerging": "red", "peaking": "orange", "declining": "blue", "dormant": "gray"}
@@ -27,6 +27,9 @@ with common.db_session() as session:
     triage = dashboard.triage_counts(session)
     latest = trends.latest_run(session)
     clock = trends.run_clock(latest) if latest is not None else None
+    paused = dashboard.active_pauses(session)
+    due = dashboard.due_next(session)
+    week = dashboard.week_kpis(session)
 
 
 def _open_on_select(frame: pd.DataFrame, key: str, page: str, param: str) -> None:
@@ -76,10 +79,10 @@ def my_work() -> None:
 def trends_to_answer() -> None:
     """New trends and trends marked 'respond', compact; a row opens the trend."""
     st.subheader("To answer or triage")
-    st.caption("Trends marked 'respond' first, then new trends nobody has triaged yet. Pick one to open it.")
     if to_answer.empty:
         st.caption("No trend is new or marked 'respond'. Run detection on the Trends page after an import.")
         return
+    st.caption("Trends marked 'respond' first, then new trends nobody has triaged yet. Pick one to open it.")
     common.show_table(
         common.words(to_answer, kind="kind", lifecycle="lifecycle", status="triage").drop(columns=["id"]),
         hide_index=True,
@@ -114,12 +117,105 @@ def the_workspace() -> None:
         )
     if previous_visit:
         st.caption(f"Your previous visit: {common.when(previous_visit, zone)}.")
+    if ov.posts:  # an empty workspace shows its next steps at the top instead
+        next_steps()
+
+
+def pauses_in_force() -> None:
+    """Crisis pauses in force, first and in red: what they cover, why, who set them and since when."""
+    for p in paused.itertuples(index=False):
+        until = f"until {common.when(p.ends_at, zone)}" if pd.notna(p.ends_at) else "until someone resumes it"
+        missed = f" {wording.plural(p.missed, 'post')} due since did not go out." if p.missed else ""
+        st.error(
+            f"**Posting paused: {common.safe_md(p.scope)}**, {until}. Set by {common.safe_md(p.set_by)} on "
+            f"{common.when(p.starts_at, zone)}. Why: {common.safe_md(p.reason)}.{missed}",
+            icon=":material/pause_circle:",
+        )
+    if not paused.empty:
+        st.page_link("planner/ui/calendar.py", label="Resume on the Calendar", icon=":material/calendar_month:")
+
+
+def due_to_publish() -> None:
+    """The next posts due to publish (staff post them on the platform), soonest first."""
+    st.subheader("Due to publish next")
+    if due.empty:
+        st.caption(
+            "Nothing is scheduled. Approved drafts can be scheduled on the Calendar (Auto-schedule places them all)."
+        )
+        return
+    soon = due[due["soon"]]
+    if not soon.empty:
+        held = " (held by a pause: do not post)" if (soon["status"] == "paused").any() else ""
+        st.warning(
+            f"{wording.plural(len(soon), 'post')} due within the hour{held}: "
+            + "; ".join(common.safe_md(t) for t in soon["title"]),
+            icon=":material/alarm:",
+        )
+    st.dataframe(
+        common.words(due, status=None).drop(columns=["id", "draft_id", "soon"]),
+        hide_index=True,
+        width="stretch",
+        height=common.fit_height(len(due), most=8),
+        on_select="rerun",
+        selection_mode="single-row",
+        key="home_due",
+        column_config={
+            "at": common.time_column("Due", zone, width="medium"),
+            "channel": st.column_config.TextColumn("Channel", width="medium"),
+            "title": st.column_config.TextColumn("Draft", width="large"),
+            "campaign": st.column_config.TextColumn("Campaign", width="medium"),
+            "status": st.column_config.TextColumn("State", width="small"),
+            "pause_reason": st.column_config.TextColumn("Held by a pause because", width="medium"),
+        },
+    )
+    st.caption("Staff post these on the platform, then mark them published on the Calendar. Pick one to open it.")
+    state = st.session_state.get("home_due")
+    if state and state.selection.rows:
+        draft_id = int(due["draft_id"].iloc[state.selection.rows[0]])
+        st.switch_page("planner/ui/drafts.py", query_params={"draft": str(draft_id)})
+    st.page_link("planner/ui/calendar.py", label="Open the calendar", icon=":material/calendar_month:")
+
+
+def week_results() -> None:
+    """Reach, impressions, engagements and engagement rate of the last 7 days' posts against the week before."""
+    st.subheader("This week's results")
+    if week is None:
+        st.caption("No figures recorded yet. After posts go out, import their analytics on Results.")
+        return
+    for col, fig in zip(st.columns(len(week.figures)), week.figures, strict=True):
+        col.metric(fig.label, fig.value, delta=fig.change, border=True)
+    st.caption(
+        f"Posts published in the last 7 days ({wording.plural(week.posts, 'post')}, {week.measured} with figures) "
+        f"against the 7 days before ({wording.plural(week.posts_before, 'post')}); each post's latest figures."
+    )
+    st.page_link("planner/ui/metrics.py", label="Open Results", icon=":material/insights:")
+
+
+def next_steps() -> None:
+    """What to set up next; on an empty workspace, the button that loads the fictional demo."""
     if ov.next_steps:
         st.markdown("**Next steps**")
     for step in ov.next_steps:
         st.info(step, icon=":material/arrow_forward:")
+    if not ov.demo_loaded and ov.posts == 0 and auth.can(actor, auth.Action.LOAD_DEMO):
+        if st.button("Load the fictional demo workspace", key="home_load_demo", icon=":material/science:"):
+            bar = st.progress(0.0, text="Loading the demo workspace...")
+            with common.db_session() as session:
+                done = common.run(
+                    demo.load_demo,
+                    session,
+                    actor,
+                    progress=lambda f, m: bar.progress(min(f, 1.0), text=m),
+                    success="Demo workspace loaded",
+                )
+            if done:
+                st.rerun()
 
 
+if ov.posts == 0:
+    st.subheader("Getting started")
+    next_steps()
+pauses_in_force()
 headline = {"Your drafts sent back": len(sent_back), "Trends marked 'respond'": triage.get("respond", 0)}
 if auth.can(actor, auth.Action.REVIEW_DRAFTS):
     headline = {"Waiting for your review": len(reviews), **headline}
@@ -127,10 +223,9 @@ headline["New trends to triage"] = triage.get("new", 0)
 for col, (label, value) in zip(st.columns(len(headline)), headline.items(), strict=True):
     col.metric(label, f"{value:,}", border=True)
 
+due_to_publish()
 my_work()
 trends_to_answer()
-
-schedule_widgets.due_next_hour(zone)
 
 if new_trends:
     st.subheader("New trends since your last visit" if previous_visit else "New trends")
@@ -146,20 +241,8 @@ if new_trends:
         row[4].text("coordination not measured" if share is None else f"{share:.0%} coordinated")
     st.page_link("planner/ui/trends.py", label="Open Trends", icon=":material/trending_up:")
 
+week_results()
 the_workspace()
 
-if not ov.demo_loaded and ov.posts == 0 and auth.can(actor, auth.Action.LOAD_DEMO):
-    if st.button("Load the fictional demo workspace", key="home_load_demo", icon=":material/science:"):
-        bar = st.progress(0.0, text="Loading the demo workspace...")
-        with common.db_session() as session:
-            done = common.run(
-                demo.load_demo,
-                session,
-                actor,
-                progress=lambda f, m: bar.progress(min(f, 1.0), text=m),
-                success="Demo workspace loaded",
-            )
-        if done:
-            st.rerun()
-
-st.caption(f"Times in {zone.key} ({wording.zone_name(pd.Timestamp.now(tz=zone).to_pydatetime())}).")
+_name = wording.zone_name(pd.Timestamp.now(tz=zone).to_pydatetime())
+st.caption(f"Times in {zone.key}" + (f" ({_name})." if _name != zone.key else "."))

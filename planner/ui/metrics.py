@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from planner import auth, campaigns, channels
+from planner import auth, campaigns, channels, wording
 from planner.ingest.source import FormatError, Source
 from planner.metrics import besttime, importer, kpis, presets, results, snapshots, voice
 from planner.ui import common
@@ -85,10 +85,13 @@ for note in summary.notes:
     st.info(note)
 
 if not values.get("posts"):
-    st.info("No published posts in this selection yet. Mark scheduled posts published on the Schedule page.")
+    st.info("No published posts in this selection yet. Mark scheduled posts published on the Calendar page.")
 
+# After an import the page reruns (to show the new figures above): it opens on the Import tab again, with the outcome.
 tab_overview, tab_posts, tab_best, tab_ab, tab_import, tab_manual = st.tabs(
-    ["Overview", "Posts", "Best time to post", "A/B tests", "Import", "Enter figures"]
+    ["Overview", "Posts", "Best time to post", "A/B tests", "Import", "Enter figures"],
+    default="Import" if st.session_state.get("m_after_import") else None,
+    key="m_tabs",
 )
 
 with tab_overview:
@@ -247,7 +250,8 @@ with tab_posts:
         below = posts[posts["vs_target"] < 1]
         if len(below):
             st.warning(
-                f"{len(below)} post(s) on this page are below the campaign's engagement-rate target of "
+                f"{wording.plural(len(below), 'post')} on this page {'is' if len(below) == 1 else 'are'} below the "
+                "campaign's engagement-rate target of "
                 f"{rate_target * 100:.1f} %."
             )
     view = posts.assign(
@@ -450,10 +454,12 @@ with tab_import:
                 if report is not None:
                     st.session_state["m_report"] = report
                     if not dry:
-                        st.toast(common.safe_md(report.summary()))
+                        st.session_state["m_after_import"] = True
+                        st.rerun()  # the KPIs above were read before the import: show them with its figures
         report = st.session_state.get("m_report")
         if report is not None:
-            st.text(report.summary())
+            outcome = st.info if report.dry_run or not report.ok or report.unmatched else st.success
+            outcome(common.safe_md(report.sentence()), icon=":material/upload_file:")
             if report.errors or report.conflicts:
                 problems = [{"row": e.row, "field": e.field, "problem": e.reason} for e in report.errors]
                 problems += [{"row": c.row, "field": "conflict", "problem": c.describe()} for c in report.conflicts]
