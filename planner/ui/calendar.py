@@ -65,9 +65,10 @@ chan_names = {cid: channels.label(c) for cid, c in all_channels.items()}
 for p, scope_text, missed in active_rows:
     until = f" until {common.when(p.ends_at, zone)}" if p.ends_at else " until resumed"
     n = len(missed)
-    st.error(
+    st.error(  # md-safe: until is the app's own words and time
         f"**Posting paused** for {safe_md(scope_text)} since {common.when(p.starts_at, zone)}{until}. "
-        f"Reason: {safe_md(p.reason)}. {wording.plural(n, 'post')} due so far {'has' if n == 1 else 'have'} not gone out.",
+        f"Reason: {safe_md(p.reason)}. {wording.plural(n, 'post')} due so far "
+        f"{'has' if n == 1 else 'have'} not gone out.",
         icon=":material/pause_circle:",
     )
     if can_pause and st.button(f"Resume {safe_md(scope_text)}", key=f"cal_resume_{p.id}", icon=":material/play_arrow:"):
@@ -77,8 +78,8 @@ for p, scope_text, missed in active_rows:
             st.session_state["cal_missed"] = [e.id for e in resumed.missed]
             n = len(resumed.missed)
             done(
-                f"Resumed {safe_md(scope_text)}: {wording.plural(n, 'post')} {'was' if n == 1 else 'were'} missed during "
-                "the pause."
+                f"Resumed {safe_md(scope_text)}: {wording.plural(n, 'post')} "
+                f"{'was' if n == 1 else 'were'} missed during the pause."
             )
 
 missed_ids = st.session_state.get("cal_missed")
@@ -108,7 +109,7 @@ if missed_ids is not None:
                 if res is not None:
                     st.session_state.pop("cal_missed", None)
                     st.session_state["cal_auto_lines"] = res.lines()
-                    done(f"{res.sentence()} The details are under 'Auto-schedule approved drafts'.")
+                    done(f"{safe_md(res.sentence())} The details are under 'Auto-schedule approved drafts'.")
         if st.button("Dismiss", key="cal_missed_dismiss"):
             st.session_state.pop("cal_missed", None)
             st.rerun()
@@ -367,7 +368,7 @@ if can_schedule:
                     )
                 if res is not None:
                     st.session_state["cal_auto_lines"] = res.lines()
-                    done(f"{res.sentence()} The details are under 'Auto-schedule approved drafts'.")
+                    done(f"{safe_md(res.sentence())} The details are under 'Auto-schedule approved drafts'.")
         if st.session_state.get("cal_auto_lines"):
             st.code("\n".join(st.session_state["cal_auto_lines"]), language=None)
 

@@ -126,7 +126,7 @@ def pauses_in_force() -> None:
     for p in paused.itertuples(index=False):
         until = f"until {common.when(p.ends_at, zone)}" if pd.notna(p.ends_at) else "until someone resumes it"
         missed = f" {wording.plural(p.missed, 'post')} due since did not go out." if p.missed else ""
-        st.error(
+        st.error(  # md-safe: until and missed are the app's own words, times and counts
             f"**Posting paused: {common.safe_md(p.scope)}**, {until}. Set by {common.safe_md(p.set_by)} on "
             f"{common.when(p.starts_at, zone)}. Why: {common.safe_md(p.reason)}.{missed}",
             icon=":material/pause_circle:",
@@ -146,12 +146,12 @@ def due_to_publish() -> None:
     soon = due[due["soon"]]
     if not soon.empty:
         held = " (held by a pause: do not post)" if (soon["status"] == "paused").any() else ""
-        st.warning(
+        st.warning(  # md-safe: held is the app's own text; titles go through safe_md
             f"{wording.plural(len(soon), 'post')} due within the hour{held}: "
             + "; ".join(common.safe_md(t) for t in soon["title"]),
             icon=":material/alarm:",
         )
-    st.dataframe(
+    common.show_table(
         common.words(due, status=None).drop(columns=["id", "draft_id", "soon"]),
         hide_index=True,
         width="stretch",
@@ -183,9 +183,9 @@ def week_results() -> None:
         st.caption("No figures recorded yet. After posts go out, import their analytics on Results.")
         return
     for col, fig in zip(st.columns(len(week.figures)), week.figures, strict=True):
-        col.metric(fig.label, fig.value, delta=fig.change, border=True)
+        col.metric(fig.label, fig.value, delta=fig.change, border=True)  # md-safe: the app's figure names
     st.caption(
-        f"Posts published in the last 7 days ({wording.plural(week.posts, 'post')}, {week.measured} with figures) "
+        f"Posts published in the last 7 days ({wording.plural(week.posts, 'post')}, {week.measured:d} with figures) "
         f"against the 7 days before ({wording.plural(week.posts_before, 'post')}); each post's latest figures."
     )
     st.page_link("planner/ui/metrics.py", label="Open Results", icon=":material/insights:")
@@ -245,4 +245,4 @@ week_results()
 the_workspace()
 
 _name = wording.zone_name(pd.Timestamp.now(tz=zone).to_pydatetime())
-st.caption(f"Times in {zone.key}" + (f" ({_name})." if _name != zone.key else "."))
+st.caption(f"Times in {zone.key}" + (f" ({_name})." if _name != zone.key else "."))  # md-safe: IANA zone names
