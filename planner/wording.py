@@ -196,6 +196,7 @@ AUDIT_SENTENCES = {
     "user.sso_unlink": "removed a single sign-on email from {obj}",
     "sso.default_role": "changed who may sign in through single sign-on",
     "user.time_zone": "changed the time zone of {obj}",
+    "workspace.restore": "restored the workspace from a backup",
     "draft.create": "created {obj}",
     "draft.update": "edited {obj}",
     "draft.submit": "sent {obj} for review",

@@ -29,6 +29,7 @@ NOT_AUDITED = {
     "planner.db.atomic": "the transaction helper itself",
     "planner.auth.touch_last_seen": "bookkeeping for 'new since your last visit', not a change anyone acts on",
     "planner.schedule.subscription.feed": "stamps a calendar token's last use when a calendar app polls the feed",
+    "planner.sessions.redeem_ticket": "swaps a one-time ticket for the cookie token of a session audited at its start",
 }
 SKIPPED_PACKAGES = ("planner.ui", "planner.cli", "planner.migrations")
 
@@ -80,7 +81,8 @@ def test_static_check_catches_a_writer_without_audit():
 
 # Tables a transaction may change without an audit entry, and why.
 BOOKKEEPING = {
-    "login_attempts": "failed-login counters (the login itself is audited)",
+    "login_throttles": "failed-login counters (the login itself is audited, and so is throttling)",
+    "user_sessions": "a session's last use and its ticket swap (its start and end are audited)",
     "users": "last_seen_at and last_login_at stamps (role, status and password changes are audited)",
     "calendar_tokens": "last use of a calendar feed",
 }
@@ -171,7 +173,9 @@ def test_a_whole_campaign_leaves_no_unaudited_change(session, watch, tmp_path):
     entry = entries.add_entry(session, sol, variant.id, at)
     pauses.pause(session, sol, "all", "a quiet day")
     pauses.resume(session, sol, "all")
-    entries.mark_published(session, sol, entry.id, "https://x.com/valley/status/1860000000000000999")
+    entries.mark_published(
+        session, sol, entry.id, "https://x.com/valley/status/1860000000000000999", confirm_early=True
+    )
     snapshots.record_snapshot(session, sol, entry.id, datetime.now(UTC), {"impressions": 120})
     campaigns.set_status(session, sol, camp.id, "active")
     auth.set_role(session, admin, "sol", "drafter")

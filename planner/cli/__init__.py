@@ -77,11 +77,11 @@ class PlannerGroup(click.Group):
     """The top-level group: loads each command's module on demand and turns core errors into one-line messages."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted(set(COMMANDS) | set(self.commands))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
-            return None
+        if cmd_name not in COMMANDS:  # a command added to the group directly (plugins, tests)
+            return super().get_command(ctx, cmd_name)
         module, attribute, _help = COMMANDS[cmd_name]
         return getattr(importlib.import_module(f"planner.cli.{module}"), attribute)
 
