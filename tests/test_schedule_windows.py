@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from planner.schedule import ScheduleError, entries, windows
@@ -81,3 +82,12 @@ def test_vectorised_scores_equal_single_scores():
         Scorer(Audience(), None, None, None),
     ):
         assert np.allclose(scorer.scores(times), [scorer.score(t) for t in times])
+
+
+def test_why_says_in_words_when_the_trend_never_posts_at_that_hour():
+    profile = np.zeros(168)
+    profile[windows.hour_of_week(datetime(2026, 12, 2, 20, tzinfo=UTC))] = 30.0
+    scorer = windows.Scorer(audience=windows.Audience(time_zone="UTC"), profile=profile)
+    assert "peak at 100% of their busiest hour" in scorer.why(datetime(2026, 12, 2, 20, tzinfo=UTC))
+    quiet = scorer.why(datetime(2026, 12, 2, 3, tzinfo=UTC))
+    assert "have not posted at this hour of the week" in quiet and "0%" not in quiet

@@ -227,7 +227,11 @@ class Scorer:
         local = at.astimezone(zone)
         parts = [f"{DAY_NAMES[local.weekday()]} {local:%H:%M} {zone.key}"]
         if self._profile is not None:
-            parts.append(f"the trend's own posts peak at {self._profile[hour_of_week(at)]:.0%} of their busiest hour")
+            share = self._profile[hour_of_week(at)]
+            if share > 0:
+                parts.append(f"the trend's own posts peak at {share:.0%} of their busiest hour")
+            else:
+                parts.append("the trend's own accounts have not posted at this hour of the week")
         elif self.audience.active_hours:
             inside = at.astimezone(self._zone).hour in self.audience.active_hours
             who = self.audience.name or "the audience"
