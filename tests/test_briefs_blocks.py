@@ -52,6 +52,20 @@ for parent in (None, os.getpid()):  # then with every draw failing in a child pr
     ahead = _fresh(parent=parent)
     prerender(ahead, "png")
     assert [chart._cache["png"] for chart in ahead] == expected
+ahead = _fresh()
+assert prerender(ahead, "png", meanwhile=os.getpid) == os.getpid()  # `meanwhile` runs here, its result comes back
+assert [chart._cache["png"] for chart in ahead] == expected
+def fail():
+    raise KeyError("meanwhile failed")
+try:
+    prerender(_fresh(), "png", meanwhile=fail)
+except KeyError:
+    pass
+try:
+    os.waitpid(-1, os.WNOHANG)
+    print("a child was left behind")
+except ChildProcessError:
+    pass
 print("forks", len(forks))
 """
 
@@ -62,7 +76,7 @@ def test_prerender_shares_the_work_with_a_child_and_draws_here_what_it_failed_to
     env = {**os.environ, "PYTHONPATH": str(root)}
     done = subprocess.run([sys.executable, "-c", CHILD_SCRIPT], cwd=root, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["forks", "2"]
+    assert done.stdout.split() == ["forks", "4"]
 
 
 def test_prerender_never_forks_a_threaded_process(monkeypatch):

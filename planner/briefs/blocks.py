@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import base64
+import mmap
 import os
 import re
 import struct
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+# Loading matplotlib costs about as much as drawing three charts: a process that has not loaded it joins the drawing
+# only when more than this many charts are still waiting.
+JOIN_AFTER = 3
 
 # Bidi embeddings, overrides and isolates (they can make text read in a different order than it is stored) and
 # control characters other than tab and newline (Word's XML cannot hold them).
@@ -142,20 +149,26 @@ def charts_of(context: dict) -> list[Chart]:
     return [b for sec in context["sections"] for b in sec["blocks"] if isinstance(b, Chart)]
 
 
-def prerender(charts: list[Chart], fmt: str) -> None:
+def prerender(charts: list[Chart], fmt: str, meanwhile: Callable[[], T] | None = None) -> T | None:
     """Draw the pictures of `charts` as `fmt` ahead of rendering, sharing the work with a forked process when safe.
 
     Drawing is pure-Python work (matplotlib holds the GIL), so threads would not help; a fork does, on a machine with
     two cores or more. It is used only in a single-threaded process (the CLI): forking a threaded server such as
-    Streamlit's could copy a lock held by another thread. The child draws the second half and sends the bytes back
-    through a pipe; if anything goes wrong there, this process draws those charts itself.
+    Streamlit's could copy a lock held by another thread. The child draws from the first chart on and sends each
+    picture through a pipe as it finishes; this process first runs `meanwhile` (say, importing the renderer), then
+    draws from the last chart back until it meets the child's (unless so few are left that the child finishes them
+    sooner than this process could load matplotlib). A shared byte per chart says who took it (if both
+    take one at the same instant, both draw it: same bytes, no harm). If anything goes wrong in the child, this
+    process draws what is missing. Returns what `meanwhile` returned.
     """
     todo = [c for c in charts if fmt not in c._cache]
-    if len(todo) < 2 or not hasattr(os, "fork") or threading.active_count() > 1 or (os.cpu_count() or 1) < 2:
+    forkable = hasattr(os, "fork") and threading.active_count() == 1 and (os.cpu_count() or 1) >= 2
+    if not forkable or not todo or (len(todo) < 2 and meanwhile is None):
+        result = meanwhile() if meanwhile is not None else None
         for chart in todo:
             chart._render(fmt)
-        return
-    mine, theirs = todo[: len(todo) // 2], todo[len(todo) // 2 :]
+        return result
+    taken = mmap.mmap(-1, len(todo))  # anonymous and shared: the child sees this process's writes and vice versa
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: draw, send, and leave at once (no cleanup of the parent's files or connections)
@@ -163,26 +176,42 @@ def prerender(charts: list[Chart], fmt: str) -> None:
         try:
             os.close(read_end)
             with os.fdopen(write_end, "wb") as pipe:
-                for chart in theirs:
+                for i, chart in enumerate(todo):
+                    if taken[i]:
+                        break  # the parent drew the rest
+                    taken[i] = 1
                     picture = chart._render(fmt)
-                    pipe.write(struct.pack("<Q", len(picture)) + picture)
+                    pipe.write(struct.pack("<QQ", i, len(picture)) + picture)
             status = 0
         finally:
             os._exit(status)
     os.close(write_end)
-    for chart in mine:
-        chart._render(fmt)
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
-    _pid, status = os.waitpid(pid, 0)
+    try:
+        result = meanwhile() if meanwhile is not None else None
+        waiting = sum(1 for i in range(len(todo)) if not taken[i])
+        if meanwhile is not None and waiting <= JOIN_AFTER and "matplotlib.figure" not in sys.modules:
+            waiting = 0  # loading matplotlib here would take as long as the child needs to finish them
+        for i in reversed(range(len(todo))):
+            if not waiting or taken[i]:
+                break  # the child has this one and every one before it
+            taken[i] = 1
+            todo[i]._render(fmt)
+    finally:  # collect the child even when this side failed, so no process is left behind
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        _pid, status = os.waitpid(pid, 0)
+        taken.close()
     offset = 0
-    for chart in theirs:
-        size = struct.unpack_from("<Q", data, offset)[0] if status == 0 and offset + 8 <= len(data) else -1
-        if 0 <= size <= len(data) - offset - 8:
-            chart._cache[fmt] = data[offset + 8 : offset + 8 + size]
-            offset += 8 + size
-        else:  # the child failed: draw it here
+    while status == 0 and offset + 16 <= len(data):
+        i, size = struct.unpack_from("<QQ", data, offset)
+        if i >= len(todo) or size > len(data) - offset - 16:
+            break
+        todo[i]._cache.setdefault(fmt, data[offset + 16 : offset + 16 + size])
+        offset += 16 + size
+    for chart in todo:  # what the child failed to draw
+        if fmt not in chart._cache:
             chart._render(fmt)
+    return result
 
 
 Block = Paragraph | Subheading | Note | Facts | Table | Chart
