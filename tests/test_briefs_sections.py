@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from planner import briefs, campaigns, workflow
@@ -45,7 +47,13 @@ def test_summary_has_the_planners_text_then_generated_facts(demo_session, valley
     assert blocks_of(content, Paragraph)[0].text.startswith("Since early November the fictional Order")
     facts = dict(blocks_of(content, Facts)[0].items)
     assert facts["Status"] == "Active" and facts["Trends answered"].startswith("2 (largest: #greylanternrises")
-    assert facts["Drafts"] == "16: 1 approved, 1 changes requested, 1 draft, 1 in review, 6 published, 6 scheduled"
+    # The demo answers the emerging trend inside its response window: those answers are published or still scheduled
+    # depending on the hour the demo was loaded, so only their sum is fixed.
+    drafts = re.fullmatch(
+        r"16: 1 approved, 1 changes requested, 1 draft, 1 in review, (\d+) published, (\d+) scheduled", facts["Drafts"]
+    )
+    assert drafts, facts["Drafts"]
+    assert int(drafts[1]) + int(drafts[2]) == 12 and int(drafts[1]) >= 4
     assert facts["Amplification warnings acknowledged"] == "1"
 
 
