@@ -6,19 +6,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, exists, func, insert, literal, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from planner import audit
+from planner import dataaccess as da
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.coordination.clusters import Clusters, find_clusters
-from planner.coordination.networks import CoordinationError, Params, Prepared, detect
+from planner.coordination.networks import CoordinationError, Params, Prepared, detect, edge_codes, prepare_keys
 from planner.db import atomic
 from planner.models import CoordinationCluster, CoordinationEdge, CoordinationMember, CoordinationRun, Post, Trend
+from planner.postkeys import author_keys, text_hashes
 
 Progress = Callable[[float, str], None]
+# Account keys looked up per query when naming the accounts of a co-post run.
+LOOKUP_KEYS = 5_000
 _COLUMNS = {"co-post": "text", "co-similar": "text", "co-link": "urls", "co-hashtag": "hashtags", "co-repost": None}
 
 
@@ -75,20 +80,130 @@ def run_detection(
     """Detect co-action edges and clusters over the stored posts without changing anything."""
     params.check()
     report = progress or (lambda _f, _m: None)
+    if since and until and since >= until:
+        raise CoordinationError(f"since ({since.isoformat()}) must be before until ({until.isoformat()})")
     report(0.0, "loading monitored posts")
-    posts = load_posts(session, params.kind, since, until)
-    report(0.1, f"sweeping {len(posts):,} posts for {params.kind}")
-    prep, edges = detect(posts, params, lambda f, m: report(0.1 + 0.6 * f, m))
+    if params.kind == "co-post":
+        considered, prep, edges, accounts = _co_post(session, params, since, until, report)
+    else:
+        posts = load_posts(session, params.kind, since, until)
+        considered = len(posts)
+        report(0.1, f"sweeping {len(posts):,} posts for {params.kind}")
+        prep, edges = detect(posts, params, lambda f, m: report(0.1 + 0.6 * f, m))
+        accounts = posts.drop_duplicates("account")[["account", "platform", "author_id", "author_handle"]]
     report(0.7, f"grouping {edges['source'].nunique() if len(edges) else 0:,} accounts into clusters")
     clusters = find_clusters(prep, params, edges)
-    accounts = (
-        posts.drop_duplicates("account")[["account", "platform", "author_id", "author_handle"]]
-        .set_index("account")
-        .reindex(clusters.members["account"])
-        .reset_index()
-    )
+    accounts = accounts.set_index("account").reindex(clusters.members["account"]).reset_index()
     report(0.85, "done detecting")
-    return Detection(params, since, until, len(posts), prep, edges, clusters, accounts)
+    return Detection(params, since, until, considered, prep, edges, clusters, accounts)
+
+
+def _time_filter(since: datetime | None, until: datetime | None) -> tuple[str, dict]:
+    sql, params = "", {}
+    if since:
+        sql, params["since"] = sql + " AND created_at >= :since", since
+    if until:
+        sql, params["until"] = sql + " AND created_at < :until", until
+    return sql, params
+
+
+def _co_post(session: Session, params: Params, since, until, report: Progress):
+    """Return (posts considered, prepared arrays, edges, accounts) of a co-post detection from the integer keys.
+
+    Reads three integer columns per post (account key, time in µs, normalised-text hash), and only for posts
+    whose text hash occurs more than once in the table (the others cannot pair). Account codes are then
+    renumbered so that the accounts with edges come first, in label order, as the text path numbers them:
+    clusters, communities and the order of edges come out the same.
+    """
+    name = da.dialect(session)
+    where, args = _time_filter(since, until)
+    considered, platforms = da.read_ints(
+        session, f"SELECT count(*) AS n, count(DISTINCT platform) AS p FROM posts WHERE 1 = 1{where}", ["n", "p"], args
+    )[0]
+    unkeyed = da.read_ints(
+        session, "SELECT count(*) AS n FROM (SELECT 1 FROM posts WHERE text_hash IS NULL LIMIT 1) AS u", ["n"]
+    )[0, 0]
+    original = "(repost_of IS NULL OR repost_of = '')"
+    shared = (
+        ""
+        if unkeyed  # keys missing somewhere: a hash seen once among keyed rows may still pair with an unkeyed row
+        else " AND text_hash IN (SELECT text_hash FROM posts WHERE text_hash IS NOT NULL "
+        "GROUP BY text_hash HAVING count(*) > 1)"
+    )
+    cols = da.read_ints(
+        session,
+        f"SELECT author_key AS a, {da.micros('created_at', name)} AS t, text_hash AS h FROM posts "
+        f"WHERE text_hash IS NOT NULL AND author_key IS NOT NULL AND {original}{where}{shared}",
+        ["a", "t", "h"],
+        args,
+    )
+    author, time_us, key = cols[:, 0], cols[:, 1], cols[:, 2]
+    if unkeyed:  # rows a raw insert wrote without keys: keyed here, in memory (the read changes nothing)
+        rows = session.execute(
+            text(
+                f"SELECT platform, author_id, {da.micros('created_at', name)}, text FROM posts "
+                f"WHERE (text_hash IS NULL OR author_key IS NULL) AND {original}{where}"
+            ),
+            {k: da.db_value(name, v) for k, v in args.items()},
+        ).all()
+        if rows:
+            platform, author_id, stamp, texts = (list(c) for c in zip(*rows, strict=True))
+            author = np.concatenate([author, author_keys(platform, author_id)])
+            time_us = np.concatenate([time_us, np.asarray(stamp, np.int64)])
+            key = np.concatenate([key, text_hashes(texts)])
+    report(0.1, f"sweeping {len(key):,} posts with a repeated text for co-post")
+    account_keys, post_account = np.unique(author, return_inverse=True)
+    prep = prepare_keys(post_account, time_us, key, account_keys, params)
+    source, target, weight = edge_codes(prep, params, lambda f, m: report(0.1 + 0.6 * f, m))
+    members = np.unique(np.concatenate([source, target]))
+    info = _account_labels(session, account_keys[members], platforms > 1, where, args)
+    # Renumber: accounts with edges first, in label order; the others after them (their labels are never shown).
+    order = np.argsort(info["account"].to_numpy(dtype=object), kind="stable")
+    code = np.empty(len(account_keys), np.int64)
+    code[members[order]] = np.arange(len(members))
+    others = np.setdiff1d(np.arange(len(account_keys)), members, assume_unique=True)
+    code[others] = np.arange(len(members), len(account_keys))
+    labels = np.empty(len(account_keys), dtype=object)
+    labels[: len(members)] = info["account"].to_numpy(dtype=object)[order]
+    labels[len(members) :] = account_keys[others].astype(str)
+    prep.accounts, prep.post_account = labels, code[prep.post_account]
+    source, target = code[source], code[target]
+    by_label = np.argsort(source * max(len(members), 1) + target, kind="stable")
+    edges = pd.DataFrame(
+        {
+            "source": pd.Series(labels[source[by_label]], dtype=object),
+            "target": pd.Series(labels[target[by_label]], dtype=object),
+            "weight": weight[by_label],
+        }
+    )
+    return int(considered), prep, edges, info
+
+
+def _account_labels(session: Session, keys: np.ndarray, multi: bool, where: str, args: dict) -> pd.DataFrame:
+    """Return (account, platform, author_id, author_handle) per account key, in the order of `keys`.
+
+    The handle is the one on the account's first stored post in the range, as the text path takes it.
+    """
+    name = da.dialect(session)
+    stmt = text(
+        f"SELECT author_key, platform, author_id, author_handle, id FROM posts WHERE author_key IN :keys{where}"
+    ).bindparams(bindparam("keys", expanding=True))
+    values = {k: da.db_value(name, v) for k, v in args.items()}
+    rows = []
+    for start in range(0, len(keys), LOOKUP_KEYS):
+        values["keys"] = [int(k) for k in keys[start : start + LOOKUP_KEYS]]
+        rows += session.execute(stmt, values).all()
+    found = pd.DataFrame(rows, columns=["key", "platform", "author_id", "author_handle", "id"])
+    found = found.sort_values("id").drop_duplicates("key").set_index("key").reindex(keys)
+    account = found["platform"] + ":" + found["author_id"] if multi else found["author_id"]
+    return pd.DataFrame(
+        {
+            "account": account.to_numpy(dtype=object),
+            "platform": found["platform"].to_numpy(dtype=object),
+            "author_id": found["author_id"].to_numpy(dtype=object),
+            "author_handle": found["author_handle"].to_numpy(dtype=object),
+        }
+    )
 
 
 def detect_and_store(
@@ -148,58 +263,52 @@ def _store(session: Session, actor: Actor, result: Detection) -> CoordinationRun
     session.flush()
     if clusters.empty:
         return run
-    cluster_rows = [
-        {
-            "run_id": run.id,
-            "rank": int(r.cluster),
-            "accounts": int(r.accounts),
-            "posts": int(r.posts),
-            "shared_objects": int(r.shared_objects),
-            "communities": int(r.communities),
-            "total_weight": int(r.total_weight),
-            "median_delay_s": None if pd.isna(r.median_delay_s) else float(r.median_delay_s),
-            "first_at": None if pd.isna(r.first_at) else r.first_at.to_pydatetime(),
-            "last_at": None if pd.isna(r.last_at) else r.last_at.to_pydatetime(),
-            "summary": r.summary,
-        }
-        for r in clusters.itertuples()
-    ]
-    ids = session.scalars(
-        insert(CoordinationCluster).returning(CoordinationCluster.id, sort_by_parameter_order=True), cluster_rows
-    ).all()
-    cluster_id = dict(zip(clusters["cluster"], ids, strict=True))
-    info = result.accounts.set_index("account")
-    member_rows = [
-        {
-            "run_id": run.id,
-            "cluster_id": cluster_id[m.cluster],
-            "platform": info.at[m.account, "platform"],
-            "author_id": info.at[m.account, "author_id"],
-            "author_handle": info.at[m.account, "author_handle"] or "",
-            "community": int(m.community),
-            "posts": int(m.posts),
-            "strength": int(m.strength),
-        }
-        for m in members.itertuples()
-    ]
-    member_ids = session.scalars(
-        insert(CoordinationMember).returning(CoordinationMember.id, sort_by_parameter_order=True), member_rows
-    ).all()
-    member_id = pd.Series(member_ids, index=members["account"].to_numpy())
+    cluster_rows = {
+        "run_id": np.full(len(clusters), run.id),
+        "rank": clusters["cluster"].to_numpy(np.int64),
+        **{c: clusters[c].to_numpy(np.int64) for c in _COUNTS},
+        "median_delay_s": clusters["median_delay_s"]
+        .astype(float)
+        .astype(object)
+        .where(clusters["median_delay_s"].notna(), None),
+        "first_at": pd.to_datetime(clusters["first_at"], utc=True),
+        "last_at": pd.to_datetime(clusters["last_at"], utc=True),
+        "summary": clusters["summary"],
+    }
+    da.insert_rows(session, CoordinationCluster.__tablename__, cluster_rows)
+    ids = _ids_in_order(session, CoordinationCluster, run.id)
+    cluster_id = pd.Series(ids, index=clusters["cluster"].to_numpy())
+    info = result.accounts.set_index("account").reindex(members["account"])
+    member_rows = {
+        "run_id": np.full(len(members), run.id),
+        "cluster_id": cluster_id.reindex(members["cluster"]).to_numpy(np.int64),
+        "platform": info["platform"].reset_index(drop=True),
+        "author_id": info["author_id"].reset_index(drop=True),
+        "author_handle": info["author_handle"].fillna("").reset_index(drop=True),
+        **{c: members[c].to_numpy(np.int64) for c in ("community", "posts", "strength")},
+    }
+    da.insert_rows(session, CoordinationMember.__tablename__, member_rows)
+    member_id = pd.Series(_ids_in_order(session, CoordinationMember, run.id), index=members["account"].to_numpy())
     edges = result.edges
-    source = member_id.reindex(edges["source"]).to_numpy()
-    target = member_id.reindex(edges["target"]).to_numpy()
-    weight = edges["weight"].to_numpy()
-    batch = 50_000
-    for start in range(0, len(edges), batch):
-        rows = [
-            {"run_id": run.id, "source_id": int(s), "target_id": int(t), "weight": int(w)}
-            for s, t, w in zip(
-                source[start : start + batch], target[start : start + batch], weight[start : start + batch], strict=True
-            )
-        ]
-        session.execute(insert(CoordinationEdge), rows)
+    da.insert_rows(
+        session,
+        CoordinationEdge.__tablename__,
+        {
+            "run_id": np.full(len(edges), run.id),
+            "source_id": member_id.reindex(edges["source"]).to_numpy(np.int64),
+            "target_id": member_id.reindex(edges["target"]).to_numpy(np.int64),
+            "weight": edges["weight"].to_numpy(np.int64),
+        },
+    )
     return run
+
+
+_COUNTS = ("accounts", "posts", "shared_objects", "communities", "total_weight")
+
+
+def _ids_in_order(session: Session, model, run_id: int) -> list[int]:
+    """Return the ids of a run's rows of `model` in insertion order (ids grow as rows are inserted)."""
+    return list(session.scalars(select(model.id).where(model.run_id == run_id).order_by(model.id)))
 
 
 def share_sentence(share: float | None) -> str:
