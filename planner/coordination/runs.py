@@ -182,19 +182,30 @@ def _co_post(session: Session, params: Params, since, until, report: Progress):
 def _account_labels(session: Session, keys: np.ndarray, multi: bool, where: str, args: dict) -> pd.DataFrame:
     """Return (account, platform, author_id, author_handle) per account key, in the order of `keys`.
 
-    The handle is the one on the account's first stored post in the range, as the text path takes it.
+    The handle is the one on the account's first stored post in the range, as the text path takes it: first the
+    id of that post per key (integers only), then those posts' names.
     """
-    name = da.dialect(session)
-    stmt = text(
-        f"SELECT author_key, platform, author_id, author_handle, id FROM posts WHERE author_key IN :keys{where}"
-    ).bindparams(bindparam("keys", expanding=True))
-    values = {k: da.db_value(name, v) for k, v in args.items()}
-    rows = []
+    first = []
     for start in range(0, len(keys), LOOKUP_KEYS):
-        values["keys"] = [int(k) for k in keys[start : start + LOOKUP_KEYS]]
-        rows += session.execute(stmt, values).all()
-    found = pd.DataFrame(rows, columns=["key", "platform", "author_id", "author_handle", "id"])
-    found = found.sort_values("id").drop_duplicates("key").set_index("key").reindex(keys)
+        part = ", ".join(str(int(k)) for k in keys[start : start + LOOKUP_KEYS])  # integers: safe to inline
+        first.append(
+            da.read_ints(
+                session,
+                f"SELECT author_key AS k, min(id) AS i FROM posts WHERE author_key IN ({part}){where} "
+                "GROUP BY author_key",
+                ["k", "i"],
+                args,
+            )
+        )
+    ids = np.concatenate(first)[:, 1] if first else np.zeros(0, np.int64)
+    stmt = text("SELECT author_key, platform, author_id, author_handle FROM posts WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    rows = []
+    for start in range(0, len(ids), LOOKUP_KEYS):
+        rows += session.execute(stmt, {"ids": ids[start : start + LOOKUP_KEYS].tolist()}).all()
+    found = pd.DataFrame(rows, columns=["key", "platform", "author_id", "author_handle"]).set_index("key")
+    found = found.reindex(keys)
     account = found["platform"] + ":" + found["author_id"] if multi else found["author_id"]
     return pd.DataFrame(
         {
