@@ -197,6 +197,10 @@ def store_workspace(csv_path: Path, url: str, chunk: int = 1_000_000) -> tuple[i
     return stored, time.perf_counter() - t
 
 
+def _store_child(path: Path, url: str, queue) -> None:
+    queue.put(store_workspace(path, url))
+
+
 def _timed_process(args: list[str], env: dict | None = None, timeout: float | None = None) -> dict | None:
     """Run a command; return its wall time, its own peak RSS and exit code, or None when killed at the timeout."""
     t = time.perf_counter()
@@ -255,7 +259,8 @@ def whole(n: int, hot: int, folder: Path, url: str | None, threads: int, toolkit
         f"rounds{extra} (CSV written in {time.perf_counter() - t:.1f} s)"
     )
     url = url or f"sqlite:///{folder / 'workspace.db'}"
-    stored, load_s = store_workspace(path, url)
+    # In a child process: a command forked from a big parent would count the parent's pages in its peak RSS.
+    stored, load_s = _in_child(_store_child, (path, url), None)
     backend = url.split(":", 1)[0].split("+", 1)[0]
     print(f"  stored {stored:,} posts in the {backend} workspace in {load_s:.1f} s (not timed below)")
     env = {**os.environ, "PLANNER_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
