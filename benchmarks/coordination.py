@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import multiprocessing as mp
 import os
 import resource
@@ -201,26 +202,33 @@ def _store_child(path: Path, url: str, queue) -> None:
     queue.put(store_workspace(path, url))
 
 
+# Runs the command as its child and reports its wall time and peak RSS. The measuring process must be small: on
+# Linux a child's peak RSS includes that of the process it was forked from, up to its exec.
+_MEASURE = """
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+with open(sys.argv[1], "w") as out, open(sys.argv[2], "w") as err:
+    try:
+        code = subprocess.run(sys.argv[4:], stdout=out, stderr=err, timeout=float(sys.argv[3]) or None).returncode
+    except subprocess.TimeoutExpired:
+        code = None
+wall = time.perf_counter() - t
+peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"code": code, "wall_s": wall, "peak_mb": peak_mb}))
+"""
+
+
 def _timed_process(args: list[str], env: dict | None = None, timeout: float | None = None) -> dict | None:
-    """Run a command; return its wall time, its own peak RSS and exit code, or None when killed at the timeout."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = None if timeout is None else t + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if deadline is not None and time.perf_counter() > deadline:
-            proc.kill()
-            os.wait4(proc.pid, 0)
+    """Run a command; return its wall time, its own peak RSS and its output, or None when killed at the timeout."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out, err = Path(tmp) / "out", Path(tmp) / "err"
+        measure = [sys.executable, "-c", _MEASURE, str(out), str(err), str(timeout or 0), *args]
+        result = json.loads(subprocess.run(measure, env=env, capture_output=True, text=True, check=True).stdout)
+        if result["code"] is None:
             return None
-        time.sleep(0.005)
-    wall = time.perf_counter() - t
-    out, err = proc.stdout.read(), proc.stderr.read()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"{' '.join(args[:4])} failed ({code}):\n{err[-2000:]}")
-    return {"wall_s": wall, "peak_mb": usage.ru_maxrss / 1024, "stdout": out}
+        if result["code"] != 0:
+            raise SystemExit(f"{' '.join(args[:4])} failed ({result['code']}):\n{err.read_text()[-2000:]}")
+        return {**result, "stdout": out.read_text()}
 
 
 _TOOLKIT_SCRIPT = """
