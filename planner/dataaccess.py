@@ -60,6 +60,11 @@ def db_value(name: str, value):
     return value
 
 
+def db_values(name: str, params: dict) -> dict:
+    """Return the parameters with every value as the driver of dialect `name` takes it (see db_value)."""
+    return {k: db_value(name, v) for k, v in params.items()}
+
+
 def read_ints(session: Session, sql: str, columns: Sequence[str], params: dict | None = None) -> np.ndarray:
     """Return the rows of `sql` as an int64 array of shape (rows, len(columns)), read in the session's transaction.
 
@@ -67,7 +72,7 @@ def read_ints(session: Session, sql: str, columns: Sequence[str], params: dict |
     PostgreSQL sends the rows with binary COPY, parsed by numpy; SQLite's rows are turned into arrays batch by batch.
     """
     name = dialect(session)
-    params = {k: db_value(name, v) for k, v in (params or {}).items()}
+    params = db_values(name, params or {})
     raw = session.connection().connection.driver_connection
     width = len(columns)
     if name == "sqlite":

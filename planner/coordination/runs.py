@@ -117,9 +117,13 @@ def _co_post(session: Session, params: Params, since, until, report: Progress):
     """
     name = da.dialect(session)
     where, args = _time_filter(since, until)
-    considered, platforms = da.read_ints(
-        session, f"SELECT count(*) AS n, count(DISTINCT platform) AS p FROM posts WHERE 1 = 1{where}", ["n", "p"], args
-    )[0]
+    considered = da.read_ints(session, f"SELECT count(*) AS n FROM posts WHERE 1 = 1{where}", ["n"], args)[0, 0]
+    # Separate min and max: each alone is one look-up in the (platform, author_id) index when there is no filter.
+    low, high = (
+        session.execute(text(f"SELECT {f}(platform) FROM posts WHERE 1 = 1{where}"), da.db_values(name, args)).scalar()
+        for f in ("min", "max")
+    )
+    platforms = 2 if low != high else 1
     unkeyed = da.read_ints(
         session, "SELECT count(*) AS n FROM (SELECT 1 FROM posts WHERE text_hash IS NULL LIMIT 1) AS u", ["n"]
     )[0, 0]
@@ -144,7 +148,7 @@ def _co_post(session: Session, params: Params, since, until, report: Progress):
                 f"SELECT platform, author_id, {da.micros('created_at', name)}, text FROM posts "
                 f"WHERE (text_hash IS NULL OR author_key IS NULL) AND {original}{where}"
             ),
-            {k: da.db_value(name, v) for k, v in args.items()},
+            da.db_values(name, args),
         ).all()
         if rows:
             platform, author_id, stamp, texts = (list(c) for c in zip(*rows, strict=True))
