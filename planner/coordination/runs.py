@@ -22,8 +22,8 @@ from planner.models import CoordinationCluster, CoordinationEdge, CoordinationMe
 from planner.postkeys import author_keys, text_hashes
 
 Progress = Callable[[float, str], None]
-# Account keys looked up per query when naming the accounts of a co-post run.
-LOOKUP_KEYS = 5_000
+# Posts looked up per query when naming the accounts of a co-post run.
+LOOKUP_POSTS = 5_000
 _COLUMNS = {"co-post": "text", "co-similar": "text", "co-link": "urls", "co-hashtag": "hashtags", "co-repost": None}
 
 
@@ -136,22 +136,23 @@ def _co_post(session: Session, params: Params, since, until, report: Progress):
     )
     cols = da.read_ints(
         session,
-        f"SELECT author_key AS a, {da.micros('created_at', name)} AS t, text_hash AS h FROM posts "
+        f"SELECT author_key AS a, {da.micros('created_at', name)} AS t, text_hash AS h, id FROM posts "
         f"WHERE text_hash IS NOT NULL AND author_key IS NOT NULL AND {original}{where}{shared}",
-        ["a", "t", "h"],
+        ["a", "t", "h", "id"],
         args,
     )
-    author, time_us, key = cols[:, 0], cols[:, 1], cols[:, 2]
+    author, time_us, key, post_id = cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 3]
     if unkeyed:  # rows a raw insert wrote without keys: keyed here, in memory (the read changes nothing)
         rows = session.execute(
             text(
-                f"SELECT platform, author_id, {da.micros('created_at', name)}, text FROM posts "
+                f"SELECT platform, author_id, {da.micros('created_at', name)}, text, id FROM posts "
                 f"WHERE (text_hash IS NULL OR author_key IS NULL) AND {original}{where}"
             ),
             da.db_values(name, args),
         ).all()
         if rows:
-            platform, author_id, stamp, texts = (list(c) for c in zip(*rows, strict=True))
+            platform, author_id, stamp, texts, ids = (list(c) for c in zip(*rows, strict=True))
+            post_id = np.concatenate([post_id, np.asarray(ids, np.int64)])
             author = np.concatenate([author, author_keys(platform, author_id)])
             time_us = np.concatenate([time_us, np.asarray(stamp, np.int64)])
             key = np.concatenate([key, text_hashes(texts)])
@@ -160,7 +161,10 @@ def _co_post(session: Session, params: Params, since, until, report: Progress):
     prep = prepare_keys(post_account, time_us, key, account_keys, params)
     source, target, weight = edge_codes(prep, params, lambda f, m: report(0.1 + 0.6 * f, m))
     members = np.unique(np.concatenate([source, target]))
-    info = _account_labels(session, account_keys[members], platforms > 1, where, args)
+    # Each member's first post among those read (they all have one: it has edges) names the account.
+    first_post = np.full(len(account_keys), np.iinfo(np.int64).max)
+    np.minimum.at(first_post, post_account, post_id)
+    info = _account_labels(session, first_post[members], platforms > 1)
     # Renumber: accounts with edges first, in label order; the others after them (their labels are never shown).
     order = np.argsort(info["account"].to_numpy(dtype=object), kind="stable")
     code = np.empty(len(account_keys), np.int64)
@@ -183,33 +187,16 @@ def _co_post(session: Session, params: Params, since, until, report: Progress):
     return int(considered), prep, edges, info
 
 
-def _account_labels(session: Session, keys: np.ndarray, multi: bool, where: str, args: dict) -> pd.DataFrame:
-    """Return (account, platform, author_id, author_handle) per account key, in the order of `keys`.
-
-    The handle is the one on the account's first stored post in the range, as the text path takes it: first the
-    id of that post per key (integers only), then those posts' names.
-    """
-    first = []
-    for start in range(0, len(keys), LOOKUP_KEYS):
-        part = ", ".join(str(int(k)) for k in keys[start : start + LOOKUP_KEYS])  # integers: safe to inline
-        first.append(
-            da.read_ints(
-                session,
-                f"SELECT author_key AS k, min(id) AS i FROM posts WHERE author_key IN ({part}){where} "
-                "GROUP BY author_key",
-                ["k", "i"],
-                args,
-            )
-        )
-    ids = np.concatenate(first)[:, 1] if first else np.zeros(0, np.int64)
-    stmt = text("SELECT author_key, platform, author_id, author_handle FROM posts WHERE id IN :ids").bindparams(
+def _account_labels(session: Session, ids: np.ndarray, multi: bool) -> pd.DataFrame:
+    """Return (account, platform, author_id, author_handle) from the posts `ids`, one per account, in that order."""
+    stmt = text("SELECT id, platform, author_id, author_handle FROM posts WHERE id IN :ids").bindparams(
         bindparam("ids", expanding=True)
     )
     rows = []
-    for start in range(0, len(ids), LOOKUP_KEYS):
-        rows += session.execute(stmt, {"ids": ids[start : start + LOOKUP_KEYS].tolist()}).all()
-    found = pd.DataFrame(rows, columns=["key", "platform", "author_id", "author_handle"]).set_index("key")
-    found = found.reindex(keys)
+    for start in range(0, len(ids), LOOKUP_POSTS):
+        rows += session.execute(stmt, {"ids": ids[start : start + LOOKUP_POSTS].tolist()}).all()
+    found = pd.DataFrame(rows, columns=["id", "platform", "author_id", "author_handle"]).set_index("id")
+    found = found.reindex(ids)
     account = found["platform"] + ":" + found["author_id"] if multi else found["author_id"]
     return pd.DataFrame(
         {
