@@ -97,3 +97,11 @@ def test_orm_inserts_get_keys_without_asking(session):
     session.flush()
     assert (post.text_hash, post.author_key) == (text_hash_of("hi there"), author_key_of("x", "a"))
     assert np.int64(post.text_hash) == text_hashes(["hi there"])[0]
+
+
+def test_one_row_keys_equal_the_vectorised_ones():
+    rng = np.random.default_rng(2)
+    texts = ["".join(rng.choice(list("aZ é@\t\x1c.ё"), int(rng.integers(0, 30)))) for _ in range(300)]
+    assert [text_hash_of(t) for t in texts] == text_hashes(texts).tolist()
+    ids = [str(i) for i in rng.integers(0, 10**12, 300)]
+    assert [author_key_of("telegram", a) for a in ids] == author_keys("telegram", ids).tolist()
