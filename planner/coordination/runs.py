@@ -277,9 +277,9 @@ def _store(session: Session, actor: Actor, result: Detection) -> CoordinationRun
         "last_at": pd.to_datetime(clusters["last_at"], utc=True),
         "summary": clusters["summary"],
     }
-    da.insert_rows(session, CoordinationCluster.__tablename__, cluster_rows)
-    ids = _ids_in_order(session, CoordinationCluster, run.id)
-    cluster_id = pd.Series(ids, index=clusters["cluster"].to_numpy())
+    cluster_id = pd.Series(
+        _insert_ids(session, CoordinationCluster, cluster_rows), index=clusters["cluster"].to_numpy()
+    )
     info = result.accounts.set_index("account").reindex(members["account"])
     member_rows = {
         "run_id": np.full(len(members), run.id),
@@ -289,8 +289,7 @@ def _store(session: Session, actor: Actor, result: Detection) -> CoordinationRun
         "author_handle": info["author_handle"].fillna("").reset_index(drop=True),
         **{c: members[c].to_numpy(np.int64) for c in ("community", "posts", "strength")},
     }
-    da.insert_rows(session, CoordinationMember.__tablename__, member_rows)
-    member_id = pd.Series(_ids_in_order(session, CoordinationMember, run.id), index=members["account"].to_numpy())
+    member_id = pd.Series(_insert_ids(session, CoordinationMember, member_rows), index=members["account"].to_numpy())
     edges = result.edges
     da.insert_rows(
         session,
@@ -308,9 +307,17 @@ def _store(session: Session, actor: Actor, result: Detection) -> CoordinationRun
 _COUNTS = ("accounts", "posts", "shared_objects", "communities", "total_weight")
 
 
-def _ids_in_order(session: Session, model, run_id: int) -> list[int]:
-    """Return the ids of a run's rows of `model` in insertion order (ids grow as rows are inserted)."""
-    return list(session.scalars(select(model.id).where(model.run_id == run_id).order_by(model.id)))
+def _insert_ids(session: Session, model, rows: dict) -> list[int]:
+    """Insert `rows` (columns) into `model`'s table in bulk; return the new rows' ids in insertion order.
+
+    Ids grow as rows are inserted (SQLite rowids, PostgreSQL sequences); only ids above the table's largest before
+    the insert are taken, so rows an earlier run left behind can never be mistaken for new ones.
+    """
+    before = session.scalar(select(func.max(model.id))) or 0
+    da.insert_rows(session, model.__tablename__, rows)
+    run_id = int(rows["run_id"][0])
+    stmt = select(model.id).where(model.run_id == run_id, model.id > before).order_by(model.id)
+    return list(session.scalars(stmt))
 
 
 def share_sentence(share: float | None) -> str:
