@@ -131,7 +131,9 @@ def _co_post(session: Session, params: Params, since, until, report: Progress):
     shared = (
         ""
         if unkeyed  # keys missing somewhere: a hash seen once among keyed rows may still pair with an unkeyed row
-        else " AND text_hash IN (SELECT text_hash FROM posts WHERE text_hash IS NOT NULL "
+        # "+": scan the table in order and probe the set of repeated hashes; looking rows up through the hash
+        # index visits them in random order, ten times slower when most posts repeat a text (10M posts: 89 s).
+        else " AND +text_hash IN (SELECT text_hash FROM posts WHERE text_hash IS NOT NULL "
         "GROUP BY text_hash HAVING count(*) > 1)"
     )
     cols = da.read_ints(
