@@ -1,18 +1,30 @@
 """Benchmark: co-post within 60 s on generated posts, Counterpoint beside the QUT coordination-network-toolkit.
 
-Both read the same toolkit-format CSV. Each side runs in its own process (so peak memory is its own); the toolkit
-gets a 10-minute limit per size and is skipped above it with the reason printed. Edges are compared exactly.
+Two modes, both with the peer measured in the same run and edges compared exactly:
+- whole (default): what a user runs. The posts are stored in a workspace first (SQLite file, or the PostgreSQL
+  database given with --url, emptied first), as an import stores them; then `python -m planner detect-coordination
+  --window 60 --out edges.csv` runs as its own process, timed from start to exit, beside the toolkit's own process
+  computing and exporting the same co-post network from its preprocessed database (its preprocessing, like our
+  import, is not timed). Peak RSS is each process's own.
+- kernel: detection in memory on posts read from the same CSV (no database, no start-up).
+The toolkit gets a 10-minute limit per size and is skipped above it with the reason printed (--no-toolkit skips it,
+e.g. at 10M posts).
 
-    python benchmarks/coordination.py                 # 100k and 1M posts
-    python benchmarks/coordination.py --sizes 20000   # a quick run
+    python benchmarks/coordination.py                                 # 100k and 1M posts, whole process, SQLite
+    python benchmarks/coordination.py --sizes 20000 --mode kernel     # a quick run of the kernel alone
+    python benchmarks/coordination.py --sizes 1000000 --url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+    python benchmarks/coordination.py --sizes 10000000 --no-toolkit --hot 0
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import multiprocessing as mp
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 TOOLKIT_LIMIT_S = 600
 WINDOW_S = 60
@@ -139,53 +152,221 @@ def _edges(path: str) -> pd.DataFrame:
     return e[["source", "target", "weight"]].sort_values(["source", "target"], ignore_index=True)
 
 
+def store_workspace(csv_path: Path, url: str, chunk: int = 1_000_000) -> tuple[int, float]:
+    """Store the CSV's posts in the (emptied) workspace at `url` as an import would, keys included; return
+    (posts, seconds). Reads the CSV in chunks so 10M posts fit in memory."""
+    from sqlalchemy import text
+
+    from planner import dataaccess, postkeys
+    from planner.db import open_workspace
+    from planner.models import ImportBatch, Post
+
+    t = time.perf_counter()
+    ws = open_workspace(url)
+    stored = 0
+    with ws.session() as session:
+        for table in ("coordination_runs", "posts", "import_batches"):
+            session.execute(text(f"DELETE FROM {table}"))
+        batch = ImportBatch(filename=csv_path.name, format="toolkit-csv", platform="x")
+        session.add(batch)
+        session.flush()
+        reader = pd.read_csv(csv_path, dtype=str, keep_default_na=False, chunksize=chunk)
+        for frame in reader:
+            n = len(frame)
+            repost = frame["repost_id"].where(frame["repost_id"] != "", None)
+            columns = {
+                "platform": ["x"] * n,
+                "external_id": frame["message_id"],
+                "author_id": frame["user_id"],
+                "author_handle": frame["username"],
+                "created_at": pd.Series(pd.to_datetime(frame["timestamp"].astype(np.int64), unit="s", utc=True)),
+                "text": frame["message"],
+                "urls": frame["urls"],
+                "repost_of": repost,
+                "batch_id": np.full(n, batch.id),
+                "text_hash": postkeys.text_hashes(frame["message"]),
+                "author_key": postkeys.author_keys("x", frame["user_id"]),
+                **{c: [""] * n for c in ("author_name", "lang", "hashtags", "mentions", "url")},
+            }
+            dataaccess.insert_rows(session, Post.__tablename__, columns)
+            stored += n
+        session.commit()
+    if ws.backend == "postgresql":
+        with ws.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE posts"))
+    ws.dispose()
+    return stored, time.perf_counter() - t
+
+
+def _store_child(path: Path, url: str, queue) -> None:
+    queue.put(store_workspace(path, url))
+
+
+# Runs the command as its child and reports its wall time and peak RSS. The measuring process must be small: on
+# Linux a child's peak RSS includes that of the process it was forked from, up to its exec.
+_MEASURE = """
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+with open(sys.argv[1], "w") as out, open(sys.argv[2], "w") as err:
+    try:
+        code = subprocess.run(sys.argv[4:], stdout=out, stderr=err, timeout=float(sys.argv[3]) or None).returncode
+    except subprocess.TimeoutExpired:
+        code = None
+wall = time.perf_counter() - t
+peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"code": code, "wall_s": wall, "peak_mb": peak_mb}))
+"""
+
+
+def _timed_process(args: list[str], env: dict | None = None, timeout: float | None = None) -> dict | None:
+    """Run a command; return its wall time, its own peak RSS and its output, or None when killed at the timeout."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out, err = Path(tmp) / "out", Path(tmp) / "err"
+        measure = [sys.executable, "-c", _MEASURE, str(out), str(err), str(timeout or 0), *args]
+        result = json.loads(subprocess.run(measure, env=env, capture_output=True, text=True, check=True).stdout)
+        if result["code"] is None:
+            return None
+        if result["code"] != 0:
+            raise SystemExit(f"{' '.join(args[:4])} failed ({result['code']}):\n{err.read_text()[-2000:]}")
+        return {**result, "stdout": out.read_text()}
+
+
+_TOOLKIT_SCRIPT = """
+import sys
+from coordination_network_toolkit import compute_networks
+from coordination_network_toolkit.output import output_gephi_csv
+compute_networks.compute_co_tweet_network(sys.argv[1], {window}, min_edge_weight={min_weight}, n_threads={threads})
+output_gephi_csv(sys.argv[1], "co_tweet", sys.argv[2])
+"""
+
+
+def _toolkit_python() -> str:
+    """Return the Python that has the toolkit: this one, or the venv in $CNT_VENV (default /tmp/cnt-venv)."""
+    try:
+        import coordination_network_toolkit  # noqa: F401
+
+        return sys.executable
+    except ImportError:
+        venv = Path(os.environ.get("CNT_VENV", "/tmp/cnt-venv"))
+        if not (venv / "bin" / "python").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            subprocess.run(
+                [str(venv / "bin" / "pip"), "install", "-q", "coordination-network-toolkit==1.5.2"], check=True
+            )
+        return str(venv / "bin" / "python")
+
+
+def whole(n: int, hot: int, folder: Path, url: str | None, threads: int, toolkit: bool) -> None:
+    """Measure both whole processes on n generated posts and print the figures."""
+    path = folder / "posts.csv"
+    t = time.perf_counter()
+    planted = generate(n, path, hot=hot)
+    extra = f", plus one text posted twice by {hot:,} accounts within 60 s" if hot else ""
+    print(
+        f"\n{planted['posts']:,} posts, {planted['accounts']:,} accounts, {planted['rounds']:,} coordinated "
+        f"rounds{extra} (CSV written in {time.perf_counter() - t:.1f} s)"
+    )
+    url = url or f"sqlite:///{folder / 'workspace.db'}"
+    # In a child process: a command forked from a big parent would count the parent's pages in its peak RSS.
+    stored, load_s = _in_child(_store_child, (path, url), None)
+    backend = url.split(":", 1)[0].split("+", 1)[0]
+    print(f"  stored {stored:,} posts in the {backend} workspace in {load_s:.1f} s (not timed below)")
+    env = {**os.environ, "PLANNER_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    ours_csv = folder / "ours.csv"
+    args = [sys.executable, "-m", "planner", "detect-coordination", "--window", str(WINDOW_S)]
+    ours = _timed_process([*args, "--min-weight", str(MIN_WEIGHT), "--raw", "--out", str(ours_csv)], env)
+    print(
+        f"  counterpoint: `python -m planner detect-coordination --window {WINDOW_S} --out edges.csv` "
+        f"{ours['wall_s']:.2f} s whole process; peak RSS {ours['peak_mb']:.0f} MB"
+    )
+    print("    " + ours["stdout"].splitlines()[0])
+    if not toolkit:
+        return
+    tk_python = _toolkit_python()
+    db = folder / "toolkit.db"
+    t = time.perf_counter()
+    prep = [
+        tk_python,
+        "-c",
+        "import sys; from coordination_network_toolkit.preprocess import preprocess_csv_files; "
+        "preprocess_csv_files(sys.argv[1], [sys.argv[2]])",
+        str(db),
+        str(path),
+    ]
+    _timed_process(prep)
+    print(f"  toolkit preprocessed the CSV into its database in {time.perf_counter() - t:.1f} s (not timed below)")
+    script = _TOOLKIT_SCRIPT.format(window=WINDOW_S, min_weight=MIN_WEIGHT, threads=threads)
+    tk = _timed_process([tk_python, "-c", script, str(db), str(folder / "toolkit.csv")], timeout=TOOLKIT_LIMIT_S)
+    if tk is None:
+        print(f"  toolkit: skipped, did not finish within {TOOLKIT_LIMIT_S} s (killed)")
+        return
+    same = _edges(str(ours_csv)).equals(_edges(str(folder / "toolkit.csv")))
+    print(
+        f"  toolkit 1.5.2 compute + export co_tweet: {tk['wall_s']:.2f} s whole process ({threads} processes); "
+        f"peak RSS of its main process {tk['peak_mb']:.0f} MB"
+    )
+    print(f"  identical edges and weights: {same}; counterpoint {tk['wall_s'] / ours['wall_s']:.1f}x faster")
+
+
+def kernel(n: int, hot: int, folder: Path, threads: int) -> None:
+    """Measure detection in memory beside the toolkit's preprocess + compute, from the same CSV."""
+    path = folder / "posts.csv"
+    t = time.perf_counter()
+    planted = generate(n, path, hot=hot)
+    extra = f", plus one text posted twice by {hot:,} accounts within 60 s" if hot else ""
+    print(
+        f"\n{planted['posts']:,} posts, {planted['accounts']:,} accounts, {planted['rounds']:,} coordinated "
+        f"rounds{extra} (CSV written in {time.perf_counter() - t:.1f} s)"
+    )
+    ours = _in_child(run_ours, (str(path), str(folder / "ours.csv")), None)
+    ours_total = ours["read_s"] + ours["detect_s"]
+    print(
+        f"  counterpoint: read CSV {ours['read_s']:.1f} s + detect {ours['detect_s']:.1f} s = "
+        f"{ours_total:.1f} s; {ours['edges']:,} edges; peak RSS {ours['peak_mb']:.0f} MB (1 process)"
+    )
+    tk = _in_child(
+        run_toolkit, (str(path), str(folder / "toolkit.db"), str(folder / "toolkit.csv"), threads), TOOLKIT_LIMIT_S
+    )
+    if tk is None:
+        print(f"  toolkit: skipped, did not finish within {TOOLKIT_LIMIT_S} s (killed)")
+        return
+    tk_total = tk["preprocess_s"] + tk["compute_s"]
+    same = _edges(str(folder / "ours.csv")).equals(_edges(str(folder / "toolkit.csv")))
+    print(
+        f"  toolkit 1.5.2: preprocess {tk['preprocess_s']:.1f} s + co_tweet {tk['compute_s']:.1f} s = "
+        f"{tk_total:.1f} s ({threads} processes); peak RSS of its main process {tk['peak_mb']:.0f} MB"
+    )
+    print(
+        f"  identical edges and weights: {same}; speed-up end to end {tk_total / ours_total:.0f}x, "
+        f"network step alone {tk['compute_s'] / ours['detect_s']:.0f}x"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--mode", choices=("whole", "kernel"), default="whole")
+    parser.add_argument("--url", help="whole mode: a PostgreSQL database URL to store the posts in (emptied first)")
+    parser.add_argument("--no-toolkit", action="store_true", help="skip the toolkit (e.g. at 10M posts)")
     parser.add_argument(
         "--hot", type=int, default=2000, help="also: one text posted twice by this many accounts (0: skip)"
     )
     parser.add_argument("--toolkit-threads", type=int, default=2, help="processes the toolkit may use (default 2)")
     args = parser.parse_args()
-    print(f"co-post within {WINDOW_S} s, min weight {MIN_WEIGHT}; toolkit limit {TOOLKIT_LIMIT_S} s per size")
-    with tempfile.TemporaryDirectory() as tmp:
+    print(
+        f"co-post within {WINDOW_S} s, min weight {MIN_WEIGHT}, {args.mode} mode; toolkit limit {TOOLKIT_LIMIT_S} s "
+        f"per size; load average {os.getloadavg()[0]:.1f}"
+    )
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as tmp:
         runs = [(n, 0) for n in args.sizes] + ([(20_000, args.hot)] if args.hot else [])
         for n, hot in runs:
             folder = Path(tmp) / f"{n}_{hot}"
             folder.mkdir()
-            path = folder / "posts.csv"
-            t = time.perf_counter()
-            planted = generate(n, path, hot=hot)
-            extra = f", plus one text posted twice by {hot:,} accounts within 60 s" if hot else ""
-            print(
-                f"\n{planted['posts']:,} posts, {planted['accounts']:,} accounts, {planted['rounds']:,} coordinated "
-                f"rounds{extra} (CSV written in {time.perf_counter() - t:.1f} s)"
-            )
-            ours = _in_child(run_ours, (str(path), str(folder / "ours.csv")), None)
-            ours_total = ours["read_s"] + ours["detect_s"]
-            print(
-                f"  counterpoint: read CSV {ours['read_s']:.1f} s + detect {ours['detect_s']:.1f} s = "
-                f"{ours_total:.1f} s; {ours['edges']:,} edges; peak RSS {ours['peak_mb']:.0f} MB (1 process)"
-            )
-            tk = _in_child(
-                run_toolkit,
-                (str(path), str(folder / "toolkit.db"), str(folder / "toolkit.csv"), args.toolkit_threads),
-                TOOLKIT_LIMIT_S,
-            )
-            if tk is None:
-                print(f"  toolkit: skipped, did not finish within {TOOLKIT_LIMIT_S} s (killed)")
-                continue
-            tk_total = tk["preprocess_s"] + tk["compute_s"]
-            same = _edges(str(folder / "ours.csv")).equals(_edges(str(folder / "toolkit.csv")))
-            print(
-                f"  toolkit 1.5.2: preprocess {tk['preprocess_s']:.1f} s + co_tweet {tk['compute_s']:.1f} s = "
-                f"{tk_total:.1f} s ({args.toolkit_threads} processes); peak RSS of its main process "
-                f"{tk['peak_mb']:.0f} MB"
-            )
-            print(
-                f"  identical edges and weights: {same}; speed-up end to end {tk_total / ours_total:.0f}x, "
-                f"network step alone {tk['compute_s'] / ours['detect_s']:.0f}x"
-            )
+            if args.mode == "whole":
+                whole(n, hot, folder, args.url, args.toolkit_threads, not args.no_toolkit)
+            else:
+                kernel(n, hot, folder, args.toolkit_threads)
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -71,3 +71,31 @@ def test_wording_is_a_signal_not_attribution():
     assert "1 time (1 distinct hashtag)" in slow and "ordinary activism" in slow and "weak signal" in slow
     assert "80%" in describe(Params(kind="co-similar"), 2, 2, 2, 30.0)
     assert [format_seconds(s) for s in (5, 2.5, 600, 7200)] == ["5 s", "2.5 s", "10.0 min", "2.0 h"]
+
+
+def test_components_match_scipys_numbering_on_random_and_chain_graphs():
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from planner.coordination.clusters import _components
+
+    rng = np.random.default_rng(11)
+    for trial in range(60):
+        n = int(rng.integers(2, 200))
+        if trial % 3 == 0:  # a long chain in random order: the worst case for label propagation
+            perm = rng.permutation(n)
+            src, dst = perm[:-1], perm[1:]
+        else:
+            m = int(rng.integers(1, 300))
+            src, dst = rng.integers(0, n, m), rng.integers(0, n, m)
+        ours = _components(n, src, dst)
+        graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
+        _, theirs = connected_components(graph, directed=True, connection="weak")
+        has_edge = np.zeros(n, bool)
+        has_edge[src] = has_edge[dst] = True
+        assert (ours[~has_edge] == -1).all()
+        # Same partition, components in the same order (scipy numbers them by their lowest account code).
+        assert (
+            np.unique(ours[has_edge], return_inverse=True)[1] == np.unique(theirs[has_edge], return_inverse=True)[1]
+        ).all()

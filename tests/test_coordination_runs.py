@@ -101,3 +101,56 @@ def test_detect_and_store_on_postgres(pg_url):
             assert 0 < session.scalar(select(Trend.coordination_share)) < 1
     finally:
         ws.dispose()
+
+
+def _text_path(session, params, since=None, until=None):
+    """Detection as it was before post keys: texts and author ids loaded and compared as strings."""
+    from planner.coordination.clusters import find_clusters
+    from planner.coordination.networks import detect
+
+    posts = load_posts(session, params.kind, since, until)
+    prep, edges = detect(posts, params)
+    return len(posts), edges, find_clusters(prep, params, edges)
+
+
+def _mixed_posts(seed: int):
+    """Posts on two platforms whose texts differ only in case, spacing and mentions, with reposts and empties."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = 600
+    variants = ["Rise @x now", "rise now", "RISE  now", "  rise\tnow ", "other words", "", "   ", "Ünï @y köde"]
+    return pd.DataFrame(
+        {
+            "id": [f"p{i}" for i in range(n)],
+            "account": [f"acc{k}" for k in rng.integers(0, 25, n)],
+            "created_at": pd.Timestamp("2026-11-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 1800, n), unit="s"),
+            "text": [variants[k] for k in rng.integers(0, len(variants), n)],
+            "urls": "",
+            "hashtags": "",
+            "repost_of": np.where(rng.random(n) < 0.1, "orig", ""),
+        }
+    )
+
+
+@pytest.mark.parametrize("unkeyed", [False, True])
+def test_integer_co_post_path_equals_the_text_path(session, unkeyed):
+    import pandas as pd
+    from sqlalchemy import text
+
+    frame = _mixed_posts(3)
+    add_posts(session, frame.iloc[:400], platform="x")
+    add_posts(session, frame.iloc[400:], platform="telegram")
+    if unkeyed:  # rows a raw insert wrote without keys are keyed in memory
+        session.execute(text("UPDATE posts SET text_hash = NULL, author_key = NULL WHERE id % 3 = 0"))
+        session.commit()
+    since, until = datetime(2026, 11, 1, 0, 5, tzinfo=UTC), datetime(2026, 11, 1, 0, 25, tzinfo=UTC)
+    for params, window in ((Params(window_s=30), (None, None)), (Params(window_s=10, min_weight=1), (since, until))):
+        result = run_detection(session, params, *window)
+        considered, edges, clusters = _text_path(session, params, *window)
+        assert result.posts_considered == considered and len(edges) > 20
+        pd.testing.assert_frame_equal(result.edges, edges)
+        pd.testing.assert_frame_equal(result.clusters.clusters, clusters.clusters)
+        pd.testing.assert_frame_equal(result.clusters.members, clusters.members)
+        assert result.accounts["account"].str.contains(":").all()  # two platforms: labels carry the platform

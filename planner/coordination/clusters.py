@@ -67,17 +67,30 @@ def describe(params: Params, accounts: int, posts: int, objects: int, median_del
 
 
 def _components(n_acc: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Return the component label per account code (-1 for accounts without edges)."""
-    from scipy.sparse import coo_matrix  # scipy loads in 0.5 s: only where clusters are found
-    from scipy.sparse.csgraph import connected_components
+    """Return the component label per account code (-1 for accounts without edges), edges taken as undirected.
 
-    graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n_acc, n_acc))
-    _, labels = connected_components(graph, directed=True, connection="weak")
-    labels = labels.astype(np.int64)
+    Components are numbered in the order of their lowest account code (as scipy's connected_components numbers
+    them). Min-label hooking with pointer jumping, in numpy: a few passes over the edges, no scipy import (0.5 s).
+    """
+    parent = np.arange(n_acc, dtype=np.int64)
+    while True:
+        a, b = parent[src], parent[dst]
+        low, high = np.minimum(a, b), np.maximum(a, b)
+        differ = low != high
+        if not differ.any():
+            break
+        np.minimum.at(parent, high[differ], low[differ])  # hook each root onto the lowest root it touches
+        while True:  # pointer jumping: every node points to its root
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
     has_edge = np.zeros(n_acc, bool)
     has_edge[src] = True
     has_edge[dst] = True
-    labels[~has_edge] = -1
+    roots = np.unique(parent[has_edge])  # sorted: each component's lowest code
+    labels = np.full(n_acc, -1, np.int64)
+    labels[has_edge] = np.searchsorted(roots, parent[has_edge])
     return labels
 
 
@@ -89,11 +102,16 @@ def _communities(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, nodes: np
 
     graph = nx.Graph()
     graph.add_nodes_from(int(n) for n in nodes)
-    for a, b, w in zip(src.tolist(), dst.tolist(), weight.tolist(), strict=True):
-        if graph.has_edge(a, b):
-            graph[a][b]["weight"] += w
-        else:
-            graph.add_edge(a, b, weight=w)
+    # Both directions summed into one undirected edge, added in the order of each pair's first directed edge (the
+    # adjacency order Louvain's seeded walk sees), in one call rather than one has_edge test per directed edge.
+    pair = np.minimum(src, dst) * (int(max(src.max(), dst.max())) + 1) + np.maximum(src, dst)
+    _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    total = np.zeros(len(first), np.int64)
+    np.add.at(total, inverse, weight)
+    order = np.argsort(first)
+    graph.add_weighted_edges_from(
+        zip(src[first[order]].tolist(), dst[first[order]].tolist(), total[order].tolist(), strict=True)
+    )
     parts = nx.community.louvain_communities(graph, weight="weight", seed=LOUVAIN_SEED)
     parts = sorted(parts, key=lambda p: (-len(p), min(p)))
     return {node: i for i, part in enumerate(parts) for node in part}

@@ -578,13 +578,13 @@ def _edge_chunks(prep: Prepared, params: Params, chunk_pairs: int) -> Iterator[t
             yield prep.post_account[post_target // n_acc] * n_acc + post_target % n_acc, float(pi.max()) / total_posts
 
 
-def co_action_edges(
+def edge_codes(
     prep: Prepared,
     params: Params,
     progress: Callable[[float, str], None] | None = None,
     chunk_pairs: int = CHUNK_PAIRS,
-) -> pd.DataFrame:
-    """Return directed edges (source, target, weight) as account labels, weight >= params.min_weight, sorted."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return directed edges (source code, target code, weight) with weight >= params.min_weight, sorted by codes."""
     n_acc = max(len(prep.accounts), 1)
     keys: list[np.ndarray] = []
     counts: list[np.ndarray] = []
@@ -604,23 +604,57 @@ def co_action_edges(
         if progress:
             progress(min(done, 0.99), "sweeping co-actions")
     if not keys:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    k, c = _merge(keys, counts) if len(keys) > 1 else (keys[0], counts[0])
+    keep = c >= params.min_weight
+    source, target = np.divmod(k[keep], n_acc)
+    return source, target, c[keep].astype(np.int64, copy=False)
+
+
+def co_action_edges(
+    prep: Prepared,
+    params: Params,
+    progress: Callable[[float, str], None] | None = None,
+    chunk_pairs: int = CHUNK_PAIRS,
+) -> pd.DataFrame:
+    """Return directed edges (source, target, weight) as account labels, weight >= params.min_weight, sorted."""
+    source, target, weight = edge_codes(prep, params, progress, chunk_pairs)
+    if len(source) == 0:
         return pd.DataFrame({"source": pd.Series(dtype=str), "target": pd.Series(dtype=str), "weight": []}).astype(
             {"weight": np.int64}
         )
-    k, c = _merge(keys, counts) if len(keys) > 1 else (keys[0], counts[0])
-    keep = c >= params.min_weight
-    k, c = k[keep], c[keep]
-    source, target = np.divmod(k, n_acc)
-    frame = pd.DataFrame(
+    # Account codes follow the sorted labels and edges are sorted by code: rows are in (source, target) order.
+    return pd.DataFrame(
         {
             "source": pd.Series(prep.accounts[source], dtype=object),
             "target": pd.Series(prep.accounts[target], dtype=object),
-            "weight": c.astype(np.int64, copy=False),
+            "weight": weight,
         },
         copy=False,  # no copy into one 2-D block of labels: with millions of edges that copy is a third of this step
     )
-    # Account codes follow the sorted labels and k = source * n + target is sorted: rows are in (source, target) order.
-    return frame
+
+
+def prepare_keys(
+    post_account: np.ndarray, post_time: np.ndarray, post_key: np.ndarray, accounts: np.ndarray, params: Params
+) -> Prepared:
+    """Return co-post sweep arrays from integer columns: account code, time (µs) and text key per post.
+
+    Accounts are `accounts[code]`; a text key of 0 is the empty text (left out unless params.match_empty).
+    """
+    params.check()
+    rows = np.arange(len(post_key), dtype=np.int64)
+    if not params.match_empty:
+        rows = rows[post_key != 0]
+    keys, row_key = np.unique(post_key[rows], return_inverse=True)
+    return Prepared(
+        accounts=accounts,
+        post_account=post_account.astype(np.int64, copy=False),
+        post_time=post_time.astype(np.int64, copy=False),
+        row_post=rows,
+        row_key=row_key.astype(np.int64, copy=False),
+        keys=keys,
+    )
 
 
 def detect(

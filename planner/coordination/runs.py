@@ -6,19 +6,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, exists, func, insert, literal, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from planner import audit
+from planner import dataaccess as da
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.coordination.clusters import Clusters, find_clusters
-from planner.coordination.networks import CoordinationError, Params, Prepared, detect
+from planner.coordination.networks import CoordinationError, Params, Prepared, detect, edge_codes, prepare_keys
 from planner.db import atomic
 from planner.models import CoordinationCluster, CoordinationEdge, CoordinationMember, CoordinationRun, Post, Trend
+from planner.postkeys import author_keys, text_hashes
 
 Progress = Callable[[float, str], None]
+# Posts looked up per query when naming the accounts of a co-post run.
+LOOKUP_POSTS = 5_000
 _COLUMNS = {"co-post": "text", "co-similar": "text", "co-link": "urls", "co-hashtag": "hashtags", "co-repost": None}
 
 
@@ -75,20 +80,134 @@ def run_detection(
     """Detect co-action edges and clusters over the stored posts without changing anything."""
     params.check()
     report = progress or (lambda _f, _m: None)
+    if since and until and since >= until:
+        raise CoordinationError(f"since ({since.isoformat()}) must be before until ({until.isoformat()})")
     report(0.0, "loading monitored posts")
-    posts = load_posts(session, params.kind, since, until)
-    report(0.1, f"sweeping {len(posts):,} posts for {params.kind}")
-    prep, edges = detect(posts, params, lambda f, m: report(0.1 + 0.6 * f, m))
+    if params.kind == "co-post":
+        considered, prep, edges, accounts = _co_post(session, params, since, until, report)
+    else:
+        posts = load_posts(session, params.kind, since, until)
+        considered = len(posts)
+        report(0.1, f"sweeping {len(posts):,} posts for {params.kind}")
+        prep, edges = detect(posts, params, lambda f, m: report(0.1 + 0.6 * f, m))
+        accounts = posts.drop_duplicates("account")[["account", "platform", "author_id", "author_handle"]]
     report(0.7, f"grouping {edges['source'].nunique() if len(edges) else 0:,} accounts into clusters")
     clusters = find_clusters(prep, params, edges)
-    accounts = (
-        posts.drop_duplicates("account")[["account", "platform", "author_id", "author_handle"]]
-        .set_index("account")
-        .reindex(clusters.members["account"])
-        .reset_index()
-    )
+    accounts = accounts.set_index("account").reindex(clusters.members["account"]).reset_index()
     report(0.85, "done detecting")
-    return Detection(params, since, until, len(posts), prep, edges, clusters, accounts)
+    return Detection(params, since, until, considered, prep, edges, clusters, accounts)
+
+
+def _time_filter(since: datetime | None, until: datetime | None) -> tuple[str, dict]:
+    sql, params = "", {}
+    if since:
+        sql, params["since"] = sql + " AND created_at >= :since", since
+    if until:
+        sql, params["until"] = sql + " AND created_at < :until", until
+    return sql, params
+
+
+def _co_post(session: Session, params: Params, since, until, report: Progress):
+    """Return (posts considered, prepared arrays, edges, accounts) of a co-post detection from the integer keys.
+
+    Reads three integer columns per post (account key, time in µs, normalised-text hash), and only for posts
+    whose text hash occurs more than once in the table (the others cannot pair). Account codes are then
+    renumbered so that the accounts with edges come first, in label order, as the text path numbers them:
+    clusters, communities and the order of edges come out the same.
+    """
+    name = da.dialect(session)
+    where, args = _time_filter(since, until)
+    considered = da.read_ints(session, f"SELECT count(*) AS n FROM posts WHERE 1 = 1{where}", ["n"], args)[0, 0]
+    # Separate min and max: each alone is one look-up in the (platform, author_id) index when there is no filter.
+    low, high = (
+        session.execute(text(f"SELECT {f}(platform) FROM posts WHERE 1 = 1{where}"), da.db_values(name, args)).scalar()
+        for f in ("min", "max")
+    )
+    platforms = 2 if low != high else 1
+    unkeyed = da.read_ints(
+        session, "SELECT count(*) AS n FROM (SELECT 1 FROM posts WHERE text_hash IS NULL LIMIT 1) AS u", ["n"]
+    )[0, 0]
+    original = "(repost_of IS NULL OR repost_of = '')"
+    shared = (
+        ""
+        if unkeyed  # keys missing somewhere: a hash seen once among keyed rows may still pair with an unkeyed row
+        # "+": scan the table in order and probe the set of repeated hashes; looking rows up through the hash
+        # index visits them in random order, ten times slower when most posts repeat a text (10M posts: 89 s).
+        else " AND +text_hash IN (SELECT text_hash FROM posts WHERE text_hash IS NOT NULL "
+        "GROUP BY text_hash HAVING count(*) > 1)"
+    )
+    cols = da.read_ints(
+        session,
+        f"SELECT author_key AS a, {da.micros('created_at', name)} AS t, text_hash AS h, id FROM posts "
+        f"WHERE text_hash IS NOT NULL AND author_key IS NOT NULL AND {original}{where}{shared}",
+        ["a", "t", "h", "id"],
+        args,
+    )
+    author, time_us, key, post_id = cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 3]
+    if unkeyed:  # rows a raw insert wrote without keys: keyed here, in memory (the read changes nothing)
+        rows = session.execute(
+            text(
+                f"SELECT platform, author_id, {da.micros('created_at', name)}, text, id FROM posts "
+                f"WHERE (text_hash IS NULL OR author_key IS NULL) AND {original}{where}"
+            ),
+            da.db_values(name, args),
+        ).all()
+        if rows:
+            platform, author_id, stamp, texts, ids = (list(c) for c in zip(*rows, strict=True))
+            post_id = np.concatenate([post_id, np.asarray(ids, np.int64)])
+            author = np.concatenate([author, author_keys(platform, author_id)])
+            time_us = np.concatenate([time_us, np.asarray(stamp, np.int64)])
+            key = np.concatenate([key, text_hashes(texts)])
+    report(0.1, f"sweeping {len(key):,} posts with a repeated text for co-post")
+    account_keys, post_account = np.unique(author, return_inverse=True)
+    prep = prepare_keys(post_account, time_us, key, account_keys, params)
+    source, target, weight = edge_codes(prep, params, lambda f, m: report(0.1 + 0.6 * f, m))
+    members = np.unique(np.concatenate([source, target]))
+    # Each member's first post among those read (they all have one: it has edges) names the account.
+    first_post = np.full(len(account_keys), np.iinfo(np.int64).max)
+    np.minimum.at(first_post, post_account, post_id)
+    info = _account_labels(session, first_post[members], platforms > 1)
+    # Renumber: accounts with edges first, in label order; the others after them (their labels are never shown).
+    order = np.argsort(info["account"].to_numpy(dtype=object), kind="stable")
+    code = np.empty(len(account_keys), np.int64)
+    code[members[order]] = np.arange(len(members))
+    others = np.setdiff1d(np.arange(len(account_keys)), members, assume_unique=True)
+    code[others] = np.arange(len(members), len(account_keys))
+    labels = np.empty(len(account_keys), dtype=object)
+    labels[: len(members)] = info["account"].to_numpy(dtype=object)[order]
+    labels[len(members) :] = account_keys[others].astype(str)
+    prep.accounts, prep.post_account = labels, code[prep.post_account]
+    source, target = code[source], code[target]
+    by_label = np.argsort(source * max(len(members), 1) + target, kind="stable")
+    edges = pd.DataFrame(
+        {
+            "source": pd.Series(labels[source[by_label]], dtype=object),
+            "target": pd.Series(labels[target[by_label]], dtype=object),
+            "weight": weight[by_label],
+        }
+    )
+    return int(considered), prep, edges, info
+
+
+def _account_labels(session: Session, ids: np.ndarray, multi: bool) -> pd.DataFrame:
+    """Return (account, platform, author_id, author_handle) from the posts `ids`, one per account, in that order."""
+    stmt = text("SELECT id, platform, author_id, author_handle FROM posts WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    rows = []
+    for start in range(0, len(ids), LOOKUP_POSTS):
+        rows += session.execute(stmt, {"ids": ids[start : start + LOOKUP_POSTS].tolist()}).all()
+    found = pd.DataFrame(rows, columns=["id", "platform", "author_id", "author_handle"]).set_index("id")
+    found = found.reindex(ids)
+    account = found["platform"] + ":" + found["author_id"] if multi else found["author_id"]
+    return pd.DataFrame(
+        {
+            "account": account.to_numpy(dtype=object),
+            "platform": found["platform"].to_numpy(dtype=object),
+            "author_id": found["author_id"].to_numpy(dtype=object),
+            "author_handle": found["author_handle"].to_numpy(dtype=object),
+        }
+    )
 
 
 def detect_and_store(
@@ -148,58 +267,59 @@ def _store(session: Session, actor: Actor, result: Detection) -> CoordinationRun
     session.flush()
     if clusters.empty:
         return run
-    cluster_rows = [
-        {
-            "run_id": run.id,
-            "rank": int(r.cluster),
-            "accounts": int(r.accounts),
-            "posts": int(r.posts),
-            "shared_objects": int(r.shared_objects),
-            "communities": int(r.communities),
-            "total_weight": int(r.total_weight),
-            "median_delay_s": None if pd.isna(r.median_delay_s) else float(r.median_delay_s),
-            "first_at": None if pd.isna(r.first_at) else r.first_at.to_pydatetime(),
-            "last_at": None if pd.isna(r.last_at) else r.last_at.to_pydatetime(),
-            "summary": r.summary,
-        }
-        for r in clusters.itertuples()
-    ]
-    ids = session.scalars(
-        insert(CoordinationCluster).returning(CoordinationCluster.id, sort_by_parameter_order=True), cluster_rows
-    ).all()
-    cluster_id = dict(zip(clusters["cluster"], ids, strict=True))
-    info = result.accounts.set_index("account")
-    member_rows = [
-        {
-            "run_id": run.id,
-            "cluster_id": cluster_id[m.cluster],
-            "platform": info.at[m.account, "platform"],
-            "author_id": info.at[m.account, "author_id"],
-            "author_handle": info.at[m.account, "author_handle"] or "",
-            "community": int(m.community),
-            "posts": int(m.posts),
-            "strength": int(m.strength),
-        }
-        for m in members.itertuples()
-    ]
-    member_ids = session.scalars(
-        insert(CoordinationMember).returning(CoordinationMember.id, sort_by_parameter_order=True), member_rows
-    ).all()
-    member_id = pd.Series(member_ids, index=members["account"].to_numpy())
+    cluster_rows = {
+        "run_id": np.full(len(clusters), run.id),
+        "rank": clusters["cluster"].to_numpy(np.int64),
+        **{c: clusters[c].to_numpy(np.int64) for c in _COUNTS},
+        "median_delay_s": clusters["median_delay_s"]
+        .astype(float)
+        .astype(object)
+        .where(clusters["median_delay_s"].notna(), None),
+        "first_at": pd.to_datetime(clusters["first_at"], utc=True),
+        "last_at": pd.to_datetime(clusters["last_at"], utc=True),
+        "summary": clusters["summary"],
+    }
+    cluster_id = pd.Series(
+        _insert_ids(session, CoordinationCluster, cluster_rows), index=clusters["cluster"].to_numpy()
+    )
+    info = result.accounts.set_index("account").reindex(members["account"])
+    member_rows = {
+        "run_id": np.full(len(members), run.id),
+        "cluster_id": cluster_id.reindex(members["cluster"]).to_numpy(np.int64),
+        "platform": info["platform"].reset_index(drop=True),
+        "author_id": info["author_id"].reset_index(drop=True),
+        "author_handle": info["author_handle"].fillna("").reset_index(drop=True),
+        **{c: members[c].to_numpy(np.int64) for c in ("community", "posts", "strength")},
+    }
+    member_id = pd.Series(_insert_ids(session, CoordinationMember, member_rows), index=members["account"].to_numpy())
     edges = result.edges
-    source = member_id.reindex(edges["source"]).to_numpy()
-    target = member_id.reindex(edges["target"]).to_numpy()
-    weight = edges["weight"].to_numpy()
-    batch = 50_000
-    for start in range(0, len(edges), batch):
-        rows = [
-            {"run_id": run.id, "source_id": int(s), "target_id": int(t), "weight": int(w)}
-            for s, t, w in zip(
-                source[start : start + batch], target[start : start + batch], weight[start : start + batch], strict=True
-            )
-        ]
-        session.execute(insert(CoordinationEdge), rows)
+    da.insert_rows(
+        session,
+        CoordinationEdge.__tablename__,
+        {
+            "run_id": np.full(len(edges), run.id),
+            "source_id": member_id.reindex(edges["source"]).to_numpy(np.int64),
+            "target_id": member_id.reindex(edges["target"]).to_numpy(np.int64),
+            "weight": edges["weight"].to_numpy(np.int64),
+        },
+    )
     return run
+
+
+_COUNTS = ("accounts", "posts", "shared_objects", "communities", "total_weight")
+
+
+def _insert_ids(session: Session, model, rows: dict) -> list[int]:
+    """Insert `rows` (columns) into `model`'s table in bulk; return the new rows' ids in insertion order.
+
+    Ids grow as rows are inserted (SQLite rowids, PostgreSQL sequences); only ids above the table's largest before
+    the insert are taken, so rows an earlier run left behind can never be mistaken for new ones.
+    """
+    before = session.scalar(select(func.max(model.id))) or 0
+    da.insert_rows(session, model.__tablename__, rows)
+    run_id = int(rows["run_id"][0])
+    stmt = select(model.id).where(model.run_id == run_id, model.id > before).order_by(model.id)
+    return list(session.scalars(stmt))
 
 
 def share_sentence(share: float | None) -> str:

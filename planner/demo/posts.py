@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import insert
 
+from planner import dataaccess, postkeys
 from planner.models import ImportBatch, Post
 
 DAYS = 14
@@ -253,7 +253,7 @@ def add_demo_posts(ctx) -> str:
             "author_id": df["author"],
             "author_handle": handles,
             "author_name": handles.str.replace("_", " ").str.title(),
-            "created_at": df["created_at"].dt.to_pydatetime(),
+            "created_at": pd.to_datetime(df["created_at"], utc=True),
             "text": df["text"],
             "lang": "en",
             "hashtags": df["hashtags"],
@@ -265,9 +265,13 @@ def add_demo_posts(ctx) -> str:
             "replies": rng.poisson(0.5, n),
             "views": rng.poisson(120, n),
             "batch_id": batch.id,
+            "text_hash": postkeys.text_hashes(df["text"]),
+            "author_key": postkeys.author_keys("x", df["author"]),
         }
     )
-    ctx.session.execute(insert(Post), rows.to_dict("records"))
+    rows["reply_to"] = rows["quote_of"] = None
+    rows["url"] = ""
+    dataaccess.insert_rows(ctx.session, Post.__tablename__, {c: rows[c] for c in rows})
     return f"{n:,} fictional monitored posts from {df['author'].nunique():,} accounts, with 3 planted bursts"
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from planner import postkeys
 from planner import text as tx
 from planner.ingest.timestamps import parse_timestamps
 
@@ -41,6 +42,8 @@ POST_COLUMNS = (
     "replies",
     "views",
     "url",
+    "text_hash",
+    "author_key",
 )
 
 
@@ -241,6 +244,8 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
             "quote_of": _none_if_empty(ids["quote_of"]),
             **{k: v.astype("Int64") for k, v in counts.items()},
             "url": url,
+            "text_hash": postkeys.text_hashes(texts),
+            "author_key": postkeys.author_keys(ctx.platform, author_id),
         },
         index=frame.index,
     )

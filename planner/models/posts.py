@@ -10,6 +10,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from planner.models.base import Base, utcnow
 
 
+def _text_hash_default(context) -> int:
+    from planner.postkeys import text_hash_of
+
+    return text_hash_of(context.get_current_parameters().get("text"))
+
+
+def _author_key_default(context) -> int:
+    from planner.postkeys import author_key_of
+
+    params = context.get_current_parameters()
+    return author_key_of(params.get("platform"), params.get("author_id"))
+
+
 class ImportBatch(Base):
     __tablename__ = "import_batches"
 
@@ -37,6 +50,7 @@ class Post(Base):
         Index("ix_posts_created_at", "created_at"),
         Index("ix_posts_author", "platform", "author_id"),
         Index("ix_posts_batch", "batch_id"),
+        Index("ix_posts_text_hash", "text_hash"),
     )
 
     id: Mapped[int] = mapped_column(
@@ -63,6 +77,9 @@ class Post(Base):
     views: Mapped[int | None] = mapped_column(BigInteger)
     url: Mapped[str] = mapped_column(String(512), default="")  # the post's own link, when the source gives one
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
+    # Integer keys for co-post detection (planner.postkeys); NULL only in rows a raw insert wrote without them.
+    text_hash: Mapped[int | None] = mapped_column(BigInteger, default=_text_hash_default)
+    author_key: Mapped[int | None] = mapped_column(BigInteger, default=_author_key_default)
 
 
 class ImportReject(Base):

@@ -1,0 +1,250 @@
+"""Heavy reads and writes as columns, on SQLite or PostgreSQL: the one place that knows how the two differ.
+
+Reads return numpy arrays straight from the driver (no ORM objects, no per-row datetimes: times are read as int64
+microseconds computed in SQL); writes go in bulk (the driver's executemany on SQLite, COPY on PostgreSQL). Both run
+on the session's own connection, inside its transaction, so they see its uncommitted writes and commit or roll back
+with it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import struct
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+# Rows fetched per round trip when reading from SQLite: the Python tuples of one batch are short-lived.
+FETCH_ROWS = 100_000
+# Rows per COPY or executemany call when writing (bounds the memory of the prepared tuples).
+WRITE_ROWS = 200_000
+_PG_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def dialect(session: Session) -> str:
+    """Return "sqlite" or "postgresql" for the session's database."""
+    return session.get_bind().dialect.name
+
+
+def micros(column: str, name: str) -> str:
+    """Return SQL for a UTCDateTime `column` as int64 microseconds since 1970 UTC, on dialect `name`.
+
+    SQLite stores these times as text "YYYY-MM-DD HH:MM:SS.ffffff" (UTC); PostgreSQL as timestamptz.
+    """
+    if name == "sqlite":
+        return f"(unixepoch({column}) * 1000000 + CAST(substr({column}, 21, 6) AS INTEGER))"
+    return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
+
+
+def time_bucket(column: str, seconds: int, name: str) -> str:
+    """Return SQL for the start of the `seconds`-long bucket holding `column`, as int64 microseconds (UTC epoch)."""
+    width = int(seconds) * 1_000_000
+    if width <= 0:
+        raise ValueError(f"bucket width must be a positive number of seconds, not {seconds!r}")
+    value = micros(column, name)
+    return f"(({value}) - ((({value}) % {width}) + {width}) % {width})"  # floor, also before 1970
+
+
+def db_value(name: str, value):
+    """Return `value` as the driver of dialect `name` takes it (aware datetimes as SQLite's stored UTC text)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: times are UTC-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") if name == "sqlite" else value
+    return value
+
+
+def db_values(name: str, params: dict) -> dict:
+    """Return the parameters with every value as the driver of dialect `name` takes it (see db_value)."""
+    return {k: db_value(name, v) for k, v in params.items()}
+
+
+def read_ints(session: Session, sql: str, columns: Sequence[str], params: dict | None = None) -> np.ndarray:
+    """Return the rows of `sql` as an int64 array of shape (rows, len(columns)), read in the session's transaction.
+
+    `sql` selects exactly `columns` (integer values, no NULLs: use COALESCE) and takes `:name` parameters.
+    PostgreSQL sends the rows with binary COPY, parsed by numpy; SQLite's rows are turned into arrays batch by batch.
+    """
+    name = dialect(session)
+    params = db_values(name, params or {})
+    raw = session.connection().connection.driver_connection
+    width = len(columns)
+    if name == "sqlite":
+        cursor = raw.cursor()
+        try:
+            cursor.execute(sql, params)
+            parts = []
+            while rows := cursor.fetchmany(FETCH_ROWS):
+                flat = np.fromiter(itertools.chain.from_iterable(rows), np.int64, count=len(rows) * width)
+                parts.append(flat.reshape(-1, width))
+        finally:
+            cursor.close()
+        return np.concatenate(parts) if parts else np.zeros((0, width), np.int64)
+    cast = ", ".join(f"CAST(q.{c} AS BIGINT)" for c in columns)
+    query = _pyformat(sql) if params else sql  # psycopg reads placeholders (and %%) only when given parameters
+    statement = f"COPY (SELECT {cast} FROM ({query}) AS q) TO STDOUT (FORMAT BINARY)"
+    with raw.cursor() as cursor, cursor.copy(statement, params or None) as copy:
+        data = b"".join(bytes(block) for block in copy)
+    return _parse_binary_ints(data, width)
+
+
+def _pyformat(sql: str) -> str:
+    """Return `sql` with :name parameters as psycopg's %(name)s (and literal % doubled)."""
+    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+def _row_dtype(width: int) -> np.dtype:
+    fields = [("n", ">i2")]
+    for i in range(width):
+        fields += [(f"len{i}", ">i4"), (f"v{i}", ">i8")]
+    return np.dtype(fields)
+
+
+def _parse_binary_ints(data: bytes, width: int) -> np.ndarray:
+    """Return the int64 rows of a PostgreSQL binary COPY of `width` non-null BIGINT columns."""
+    if not data.startswith(_PG_BINARY_HEADER[:11]):
+        raise ValueError("not a PostgreSQL binary COPY stream")
+    (extension,) = struct.unpack(">i", data[15:19])
+    body = memoryview(data)[19 + extension : len(data) - 2]  # the stream ends with the 16-bit -1 trailer
+    dtype = _row_dtype(width)
+    if len(body) % dtype.itemsize:
+        raise ValueError("COPY rows are not all non-null BIGINT: a column holds NULL or another type")
+    rows = np.frombuffer(body, dtype=dtype)
+    if len(rows) and (
+        (rows["n"] != width).any() or any((rows[f"len{i}"] != 8).any() for i in range(width))
+    ):  # pragma: no cover - the CAST in the query makes every field 8 bytes
+        raise ValueError("COPY rows are not all non-null BIGINT")
+    out = np.empty((len(rows), width), np.int64)
+    for i in range(width):
+        out[:, i] = rows[f"v{i}"]
+    return out
+
+
+_PG_INT_SIZES = {"smallint": 2, "integer": 4, "bigint": 8}
+
+
+def _binary_ints(columns: Sequence[np.ndarray], sizes: Sequence[int]) -> bytes:
+    """Return a PostgreSQL binary COPY stream of non-null integer columns of the given byte sizes."""
+    fields = [("n", ">i2")]
+    for i, size in enumerate(sizes):
+        fields += [(f"len{i}", ">i4"), (f"v{i}", f">i{size}")]
+    rows = np.empty(len(columns[0]), dtype=np.dtype(fields))
+    rows["n"] = len(columns)
+    for i, (col, size) in enumerate(zip(columns, sizes, strict=True)):
+        limit = 2 ** (8 * size - 1)
+        if len(col) and (int(col.min()) < -limit or int(col.max()) >= limit):
+            raise ValueError(f"column {i + 1}: a value does not fit the column's {size}-byte integer")
+        rows[f"len{i}"] = size
+        rows[f"v{i}"] = col
+    return _PG_BINARY_HEADER + rows.tobytes() + struct.pack(">h", -1)
+
+
+def _pg_int_sizes(cursor, table: str, names: Sequence[str]) -> list[int] | None:
+    """Return the byte size of each integer column of `table`, or None when one is not an integer column."""
+    cursor.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = %s AND table_schema = ANY(current_schemas(true))",
+        (table,),
+    )
+    types = dict(cursor.fetchall())
+    sizes = [_PG_INT_SIZES.get(types.get(c, "")) for c in names]
+    return None if None in sizes else sizes
+
+
+def _column_values(name: str, values) -> list:
+    """Return one column as a list of plain Python values the dialect's driver takes."""
+    if isinstance(values, pd.Series):
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            if name == "sqlite":
+                stamps = values.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+                text = np.char.replace(np.datetime_as_string(stamps, unit="us"), "T", " ").astype(object)
+                text[values.isna().to_numpy()] = None
+                return text.tolist()
+            return values.astype(object).where(values.notna(), None).tolist()
+        if values.dtype == object or pd.api.types.is_extension_array_dtype(values.dtype):
+            return values.astype(object).where(values.notna(), None).tolist()
+        return values.tolist()
+    if isinstance(values, np.ndarray):
+        return values.tolist()
+    return [db_value(name, v) for v in values]
+
+
+def insert_rows(
+    session: Session,
+    table: str,
+    columns: dict[str, Sequence],
+    *,
+    conflict: Sequence[str] = (),
+    update: Sequence[str] | None = None,
+) -> None:
+    """Insert the rows given as columns (name -> values, equal lengths) into `table`, in the session's transaction.
+
+    With `conflict` (the columns of a unique key), rows whose key is already stored are skipped, or, with `update`,
+    those columns are overwritten (an upsert). SQLite: the driver's executemany of prepared tuples. PostgreSQL:
+    COPY (binary when every column is an integer array), through a temporary table when there is a conflict rule.
+    """
+    names = list(columns)
+    n = len(next(iter(columns.values()))) if names else 0
+    if n == 0:
+        return
+    name = dialect(session)
+    raw = session.connection().connection.driver_connection
+    clause = _conflict_clause(conflict, update)
+    if name == "sqlite":
+        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) {clause}"
+        for start in range(0, n, WRITE_ROWS):
+            lists = [_column_values(name, _part(columns[c], start)) for c in names]
+            raw.executemany(sql, zip(*lists, strict=True))
+        return
+    target = table
+    if conflict:
+        target = f"_load_{table}"
+        with raw.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {target}")
+            cols = ", ".join(names)
+            cur.execute(f"CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA")
+    integer = all(isinstance(columns[c], np.ndarray) and columns[c].dtype.kind in "iu" for c in names)
+    with raw.cursor() as cur:
+        sizes = _pg_int_sizes(cur, table, names) if integer else None
+        for start in range(0, n, WRITE_ROWS):
+            if sizes:
+                with cur.copy(f"COPY {target} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.write(_binary_ints([_part(columns[c], start) for c in names], sizes))
+            else:
+                lists = [_column_values(name, _part(columns[c], start)) for c in names]
+                with cur.copy(f"COPY {target} ({', '.join(names)}) FROM STDIN") as copy:
+                    for row in zip(*lists, strict=True):
+                        copy.write_row(row)
+        if conflict:
+            cols = ", ".join(names)
+            cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {target} {clause}")
+
+
+def _part(values, start: int):
+    part = values[start : start + WRITE_ROWS]
+    return part.reset_index(drop=True) if isinstance(part, pd.Series) else part
+
+
+def _conflict_clause(conflict: Sequence[str], update: Sequence[str] | None) -> str:
+    """Return the ON CONFLICT clause both dialects understand (SQLite 3.24+ and PostgreSQL share its form)."""
+    if not conflict:
+        return ""
+    if not update:
+        return f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+    sets = ", ".join(f"{c} = excluded.{c}" for c in update)
+    return f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {sets}"
+
+
+def json_text(name: str, column: str, key: str) -> str:
+    """Return SQL for the text under top-level `key` of a JSON object stored in text `column`."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", key):
+        raise ValueError(f"JSON key {key!r} must be a plain name")
+    if name == "sqlite":
+        return f"json_extract({column}, '$.{key}')"
+    return f"(CAST({column} AS jsonb) ->> '{key}')"
