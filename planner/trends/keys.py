@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -32,15 +34,25 @@ def stop_words(lang: str) -> frozenset[str]:
     code = (lang or "").strip().lower()[:2]
     if code not in _STOP_CACHE:
         if code == "en":
-            from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # sklearn takes seconds to import
-
-            words = list(ENGLISH_STOP_WORDS)  # the stop-words package's English list drops content words ("sees")
+            words = _english_stop_words()  # the stop-words package's English list drops content words ("sees")
         elif code in LANGUAGE_MAPPING:
             words = get_stop_words(code)
         else:
             words = [w for c in _COMMON_LANGS for w in stop_words(c)]
         _STOP_CACHE[code] = frozenset(w.casefold() for w in words) | _PLATFORM_STOP
     return _STOP_CACHE[code]
+
+
+def _english_stop_words() -> list[str]:
+    """Return scikit-learn's English stop words, read from its data module without importing scikit-learn.
+
+    Importing sklearn takes seconds (it loads scipy.stats and more); the list itself is one frozenset literal.
+    """
+    spec = importlib.util.find_spec("sklearn")  # finds the package without running its __init__
+    path = Path(next(iter(spec.submodule_search_locations))) / "feature_extraction" / "_stop_words.py"
+    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location("_sklearn_stop_words", path))
+    module.__spec__.loader.exec_module(module)
+    return list(module.ENGLISH_STOP_WORDS)
 
 
 def _arrow(series: pd.Series) -> pa.Array:

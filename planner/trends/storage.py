@@ -19,32 +19,12 @@ from planner.models import DetectionRun, Narrative, NarrativePost, Post, Trend, 
 from planner.trends import lifecycle, scoring
 from planner.trends.detection import Detection, detect
 from planner.trends.params import KINDS, STATUSES, DetectionParams, Progress, TrendError, bucket_label, parse_bucket
-
-POST_COLUMNS = [
-    "id",
-    "created_at",
-    "author_id",
-    "author_handle",
-    "text",
-    "lang",
-    "hashtags",
-    "urls",
-    "likes",
-    "reposts",
-]
+from planner.trends.reading import read_posts
 
 
 def load_posts(session: Session, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
-    """Return the monitored posts created in [start, end) with the columns detection needs."""
-    stmt = select(*(getattr(Post, c) for c in POST_COLUMNS))
-    if start is not None:
-        stmt = stmt.where(Post.created_at >= start)
-    if end is not None:
-        stmt = stmt.where(Post.created_at < end)
-    rows = session.execute(stmt.order_by(Post.created_at, Post.id)).all()
-    frame = pd.DataFrame(rows, columns=POST_COLUMNS)
-    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
-    return frame
+    """Return the monitored posts created in [start, end) with the columns detection needs (POST_COLUMNS)."""
+    return read_posts(session, start, end)
 
 
 def _narrative_keys(session: Session) -> pd.DataFrame:
