@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from planner.db import open_workspace
 from planner.models import ImportBatch, Post
-from planner.trends.reading import POST_COLUMNS, read_posts
+from planner.trends.reading import POST_COLUMNS, count_posts, read_posts, stream_posts
 
 T0 = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -85,3 +85,24 @@ def test_read_posts_of_an_empty_workspace(session):
     frame = read_posts(session)
     assert frame.empty and list(frame.columns) == POST_COLUMNS
     assert str(frame["created_at"].dtype) == "datetime64[us, UTC]"
+
+
+def _streamed(session, rows, start=None, end=None) -> pd.DataFrame:
+    return pd.concat(list(stream_posts(session, start, end, rows)), ignore_index=True)
+
+
+def test_stream_posts_gives_the_same_posts_in_chunks(session, pg_url):
+    _store(session)
+    start = T0 + pd.Timedelta(seconds=1)
+    assert [len(c) for c in stream_posts(session, None, None, 4)] == [4, 2]
+    pd.testing.assert_frame_equal(_streamed(session, 4), read_posts(session))
+    pd.testing.assert_frame_equal(_streamed(session, 1, start), read_posts(session, start))
+    assert count_posts(session) == 6 and count_posts(session, start) == 3
+    workspace = open_workspace(pg_url)
+    try:
+        with workspace.session() as pg:
+            _store(pg)
+            pd.testing.assert_frame_equal(_streamed(pg, 4), read_posts(pg))
+            pd.testing.assert_frame_equal(_streamed(pg, 4), read_posts(session))  # the same on both databases
+    finally:
+        workspace.dispose()

@@ -146,31 +146,73 @@ class _Vocabulary:
         return keys, kinds
 
 
+class _Column:
+    """An int32 column that grows as chunks come in, reallocating rarely (so memory stays near its final size)."""
+
+    def __init__(self) -> None:
+        self.data = np.zeros(0, dtype=np.int32)
+        self.size = 0
+
+    def extend(self, values: np.ndarray, expect: int) -> None:
+        end = self.size + len(values)
+        if end > len(self.data):
+            grown = np.zeros(max(end, expect, int(len(self.data) * 1.25)), dtype=np.int32)
+            grown[: self.size] = self.data[: self.size]
+            self.data = grown
+        self.data[self.size : end] = values
+        self.size = end
+
+    def array(self) -> np.ndarray:
+        return self.data[: self.size] if self.size == len(self.data) else self.data[: self.size].copy()
+
+
+class KeyReader:
+    """Read the trend keys of posts given a chunk at a time, in order (chunks of CHUNK_POSTS posts, the last
+    one shorter): the same Occurrences as extract_keys on all of them, without holding every text at once."""
+
+    def __init__(self, kinds: tuple[str, ...] = KEY_KINDS, expect_posts: int = 0) -> None:
+        self.kinds = kinds
+        self.expect_posts = expect_posts
+        self.vocab = _Vocabulary()
+        self.post, self.key = _Column(), _Column()
+        self.posts = 0
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        """Read the keys of the next posts (text, lang, hashtags, urls)."""
+        start = self.posts
+        chunk = chunk.reset_index(drop=True)
+        parts = []
+        for kind, (rows, values) in _chunk_keys(chunk, self.kinds).items():
+            if not len(rows):
+                continue
+            codes = self.vocab.codes(kind, values)
+            pairs = np.sort(((rows + start).astype(np.int64) << 32) | codes)
+            parts.append(pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])])  # each (post, key) once
+        pairs = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        # Room for the pairs expected of every post still to come, at this chunk's rate, with 5% to spare.
+        to_come = max(self.expect_posts - start - len(chunk), 0)
+        expect = self.post.size + int(len(pairs) * (1 + 1.05 * to_come / max(len(chunk), 1)))
+        self.post.extend((pairs >> 32).astype(np.int32), expect)
+        self.key.extend((pairs & 0xFFFFFFFF).astype(np.int32), expect)
+        self.posts = start + len(chunk)
+
+    def result(self) -> Occurrences:
+        keys, key_kinds = self.vocab.arrays()
+        return Occurrences(self.post.array(), self.key.array(), keys, key_kinds)
+
+
 def extract_keys(
     posts: pd.DataFrame, kinds: tuple[str, ...] = KEY_KINDS, progress: Progress | None = None
 ) -> Occurrences:
     """Return every (post, trend key) pair of `posts` (text, lang, hashtags, urls), vectorised in chunks."""
-    vocab = _Vocabulary()
-    post_parts: list[np.ndarray] = []
-    key_parts: list[np.ndarray] = []
+    reader = KeyReader(kinds, len(posts))
     n = len(posts)
     for start in range(0, max(n, 1), CHUNK_POSTS):
-        chunk = posts.iloc[start : start + CHUNK_POSTS].reset_index(drop=True)
-        for kind, (rows, values) in _chunk_keys(chunk, kinds).items():
-            if not len(rows):
-                continue
-            codes = vocab.codes(kind, values)
-            pairs = np.sort(((rows + start).astype(np.int64) << 32) | codes)
-            pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]  # each (post, key) once
-            post_parts.append((pairs >> 32).astype(np.int32))
-            key_parts.append((pairs & 0xFFFFFFFF).astype(np.int32))
+        reader.add(posts.iloc[start : start + CHUNK_POSTS])
         if progress:
             done = min(start + CHUNK_POSTS, n)
             progress(done / max(n, 1), f"Reading trend keys: {done:,} posts")
-    keys, key_kinds = vocab.arrays()
-    if not post_parts:
-        return Occurrences(np.array([], np.int32), np.array([], np.int32), keys, key_kinds)
-    return Occurrences(np.concatenate(post_parts), np.concatenate(key_parts), keys, key_kinds)
+    return reader.result()
 
 
 def add_narratives(occ: Occurrences, posts: pd.DataFrame, narratives: pd.DataFrame | None) -> Occurrences:
