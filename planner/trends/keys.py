@@ -16,12 +16,16 @@ from planner.trends.params import KEY_KINDS, Progress
 
 # Posts are tokenised this many at a time, so memory stays flat however many posts there are.
 CHUNK_POSTS = 100_000
+# Keys read but not yet merged into the vocabulary, at most (or as many as it holds, when more).
+SETTLE_KEYS = 8_000_000
+# Key codes rewritten at a time when the vocabulary settles (bounds the temporary arrays).
+REMAP_SLICE = 4_000_000
 # Which kind of key best names a story, best first: a folded trend is headed by its best key.
 KIND_RANK = {"hashtag": 0, "url": 1, "domain": 2, "term": 3, "narrative": 4}
 
 # RE2 patterns (Arrow's regex engine); \p{L} and \p{M} are letters and marks of every script.
 _TERM_NOISE_RE = r"(?:https?://|www\.)\S+|[@#][\p{L}\p{M}\p{N}_]+"
-_NON_WORD_RE = r"[^\p{L}\p{M}]+"
+_TERM_SPLIT_RE = _TERM_NOISE_RE + r"|[^\p{L}\p{M}@#]+|[@#]"  # noise, or a run of non-letters
 _DOMAIN_RE = r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/?#]*@)?(?:www\.)?(?P<domain>[^/:?#]+)"
 _STOP_CACHE: dict[str, frozenset[str]] = {}
 _COMMON_LANGS = ("en", "fr", "de", "es", "it", "pt", "nl", "ru", "uk", "ar", "tr")
@@ -61,9 +65,9 @@ def _arrow(series: pd.Series) -> pa.Array:
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
-def _split(values: pa.Array, pattern: str) -> tuple[np.ndarray, pa.Array]:
-    """Split every string on a regex; return (row positions, non-empty parts), all inside Arrow."""
-    lists = pc.split_pattern_regex(values, pattern=pattern)
+def _split(values: pa.Array, pattern: str, regex: bool = True) -> tuple[np.ndarray, pa.Array]:
+    """Split every string on a regex (or a plain string); return (row positions, non-empty parts), inside Arrow."""
+    lists = pc.split_pattern_regex(values, pattern=pattern) if regex else pc.split_pattern(values, pattern=pattern)
     parts = pc.list_flatten(lists)
     rows = pc.list_parent_indices(lists)
     keep = pc.greater(pc.utf8_length(parts), 0)
@@ -72,13 +76,18 @@ def _split(values: pa.Array, pattern: str) -> tuple[np.ndarray, pa.Array]:
 
 def _terms(text: pd.Series, lang: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """Return (row positions, unigram and bigram terms) after removing each post's language's stop words."""
-    clean = pc.replace_substring_regex(pc.utf8_lower(_arrow(text)), pattern=_TERM_NOISE_RE, replacement=" ")
-    rows, words = _split(clean, _NON_WORD_RE)
+    # One regex pass turns links, mentions, hashtags and every run of non-letters into a space (the same words as
+    # removing the noise, then splitting on non-letters: noise starts at a letter, '@' or '#', which the run of
+    # non-letters never takes), then a plain split.
+    clean = pc.replace_substring_regex(pc.utf8_lower(_arrow(text)), pattern=_TERM_SPLIT_RE, replacement=" ")
+    rows, words = _split(clean, " ", regex=False)
     long_enough = pc.greater_equal(pc.utf8_length(words), 2).to_numpy(zero_copy_only=False)
-    langs = lang.fillna("").astype("str").str.lower().str[:2].to_numpy(dtype=object)[rows]
+    # Languages as small integer codes per word (not a Python string per word).
+    lang_codes, lang_values = pd.factorize(lang.fillna("").astype("str").str.lower().str[:2])
+    word_lang = np.asarray(lang_codes)[rows]
     keep = long_enough.copy()
-    for code in pd.unique(langs):
-        sel = langs == code
+    for n, code in enumerate(lang_values):
+        sel = word_lang == n
         stop = pc.is_in(words.filter(pa.array(sel)), value_set=pa.array(sorted(stop_words(code)), pa.large_string()))
         keep[sel] &= ~stop.to_numpy(zero_copy_only=False)
     rows, words = rows[keep], words.filter(pa.array(keep))
@@ -125,36 +134,64 @@ class Occurrences:
 class _Vocabulary:
     """Give every (kind, key) a stable code while chunks come in: code = position in its kind's list * 4 + kind.
 
-    Positions follow first appearance. Arrow's hashing does the work (a pandas Index rebuilt its hash table and
-    checked its uniqueness again after every chunk: most of the time of reading keys).
+    Positions follow first appearance. A chunk's codes are provisional (its distinct keys are appended, so a chunk
+    costs only its own hashing); settle() merges the pending keys into the list in one hashing pass over it and
+    returns, per kind, where each provisional position went. The caller rewrites the codes it stored.
     """
 
     def __init__(self) -> None:
-        self.known: dict[str, pa.Array] = {kind: pa.array([], pa.large_string()) for kind in KEY_KINDS}
+        self.settled: dict[str, pa.Array] = {kind: pa.array([], pa.large_string()) for kind in KEY_KINDS}
+        self.pending: dict[str, list[pa.Array]] = {kind: [] for kind in KEY_KINDS}
+        self.pending_size = dict.fromkeys(KEY_KINDS, 0)
 
     def codes(self, kind: str, values: pa.Array) -> np.ndarray:
+        """Return the provisional codes of `values`."""
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
         encoded = pc.dictionary_encode(values.cast(pa.large_string()))  # first appearance order
         local = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        uniques = encoded.dictionary
-        vocab = self.known[kind]
-        known = pc.fill_null(pc.index_in(uniques, value_set=vocab), -1).to_numpy(zero_copy_only=False)
-        known = known.astype(np.int64)
-        new = known < 0
-        known[new] = len(vocab) + np.arange(int(new.sum()))
-        if new.any():
-            self.known[kind] = pa.concat_arrays([vocab, uniques.filter(pa.array(new))])
-        return known[local] * len(KEY_KINDS) + KEY_KINDS.index(kind)
+        offset = len(self.settled[kind]) + self.pending_size[kind]
+        self.pending[kind].append(encoded.dictionary)
+        self.pending_size[kind] += len(encoded.dictionary)
+        return (local + offset) * len(KEY_KINDS) + KEY_KINDS.index(kind)
+
+    def unsettled(self) -> bool:
+        """Whether the pending keys outnumber the settled ones (and are many): time to settle."""
+        pending = sum(self.pending_size.values())
+        return pending > max(SETTLE_KEYS, sum(len(v) for v in self.settled.values()))
+
+    def settle(self) -> dict[int, np.ndarray]:
+        """Merge the pending keys; return {kind number: final position of each provisional position}."""
+        moves = {}
+        for k, kind in enumerate(KEY_KINDS):
+            if not self.pending[kind]:
+                continue
+            encoded = pc.dictionary_encode(pa.concat_arrays([self.settled[kind], *self.pending[kind]]))
+            moves[k] = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+            self.settled[kind] = encoded.dictionary
+            self.pending[kind], self.pending_size[kind] = [], 0
+        return moves
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        size = max((len(v) * len(KEY_KINDS) for v in self.known.values()), default=0)
+        """Return (key, kind) per final code; call after settle()."""
+        size = max((len(v) * len(KEY_KINDS) for v in self.settled.values()), default=0)
         keys = np.full(size, "", dtype=object)
         kinds = np.full(size, "", dtype=object)
-        for k, (kind, values) in enumerate(self.known.items()):
+        for k, (kind, values) in enumerate(self.settled.items()):
             keys[k : len(values) * len(KEY_KINDS) : len(KEY_KINDS)] = values.to_numpy(zero_copy_only=False)
             kinds[k : len(values) * len(KEY_KINDS) : len(KEY_KINDS)] = kind
         return keys, kinds
+
+
+def _move_codes(codes: np.ndarray, moves: dict[int, np.ndarray]) -> None:
+    """Rewrite provisional key codes in place with their settled positions, a slice at a time."""
+    width = len(KEY_KINDS)
+    for start in range(0, len(codes), REMAP_SLICE):
+        part = codes[start : start + REMAP_SLICE]
+        kind, position = part % width, part // width
+        for k, move in moves.items():
+            sel = kind == k
+            part[sel] = move[position[sel]] * width + k
 
 
 class _Column:
@@ -206,8 +243,11 @@ class KeyReader:
         self.post.extend((pairs >> 32).astype(np.int32), expect)
         self.key.extend((pairs & 0xFFFFFFFF).astype(np.int32), expect)
         self.posts = start + len(chunk)
+        if self.vocab.unsettled():
+            _move_codes(self.key.data[: self.key.size], self.vocab.settle())
 
     def result(self) -> Occurrences:
+        _move_codes(self.key.data[: self.key.size], self.vocab.settle())
         keys, key_kinds = self.vocab.arrays()
         return Occurrences(self.post.array(), self.key.array(), keys, key_kinds)
 
