@@ -1,10 +1,19 @@
-"""Benchmark trend detection on 1,000,000 generated posts beside a bare pandas groupby count of the same pairs.
+"""Benchmark trend detection: kernels in memory at 1,000,000 generated posts, or the whole command on a workspace.
 
-Prints: time to read the trend keys (tokenising text), time to count and score them (planner.trends.detect given
-those keys), the time of `groupby([key, bucket]).size()` over the same (key, bucket) pairs in the same run, their
+Kernels (default): time to read the trend keys (tokenising text), time to count and score them (planner.trends.detect
+given those keys), the time of `groupby([key, bucket]).size()` over the same (key, bucket) pairs in the same run, their
 ratio (target at most 3x), the peak resident memory of the process (target at most 1.5 GB), how many of the 20
 planted bursts were found, and the trends found on pure noise (600,000 posts, 1,000 tags posted uniformly at random,
 about 3.6 per tag per hour; target: next to none).
+
+Whole process (--whole): stores --posts generated posts in a workspace (a new SQLite file, or the empty database
+given with --url, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/NAME; built a million at a time), then runs, in
+turn and each in its own process, `python -m planner detect-trends` (every kind of key) and the floor: a bare pandas
+script reading created_at and hashtags and counting hashtags per hour. Prints both wall times (best of --repeat), their
+ratio (target at most 3x), each one's peak RSS (target at most 4 GB at 10M posts) and the load average.
+
+    python benchmarks/trends.py [--posts 1000000]
+    python benchmarks/trends.py --whole [--posts 1000000] [--url URL | --keep DIR] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -238,6 +247,8 @@ def _stored_posts(url: str) -> int:
     con = _connect(url)
     try:
         return int(con.execute("SELECT count(*) FROM posts").fetchone()[0])
+    except Exception:  # noqa: BLE001 - no posts table yet: an empty database
+        return 0
     finally:
         con.close()
 
