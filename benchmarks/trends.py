@@ -264,7 +264,10 @@ def _insert_rows(con, url: str, frame: pd.DataFrame) -> None:
 
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, header=False)
-    with con.cursor() as cur, cur.copy(f"COPY posts ({', '.join(POST_INSERT)}) FROM STDIN WITH (FORMAT csv)") as copy:
+    texts = ", ".join(c for c in POST_INSERT if frame[c].dtype != "int64" and c != "created_at")
+    # In CSV an empty field is NULL: the text columns hold empty strings instead.
+    copy_sql = f"COPY posts ({', '.join(POST_INSERT)}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({texts}))"
+    with con.cursor() as cur, cur.copy(copy_sql) as copy:
         copy.write(buffer.getvalue())
 
 
