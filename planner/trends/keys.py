@@ -54,9 +54,14 @@ def _english_stop_words() -> list[str]:
     """
     spec = importlib.util.find_spec("sklearn")  # finds the package without running its __init__
     path = Path(next(iter(spec.submodule_search_locations))) / "feature_extraction" / "_stop_words.py"
-    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location("_sklearn_stop_words", path))
-    module.__spec__.loader.exec_module(module)
-    return list(module.ENGLISH_STOP_WORDS)
+    try:
+        module = importlib.util.module_from_spec(importlib.util.spec_from_file_location("_sklearn_stop_words", path))
+        module.__spec__.loader.exec_module(module)
+        return list(module.ENGLISH_STOP_WORDS)
+    except (OSError, AttributeError):  # a scikit-learn that keeps the list elsewhere: the slow, public way
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        return list(ENGLISH_STOP_WORDS)
 
 
 def _arrow(series: pd.Series) -> pa.Array:
