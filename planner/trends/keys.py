@@ -177,14 +177,29 @@ class _Vocabulary:
             self.pending[kind], self.pending_size[kind] = [], 0
         return moves
 
+    def _rank(self, position: np.ndarray, kind: np.ndarray | int) -> np.ndarray:
+        """Return the rank of code position * 4 + kind among every code in use (the same order, no gaps)."""
+        rank = np.zeros(np.broadcast(position, kind).shape, dtype=np.int64)
+        for j, name in enumerate(KEY_KINDS):
+            rank += np.minimum(len(self.settled[name]), position + (j < np.asarray(kind)))
+        return rank
+
+    def compact(self, codes: np.ndarray) -> None:
+        """Rewrite settled codes in place as their ranks, a slice at a time (order kept, so every tie too)."""
+        width = len(KEY_KINDS)
+        for start in range(0, len(codes), REMAP_SLICE):
+            part = codes[start : start + REMAP_SLICE]
+            part[:] = self._rank(part // width, part % width)
+
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return (key, kind) per final code; call after settle()."""
-        size = max((len(v) * len(KEY_KINDS) for v in self.settled.values()), default=0)
+        """Return (key, kind) per compacted code; call after settle()."""
+        size = sum(len(v) for v in self.settled.values())
         keys = np.full(size, "", dtype=object)
         kinds = np.full(size, "", dtype=object)
         for k, (kind, values) in enumerate(self.settled.items()):
-            keys[k : len(values) * len(KEY_KINDS) : len(KEY_KINDS)] = values.to_numpy(zero_copy_only=False)
-            kinds[k : len(values) * len(KEY_KINDS) : len(KEY_KINDS)] = kind
+            ranks = self._rank(np.arange(len(values)), k)
+            keys[ranks] = values.to_numpy(zero_copy_only=False)
+            kinds[ranks] = kind
         return keys, kinds
 
 
@@ -253,6 +268,9 @@ class KeyReader:
 
     def result(self) -> Occurrences:
         _move_codes(self.key.data[: self.key.size], self.vocab.settle())
+        # Codes interleave the kinds (position * 4 + kind), which leaves gaps where a kind has fewer keys: ranks
+        # close them, so the key table holds only real keys.
+        self.vocab.compact(self.key.data[: self.key.size])
         keys, key_kinds = self.vocab.arrays()
         return Occurrences(self.post.array(), self.key.array(), keys, key_kinds)
 
