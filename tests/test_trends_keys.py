@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from planner.trends import keys
 
@@ -49,3 +51,55 @@ def test_narratives_become_keys_of_their_posts():
 
 def test_kind_rank_puts_hashtags_first():
     assert sorted(keys.KIND_RANK, key=keys.KIND_RANK.get)[:4] == ["hashtag", "url", "domain", "term"]
+
+
+HOSTILE = [
+    "!!#tag word",
+    "x.www.foo.com/bar ok",
+    "@ hello",
+    "#https://x.com yes",
+    "a1#b c",
+    "Ünï-code مرحبا بالعالم",
+    "foohttps://x.com bar",
+    "@@##word and@mention",
+    "e-mail me@x.org ok",
+    "\u202eevil\u202c text",
+    "Ж Ёж ёж_жж 12ab",
+    "",
+]
+
+
+def test_words_are_those_left_when_noise_is_removed_then_non_letters_split():
+    # The definition, in two regex passes; the module does it in one.
+    low = pc.utf8_lower(pa.array(HOSTILE, pa.large_string()))
+    clean = pc.replace_substring_regex(low, pattern=keys._TERM_NOISE_RE, replacement=" ")
+    lists = pc.split_pattern_regex(clean, pattern=r"[^\p{L}\p{M}]+")
+    want = [[w for w in words if w] for words in lists.to_pylist()]
+    got = [[] for _ in HOSTILE]
+    split = pc.split_pattern(pc.replace_substring_regex(low, pattern=keys._TERM_SPLIT_RE, replacement=" "), " ")
+    for n, words in enumerate(split.to_pylist()):
+        got[n] = [w for w in words if w]
+    assert got == want
+    assert want[0] == ["word"] and want[3] == ["x", "com", "yes"] and want[6] == ["foo", "bar"]
+
+
+def test_chunks_give_the_same_keys_as_one_pass(monkeypatch):
+    posts = pd.DataFrame({"text": HOSTILE * 30, "lang": ["en", "", "ru", "ar"] * 90, "hashtags": "a B", "urls": ""})
+    posts["urls"] = ["https://WWW.Ex.com/a", "", "http://user@host.org:80/x"] * 120
+    whole = keys.extract_keys(posts)
+    monkeypatch.setattr(keys, "CHUNK_POSTS", 7)
+    whole_small_chunks = keys.extract_keys(posts)  # the vocabulary settles once, at the end
+    monkeypatch.setattr(keys, "SETTLE_KEYS", 20)  # now it settles many times, codes rewritten in slices
+    monkeypatch.setattr(keys, "REMAP_SLICE", 33)
+    reader = keys.KeyReader(expect_posts=len(posts))
+    for start in range(0, len(posts), 7):
+        reader.add(posts.iloc[start : start + 7])
+    chunked = reader.result()
+    pairs = {(int(p), whole.kinds[k], whole.keys[k]) for p, k in zip(whole.post, whole.key, strict=True)}
+    assert {
+        (int(p), chunked.kinds[k], chunked.keys[k]) for p, k in zip(chunked.post, chunked.key, strict=True)
+    } == pairs
+    assert len(chunked) == len(whole) and (0, "term", "word") in pairs
+    # Codes follow first appearance, however often the vocabulary settled.
+    assert chunked.keys.tolist() == whole_small_chunks.keys.tolist()
+    assert chunked.kinds.tolist() == whole_small_chunks.kinds.tolist()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from planner import audit, auth, trends
 from planner.auth import PermissionDenied
 from planner.models import DetectionRun, Trend
+from planner.trends import keys, storage
 from tests.trend_helpers import START, store_posts, synthetic_posts
 
 
@@ -150,3 +151,24 @@ def test_detect_and_triage_on_postgresql(pg_url):
             assert session.scalar(select(DetectionRun.clock).order_by(DetectionRun.id.desc()).limit(1)) == "newest post"
     finally:
         ws.dispose()
+
+
+def test_posts_read_in_chunks_give_the_same_trends(session, admin, monkeypatch):
+    store_posts(session, synthetic_posts())
+    monkeypatch.setattr(keys, "CHUNK_POSTS", 997)  # many chunks, the last one shorter
+
+    def found():
+        messages = []
+        run = trends.detect_trends(
+            session, admin, since=START + pd.Timedelta(days=2), progress=lambda _f, m: messages.append(m)
+        )
+        frame = trends.trends_frame(trends.query_trends(session, trends.TrendFilter(run_id=run.id)))
+        return run.posts_scanned, frame, messages
+
+    scanned, at_once, messages = found()
+    assert not any("Reading monitored posts and their keys" in m for m in messages)
+    monkeypatch.setattr(storage, "STREAM_ABOVE", 0)
+    streamed_scanned, streamed, messages = found()
+    assert any("Reading monitored posts and their keys" in m for m in messages)
+    assert len(at_once) >= 2 and streamed_scanned == scanned > 5000
+    pd.testing.assert_frame_equal(streamed, at_once)

@@ -1,8 +1,8 @@
 """Detect trends in monitored posts: keys, counts per bucket, calibrated scores, folding, lifecycle, stored triage.
 
-The modules, by concept: params (defaults, errors), keys, counting, scoring, folding, lifecycle, detection (the
-pass that ties them together) and storage (the workspace: runs, stored trends, triage). The names other modules
-use are re-exported here.
+The modules, by concept: params (defaults, errors), reading (posts as columns), keys, counting, scoring, folding,
+lifecycle, detection (the pass that ties them together) and storage (the workspace: runs, stored trends, triage).
+The names other modules use are re-exported here.
 """
 
 from planner.trends.counting import Grid, count_keys, make_grid
@@ -20,9 +20,9 @@ from planner.trends.params import (
     bucket_label,
     parse_bucket,
 )
+from planner.trends.reading import POST_COLUMNS
 from planner.trends.scoring import benjamini_hochberg, expected_counts, rank_score
 from planner.trends.storage import (
-    POST_COLUMNS,
     RECORD_COLUMNS,
     TrendFilter,
     TrendSeries,

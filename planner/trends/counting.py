@@ -72,13 +72,28 @@ class Counts:
     tested_cells: int  # scored cells holding a post, over every key (an upper bound for keys without a row)
 
 
+def _add_cells(total: np.ndarray, width: int, row: np.ndarray, bkt: np.ndarray) -> None:
+    """Add one to total[bkt * width + row] per pair, counting only over the buckets the pairs span.
+
+    Occurrences come in post order, hence time order, so a slice spans few buckets: counting bucket-major over
+    that span alone avoids a pass over every cell per slice.
+    """
+    if not len(row):
+        return
+    lo, hi = int(bkt.min()), int(bkt.max()) + 1
+    total[lo * width : hi * width] += np.bincount((bkt - lo) * width + row, minlength=(hi - lo) * width)
+
+
 def count_keys(occ: Occurrences, grid: Grid, min_count: int) -> Counts:
     """Count posts per (key, bucket) for keys that can reach `min_count` in one bucket; count every tested cell."""
     n, first = grid.n_buckets, grid.first_scored
-    every = np.arange(len(occ.keys))
+    scored_post = (grid.post_bucket >= first) & (grid.post_bucket < n)
     scored_total = np.zeros(len(occ.keys), dtype=np.int64)
-    for _post, key, bkt in slices(occ, every, grid):
-        scored_total += np.bincount(key[bkt >= first], minlength=len(occ.keys))
+    for start in range(0, len(occ), OCCURRENCE_SLICE):
+        key = occ.key[start : start + OCCURRENCE_SLICE]
+        scored_total += np.bincount(
+            key[scored_post[occ.post[start : start + OCCURRENCE_SLICE]]], minlength=len(occ.keys)
+        )
     # Only keys that could reach min_count in one bucket get a dense row: first by their total, then by their
     # count per coarse bucket (a bucket cannot hold more than the coarse bucket around it). The occurrences are
     # streamed in slices, so no full-length copy of them is ever made.
@@ -86,15 +101,15 @@ def count_keys(occ: Occurrences, grid: Grid, min_count: int) -> Counts:
     coarse = max(1, n // COARSE_BUCKETS)
     n_coarse = n // coarse + 1
     rows = row_of(kept, len(occ.keys))
-    coarse_counts = np.zeros(len(kept) * n_coarse, dtype=np.int64)
+    coarse_counts = np.zeros(n_coarse * len(kept), dtype=np.int64)  # bucket-major
     for _post, row, bkt in slices(occ, rows, grid):
-        coarse_counts += np.bincount(row * n_coarse + bkt // coarse, minlength=len(coarse_counts))
-    kept = kept[coarse_counts.reshape(len(kept), n_coarse).max(axis=1) >= min_count]
+        _add_cells(coarse_counts, len(kept), row, bkt // coarse)
+    kept = kept[coarse_counts.reshape(n_coarse, len(kept)).max(axis=0, initial=0) >= min_count]
     rows = row_of(kept, len(occ.keys))
-    counts = np.zeros(len(kept) * n, dtype=np.int64)
+    counts = np.zeros(n * len(kept), dtype=np.int64)  # bucket-major
     for _post, row, bkt in slices(occ, rows, grid):
-        counts += np.bincount(row * n + bkt, minlength=len(counts))
-    counts = counts.reshape(len(kept), n).astype(np.int32)
+        _add_cells(counts, len(kept), row, bkt)
+    counts = np.ascontiguousarray(counts.reshape(n, len(kept)).T, dtype=np.int32)
     # Keys without a row are tested too (their cells can never pass min_count): each of their scored occurrences
     # is counted as a cell, an upper bound that keeps the multiple-testing correction on the safe side.
     without_row = scored_total.sum() - scored_total[kept].sum()

@@ -236,12 +236,13 @@ def _describe(posts, occ, grid, key_codes, author_code, detected, peak) -> dict:
     per_author = pd.DataFrame(
         {"t": pairs.index.to_numpy() // n_authors, "a": pairs.index.to_numpy() % n_authors, "n": pairs.to_numpy()}
     )
-    handles = posts["author_handle"].fillna("").astype(str).to_numpy(dtype=object)
-    author_ids = posts["author_id"].astype(str).to_numpy(dtype=object)
     first_post_of_author = pd.Series(np.arange(len(posts))).groupby(author_code).first()
     top = per_author.sort_values(["t", "n", "a"], ascending=[True, False, True]).groupby("t").head(5)
     top_post = first_post_of_author.reindex(top["a"]).to_numpy()
-    top = top.assign(name=np.where(handles[top_post] != "", handles[top_post], author_ids[top_post]))
+    # Names of the top accounts only (not a Python string per post).
+    handles = posts["author_handle"].iloc[top_post].fillna("").astype(str).to_numpy(dtype=object)
+    author_ids = posts["author_id"].iloc[top_post].astype(str).to_numpy(dtype=object)
+    top = top.assign(name=np.where(handles != "", handles, author_ids))
     top_accounts = top.groupby("t")[["name", "n"]].apply(lambda g: [[str(a), int(b)] for a, b in g.to_numpy()])
     engagement = posts["likes"].fillna(0).to_numpy(np.float64) + posts["reposts"].fillna(0).to_numpy(np.float64)
     at_peak = pd.concat(peak_parts, ignore_index=True)

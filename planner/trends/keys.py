@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,12 +16,16 @@ from planner.trends.params import KEY_KINDS, Progress
 
 # Posts are tokenised this many at a time, so memory stays flat however many posts there are.
 CHUNK_POSTS = 100_000
+# Keys read but not yet merged into the vocabulary, at most (or as many as it holds, when more).
+SETTLE_KEYS = 8_000_000
+# Key codes rewritten at a time when the vocabulary settles (bounds the temporary arrays).
+REMAP_SLICE = 4_000_000
 # Which kind of key best names a story, best first: a folded trend is headed by its best key.
 KIND_RANK = {"hashtag": 0, "url": 1, "domain": 2, "term": 3, "narrative": 4}
 
 # RE2 patterns (Arrow's regex engine); \p{L} and \p{M} are letters and marks of every script.
 _TERM_NOISE_RE = r"(?:https?://|www\.)\S+|[@#][\p{L}\p{M}\p{N}_]+"
-_NON_WORD_RE = r"[^\p{L}\p{M}]+"
+_TERM_SPLIT_RE = _TERM_NOISE_RE + r"|[^\p{L}\p{M}@#]+|[@#]"  # noise, or a run of non-letters
 _DOMAIN_RE = r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/?#]*@)?(?:www\.)?(?P<domain>[^/:?#]+)"
 _STOP_CACHE: dict[str, frozenset[str]] = {}
 _COMMON_LANGS = ("en", "fr", "de", "es", "it", "pt", "nl", "ru", "uk", "ar", "tr")
@@ -32,9 +38,7 @@ def stop_words(lang: str) -> frozenset[str]:
     code = (lang or "").strip().lower()[:2]
     if code not in _STOP_CACHE:
         if code == "en":
-            from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # sklearn takes seconds to import
-
-            words = list(ENGLISH_STOP_WORDS)  # the stop-words package's English list drops content words ("sees")
+            words = _english_stop_words()  # the stop-words package's English list drops content words ("sees")
         elif code in LANGUAGE_MAPPING:
             words = get_stop_words(code)
         else:
@@ -43,13 +47,32 @@ def stop_words(lang: str) -> frozenset[str]:
     return _STOP_CACHE[code]
 
 
+def _english_stop_words() -> list[str]:
+    """Return scikit-learn's English stop words, read from its data module without importing scikit-learn.
+
+    Importing sklearn takes seconds (it loads scipy.stats and more); the list itself is one frozenset literal.
+    """
+    spec = importlib.util.find_spec("sklearn")  # finds the package without running its __init__
+    path = Path(next(iter(spec.submodule_search_locations))) / "feature_extraction" / "_stop_words.py"
+    try:
+        module = importlib.util.module_from_spec(importlib.util.spec_from_file_location("_sklearn_stop_words", path))
+        module.__spec__.loader.exec_module(module)
+        return list(module.ENGLISH_STOP_WORDS)
+    except (OSError, AttributeError):  # a scikit-learn that keeps the list elsewhere: the slow, public way
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        return list(ENGLISH_STOP_WORDS)
+
+
 def _arrow(series: pd.Series) -> pa.Array:
-    return pa.array(series.fillna("").astype("str"), type=pa.large_string())
+    values = pa.array(series.fillna("").astype("str"), type=pa.large_string())
+    # Arrow-backed columns built from several batches come as chunked arrays: kernels below want one array.
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
-def _split(values: pa.Array, pattern: str) -> tuple[np.ndarray, pa.Array]:
-    """Split every string on a regex; return (row positions, non-empty parts), all inside Arrow."""
-    lists = pc.split_pattern_regex(values, pattern=pattern)
+def _split(values: pa.Array, pattern: str, regex: bool = True) -> tuple[np.ndarray, pa.Array]:
+    """Split every string on a regex (or a plain string); return (row positions, non-empty parts), inside Arrow."""
+    lists = pc.split_pattern_regex(values, pattern=pattern) if regex else pc.split_pattern(values, pattern=pattern)
     parts = pc.list_flatten(lists)
     rows = pc.list_parent_indices(lists)
     keep = pc.greater(pc.utf8_length(parts), 0)
@@ -58,13 +81,18 @@ def _split(values: pa.Array, pattern: str) -> tuple[np.ndarray, pa.Array]:
 
 def _terms(text: pd.Series, lang: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """Return (row positions, unigram and bigram terms) after removing each post's language's stop words."""
-    clean = pc.replace_substring_regex(pc.utf8_lower(_arrow(text)), pattern=_TERM_NOISE_RE, replacement=" ")
-    rows, words = _split(clean, _NON_WORD_RE)
+    # One regex pass turns links, mentions, hashtags and every run of non-letters into a space (the same words as
+    # removing the noise, then splitting on non-letters: noise starts at a letter, '@' or '#', which the run of
+    # non-letters never takes), then a plain split.
+    clean = pc.replace_substring_regex(pc.utf8_lower(_arrow(text)), pattern=_TERM_SPLIT_RE, replacement=" ")
+    rows, words = _split(clean, " ", regex=False)
     long_enough = pc.greater_equal(pc.utf8_length(words), 2).to_numpy(zero_copy_only=False)
-    langs = lang.fillna("").astype("str").str.lower().str[:2].to_numpy(dtype=object)[rows]
+    # Languages as small integer codes per word (not a Python string per word).
+    lang_codes, lang_values = pd.factorize(lang.fillna("").astype("str").str.lower().str[:2])
+    word_lang = np.asarray(lang_codes)[rows]
     keep = long_enough.copy()
-    for code in pd.unique(langs):
-        sel = langs == code
+    for n, code in enumerate(lang_values):
+        sel = word_lang == n
         stop = pc.is_in(words.filter(pa.array(sel)), value_set=pa.array(sorted(stop_words(code)), pa.large_string()))
         keep[sel] &= ~stop.to_numpy(zero_copy_only=False)
     rows, words = rows[keep], words.filter(pa.array(keep))
@@ -109,56 +137,156 @@ class Occurrences:
 
 
 class _Vocabulary:
-    """Give every (kind, key) a stable code while chunks come in: code = position in its kind's list * 4 + kind."""
+    """Give every (kind, key) a stable code while chunks come in: code = position in its kind's list * 4 + kind.
+
+    Positions follow first appearance. A chunk's codes are provisional (its distinct keys are appended, so a chunk
+    costs only its own hashing); settle() merges the pending keys into the list in one hashing pass over it and
+    returns, per kind, where each provisional position went. The caller rewrites the codes it stored.
+    """
 
     def __init__(self) -> None:
-        self.index: dict[str, pd.Index] = {kind: pd.Index([], dtype="str") for kind in KEY_KINDS}
+        self.settled: dict[str, pa.Array] = {kind: pa.array([], pa.large_string()) for kind in KEY_KINDS}
+        self.pending: dict[str, list[pa.Array]] = {kind: [] for kind in KEY_KINDS}
+        self.pending_size = dict.fromkeys(KEY_KINDS, 0)
 
     def codes(self, kind: str, values: pa.Array) -> np.ndarray:
-        local, uniques = pd.factorize(pd.Series(values, dtype=pd.ArrowDtype(pa.large_string())).astype("str"))
-        uniques = pd.Index(uniques, dtype="str")
-        known = self.index[kind].get_indexer(uniques)
-        new = known < 0
-        known[new] = len(self.index[kind]) + np.arange(int(new.sum()))
-        if new.any():
-            self.index[kind] = self.index[kind].append(uniques[new])
-        return (known[local] * len(KEY_KINDS) + KEY_KINDS.index(kind)).astype(np.int64)
+        """Return the provisional codes of `values`."""
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        encoded = pc.dictionary_encode(values.cast(pa.large_string()))  # first appearance order
+        local = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        offset = len(self.settled[kind]) + self.pending_size[kind]
+        self.pending[kind].append(encoded.dictionary)
+        self.pending_size[kind] += len(encoded.dictionary)
+        return (local + offset) * len(KEY_KINDS) + KEY_KINDS.index(kind)
+
+    def unsettled(self) -> bool:
+        """Whether the pending keys outnumber the settled ones (and are many): time to settle."""
+        pending = sum(self.pending_size.values())
+        return pending > max(SETTLE_KEYS, sum(len(v) for v in self.settled.values()))
+
+    def settle(self) -> dict[int, np.ndarray]:
+        """Merge the pending keys; return {kind number: final position of each provisional position}."""
+        moves = {}
+        for k, kind in enumerate(KEY_KINDS):
+            if not self.pending[kind]:
+                continue
+            encoded = pc.dictionary_encode(pa.concat_arrays([self.settled[kind], *self.pending[kind]]))
+            moves[k] = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+            self.settled[kind] = encoded.dictionary
+            self.pending[kind], self.pending_size[kind] = [], 0
+        return moves
+
+    def _rank(self, position: np.ndarray, kind: np.ndarray | int) -> np.ndarray:
+        """Return the rank of code position * 4 + kind among every code in use (the same order, no gaps)."""
+        rank = np.zeros(np.broadcast(position, kind).shape, dtype=np.int64)
+        for j, name in enumerate(KEY_KINDS):
+            rank += np.minimum(len(self.settled[name]), position + (j < np.asarray(kind)))
+        return rank
+
+    def compact(self, codes: np.ndarray) -> None:
+        """Rewrite settled codes in place as their ranks, a slice at a time (order kept, so every tie too)."""
+        width = len(KEY_KINDS)
+        for start in range(0, len(codes), REMAP_SLICE):
+            part = codes[start : start + REMAP_SLICE]
+            part[:] = self._rank(part // width, part % width)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        size = max((len(v) * len(KEY_KINDS) for v in self.index.values()), default=0)
+        """Return (key, kind) per compacted code; call after settle()."""
+        size = sum(len(v) for v in self.settled.values())
         keys = np.full(size, "", dtype=object)
         kinds = np.full(size, "", dtype=object)
-        for k, (kind, values) in enumerate(self.index.items()):
-            keys[k : len(values) * len(KEY_KINDS) : len(KEY_KINDS)] = values.to_numpy(dtype=object)
-            kinds[k : len(values) * len(KEY_KINDS) : len(KEY_KINDS)] = kind
+        for k, (kind, values) in enumerate(self.settled.items()):
+            ranks = self._rank(np.arange(len(values)), k)
+            keys[ranks] = values.to_numpy(zero_copy_only=False)
+            kinds[ranks] = kind
         return keys, kinds
+
+
+def _move_codes(codes: np.ndarray, moves: dict[int, np.ndarray]) -> None:
+    """Rewrite provisional key codes in place with their settled positions, a slice at a time."""
+    width = len(KEY_KINDS)
+    for start in range(0, len(codes), REMAP_SLICE):
+        part = codes[start : start + REMAP_SLICE]
+        kind, position = part % width, part // width
+        for k, move in moves.items():
+            sel = kind == k
+            part[sel] = move[position[sel]] * width + k
+
+
+class _Column:
+    """An int32 column that grows as chunks come in, reallocating rarely (so memory stays near its final size)."""
+
+    def __init__(self) -> None:
+        self.data = np.zeros(0, dtype=np.int32)
+        self.size = 0
+
+    def extend(self, values: np.ndarray, expect: int) -> None:
+        end = self.size + len(values)
+        if end > len(self.data):
+            grown = np.zeros(max(end, expect, int(len(self.data) * 1.25)), dtype=np.int32)
+            grown[: self.size] = self.data[: self.size]
+            self.data = grown
+        self.data[self.size : end] = values
+        self.size = end
+
+    def array(self) -> np.ndarray:
+        return self.data[: self.size] if self.size == len(self.data) else self.data[: self.size].copy()
+
+
+class KeyReader:
+    """Read the trend keys of posts given a chunk at a time, in order (chunks of CHUNK_POSTS posts, the last
+    one shorter): the same Occurrences as extract_keys on all of them, without holding every text at once."""
+
+    def __init__(self, kinds: tuple[str, ...] = KEY_KINDS, expect_posts: int = 0) -> None:
+        self.kinds = kinds
+        self.expect_posts = expect_posts
+        self.vocab = _Vocabulary()
+        self.post, self.key = _Column(), _Column()
+        self.posts = 0
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        """Read the keys of the next posts (text, lang, hashtags, urls)."""
+        start = self.posts
+        chunk = chunk.reset_index(drop=True)
+        parts = []
+        for kind, (rows, values) in _chunk_keys(chunk, self.kinds).items():
+            if not len(rows):
+                continue
+            codes = self.vocab.codes(kind, values)
+            pairs = np.sort(((rows + start).astype(np.int64) << 32) | codes)
+            parts.append(pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])])  # each (post, key) once
+        pairs = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        # Room for the pairs expected of every post still to come, at this chunk's rate, with 5% to spare.
+        to_come = max(self.expect_posts - start - len(chunk), 0)
+        expect = self.post.size + int(len(pairs) * (1 + 1.05 * to_come / max(len(chunk), 1)))
+        self.post.extend((pairs >> 32).astype(np.int32), expect)
+        self.key.extend((pairs & 0xFFFFFFFF).astype(np.int32), expect)
+        self.posts = start + len(chunk)
+        if self.vocab.unsettled():
+            _move_codes(self.key.data[: self.key.size], self.vocab.settle())
+
+    def result(self) -> Occurrences:
+        _move_codes(self.key.data[: self.key.size], self.vocab.settle())
+        # Codes interleave the kinds (position * 4 + kind), which leaves gaps where a kind has fewer keys: ranks
+        # close them, so the key table holds only real keys.
+        self.vocab.compact(self.key.data[: self.key.size])
+        keys, key_kinds = self.vocab.arrays()
+        return Occurrences(self.post.array(), self.key.array(), keys, key_kinds)
 
 
 def extract_keys(
     posts: pd.DataFrame, kinds: tuple[str, ...] = KEY_KINDS, progress: Progress | None = None
 ) -> Occurrences:
     """Return every (post, trend key) pair of `posts` (text, lang, hashtags, urls), vectorised in chunks."""
-    vocab = _Vocabulary()
-    post_parts: list[np.ndarray] = []
-    key_parts: list[np.ndarray] = []
+    reader = KeyReader(kinds, len(posts))
     n = len(posts)
     for start in range(0, max(n, 1), CHUNK_POSTS):
-        chunk = posts.iloc[start : start + CHUNK_POSTS].reset_index(drop=True)
-        for kind, (rows, values) in _chunk_keys(chunk, kinds).items():
-            if not len(rows):
-                continue
-            codes = vocab.codes(kind, values)
-            pairs = np.sort(((rows + start).astype(np.int64) << 32) | codes)
-            pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]  # each (post, key) once
-            post_parts.append((pairs >> 32).astype(np.int32))
-            key_parts.append((pairs & 0xFFFFFFFF).astype(np.int32))
+        reader.add(posts.iloc[start : start + CHUNK_POSTS])
         if progress:
             done = min(start + CHUNK_POSTS, n)
             progress(done / max(n, 1), f"Reading trend keys: {done:,} posts")
-    keys, key_kinds = vocab.arrays()
-    if not post_parts:
-        return Occurrences(np.array([], np.int32), np.array([], np.int32), keys, key_kinds)
-    return Occurrences(np.concatenate(post_parts), np.concatenate(key_parts), keys, key_kinds)
+    return reader.result()
 
 
 def add_narratives(occ: Occurrences, posts: pd.DataFrame, narratives: pd.DataFrame | None) -> Occurrences:

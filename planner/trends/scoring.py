@@ -64,10 +64,23 @@ def expected_counts(counts: np.ndarray, params: DetectionParams) -> Expected:
 
 def log_pvalues(counts: np.ndarray, shape: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """Return ln P(X >= count) for X negative binomial (Gamma-Poisson with this shape and rate)."""
-    from scipy.stats import nbinom
-
     counts = np.asarray(counts, dtype=np.float64)
-    return np.minimum(nbinom.logsf(counts - 1, shape, rate / (rate + 1.0)), 0.0)
+    survival = _nbinom_sf()
+    if survival is None:  # a SciPy without the Boost ufunc: the distribution object (imports scipy.stats, slower)
+        from scipy.stats import nbinom
+
+        return np.minimum(nbinom.logsf(counts - 1, shape, rate / (rate + 1.0)), 0.0)
+    # What nbinom.logsf computes, without importing scipy.stats (1-2 s); P(X >= count) = 1 for counts below 1.
+    with np.errstate(divide="ignore"):
+        log_sf = np.log(survival(np.floor(np.maximum(counts - 1, 0)), shape, rate / (rate + 1.0)))
+    return np.where(counts >= 1, np.minimum(log_sf, 0.0), 0.0)
+
+
+def _nbinom_sf():
+    """Return SciPy's Boost negative binomial survival ufunc (what scipy.stats.nbinom.sf calls), or None."""
+    from scipy.special import _ufuncs
+
+    return getattr(_ufuncs, "_nbinom_sf", None)
 
 
 def surprise(log_p: np.ndarray) -> np.ndarray:

@@ -16,35 +16,40 @@ from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
 from planner.models import DetectionRun, Narrative, NarrativePost, Post, Trend, utcnow
+from planner.trends import keys as trend_keys
 from planner.trends import lifecycle, scoring
 from planner.trends.detection import Detection, detect
 from planner.trends.params import KINDS, STATUSES, DetectionParams, Progress, TrendError, bucket_label, parse_bucket
+from planner.trends.reading import count_posts, read_posts, stream_posts
 
-POST_COLUMNS = [
-    "id",
-    "created_at",
-    "author_id",
-    "author_handle",
-    "text",
-    "lang",
-    "hashtags",
-    "urls",
-    "likes",
-    "reposts",
-]
+# Beyond this many posts in the range, detection reads posts and their keys a chunk at a time (bounded memory).
+STREAM_ABOVE = 2_000_000
 
 
 def load_posts(session: Session, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
-    """Return the monitored posts created in [start, end) with the columns detection needs."""
-    stmt = select(*(getattr(Post, c) for c in POST_COLUMNS))
-    if start is not None:
-        stmt = stmt.where(Post.created_at >= start)
-    if end is not None:
-        stmt = stmt.where(Post.created_at < end)
-    rows = session.execute(stmt.order_by(Post.created_at, Post.id)).all()
-    frame = pd.DataFrame(rows, columns=POST_COLUMNS)
-    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
-    return frame
+    """Return the monitored posts created in [start, end) with the columns detection needs (POST_COLUMNS)."""
+    return read_posts(session, start, end)
+
+
+def _posts_and_keys(
+    session: Session, start: datetime | None, end: datetime | None, kinds: tuple[str, ...], report: Progress
+) -> tuple[pd.DataFrame, trend_keys.Occurrences | None]:
+    """Return the posts detection reads and, for many posts, their keys already read.
+
+    Up to STREAM_ABOVE posts are read at once (fastest). Beyond, posts come a chunk at a time: each chunk's keys
+    are read and only the columns detection still needs afterwards are kept, so no text is held for long. Both
+    ways give the same posts and keys, hence the same trends.
+    """
+    total = count_posts(session, start, end)
+    if total <= STREAM_ABOVE:
+        return read_posts(session, start, end), None
+    reader = trend_keys.KeyReader(tuple(k for k in kinds if k in trend_keys.KEY_KINDS), total)
+    kept = []
+    for chunk in stream_posts(session, start, end, trend_keys.CHUNK_POSTS):
+        reader.add(chunk)
+        kept.append(chunk.drop(columns=["text", "lang", "hashtags", "urls"]))
+        report(0.05 * reader.posts / total, f"Reading monitored posts and their keys: {reader.posts:,} of {total:,}")
+    return pd.concat(kept, ignore_index=True), reader.result()
 
 
 def _narrative_keys(session: Session) -> pd.DataFrame:
@@ -122,7 +127,7 @@ def run_detection(
     report = progress or (lambda _f, _m: None)
     report(0.0, "Loading monitored posts")
     history_from = since - params.bucket * params.baseline_buckets if since else None
-    posts = load_posts(session, history_from, until)
+    posts, occurrences = _posts_and_keys(session, history_from, until, kinds, report)
     narratives = _narrative_keys(session) if "narrative" in kinds else None
     result = detect(
         posts,
@@ -131,6 +136,7 @@ def run_detection(
         until=until,
         clock=clock,
         narratives=narratives,
+        occurrences=occurrences,
         progress=lambda f, m: report(0.05 + 0.85 * f, m),
     )
     report(0.95, "Saving trends")
