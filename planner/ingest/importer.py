@@ -257,8 +257,6 @@ def _write(session, actor, fmt, source, options, report, secret, report_progress
         session.add(batch)
         session.flush()
         _run(session, fmt, source, options, report, secret, batch, report_progress)
-        report_progress(1.0, "Counting what was stored...")
-        report.imported = session.scalar(select(func.count(Post.id)).where(Post.batch_id == batch.id)) or 0
         report.duplicates = report.valid - report.imported
         batch.platform = report.platform
         batch.rows_read, batch.imported = report.rows_read, report.imported
@@ -322,7 +320,7 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
                 store_rejects(session, batch.id, rejects)
             if deferred is None:
                 deferred = defer_indexes(session, source.size, state.bytes_read, len(chunk.frame))
-            insert_posts(session, valid, batch.id)
+            report.imported += insert_posts(session, valid, batch.id)
         progress(min(state.bytes_read / max(source.size, 1), 0.99), f"Read {report.rows_read:,} rows...")
     if ctx is None or report.rows_read == 0:
         raise FormatError(f"{source.name}: the file has no records")

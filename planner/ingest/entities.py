@@ -1,0 +1,138 @@
+"""Entity columns of a chunk of posts (hashtags, mentions, URLs) found across whole columns at once.
+
+The rules are planner.text's (HASHTAG_RE, MENTION_RE, URL_RE and their normal forms); instead of one call per post,
+the texts that can hold an entity are joined into one string, the pattern runs over it once, and each match is
+mapped back to its post by its offset. Normal forms are computed once per distinct value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from planner import text as tx
+
+# Texts are joined with a line break: no entity pattern matches across whitespace, and every look-behind and
+# look-ahead treats a line break like the start or end of the text.
+_JOIN = "\n"
+# Cheap filters run on the whole column first: a text without these cannot hold the entity.
+HASHTAG_HINT = "[#＃]"
+MENTION_HINT = "[@＠]"
+URL_HINT = "(?i)(?:://|www\\.)"
+# Links in the text that the source's expanded URLs replace.
+SHORTENERS = ("https://t.co/",)
+
+
+def find_all(texts: pa.Array, pattern, hint: str) -> tuple[np.ndarray, list[str]]:
+    """Return (post positions, first group of each match) for `pattern` over `texts`, in text order."""
+    candidates = np.flatnonzero(pc.match_substring_regex(texts, hint).fill_null(False).to_numpy(zero_copy_only=False))
+    if not len(candidates):
+        return np.empty(0, dtype=np.int64), []
+    chosen = texts.take(pa.array(candidates)).to_pylist()
+    lengths = np.fromiter(map(len, chosen), dtype=np.int64, count=len(chosen)) + len(_JOIN)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    joined = _JOIN.join(chosen)
+    offsets, values = [], []
+    for match in pattern.finditer(joined):
+        offsets.append(match.start())
+        values.append(match.group(match.lastindex or 0))
+    which = np.searchsorted(starts, np.asarray(offsets, dtype=np.int64), side="right") - 1
+    return candidates[which], values
+
+
+def _normal(values: list[str], key: Callable[[str], str]) -> np.ndarray:
+    """Return key(v) for each value, computed once per distinct value."""
+    if not values:
+        return np.empty(0, dtype=object)
+    codes, distinct = pd.factorize(pd.Series(values, dtype=object), sort=False)
+    return np.array([key(v) for v in distinct], dtype=object)[codes]
+
+
+def join_per_post(n: int, rows: np.ndarray, values: np.ndarray) -> list[str]:
+    """Return, for each of `n` posts, its non-empty `values` in order without repeats, joined by spaces."""
+    out = np.full(n, "", dtype=object)
+    if not len(rows):
+        return out.tolist()
+    found = pd.DataFrame({"row": rows, "value": values})
+    found = found[found["value"] != ""].drop_duplicates()
+    rows, values = found["row"].to_numpy(), found["value"].to_numpy(dtype=object)
+    per_post = np.bincount(rows, minlength=n)
+    single = per_post[rows] == 1  # most posts have one entity of a kind: no joining needed
+    out[rows[single]] = values[single]
+    several = ~single
+    if several.any():
+        rows, values = rows[several], values[several]
+        bounds = np.flatnonzero(np.diff(rows)) + 1
+        for part_rows, part in zip(np.split(rows, bounds), np.split(values, bounds), strict=True):
+            out[part_rows[0]] = " ".join(part)
+    return out.tolist()
+
+
+def _listed(values: pd.Series, splitter: str) -> tuple[np.ndarray, list[str]]:
+    """Return (positions, items) of a source's own list column (None: the source did not say)."""
+    given = values.notna().to_numpy()
+    if not given.any():
+        return np.empty(0, dtype=np.int64), []
+    items = values[given].astype(str).str.replace(splitter, " ", regex=True).str.split().explode().dropna()
+    return items.index.to_numpy().astype(np.int64), items.tolist()  # the index is the post's position
+
+
+def hashtag_column(texts: pa.Array, source: pd.Series | None = None) -> list[str]:
+    """Return each post's hashtags (normal forms, space-separated): the source's own list where given, else found."""
+    return _entities(texts, source, tx.HASHTAG_RE, HASHTAG_HINT, tx.hashtag_key, tx.hashtag_key)
+
+
+def mention_column(texts: pa.Array, source: pd.Series | None = None) -> list[str]:
+    """Return each post's mentioned handles (lower case, without '@', space-separated), as hashtag_column does."""
+    return _entities(texts, source, tx.MENTION_RE, MENTION_HINT, str.lower, lambda m: m.lstrip("@＠").lower())
+
+
+def _entities(texts, source, pattern, hint, key, source_key) -> list[str]:
+    n = len(texts)
+    if source is None or not source.notna().any():
+        rows, values = find_all(texts, pattern, hint)
+        return join_per_post(n, rows, _normal(values, key))
+    given = source.notna().to_numpy()
+    rows, values = find_all(texts.filter(pa.array(~given)), pattern, hint)
+    rows = np.flatnonzero(~given)[rows]
+    listed_rows, listed = _listed(source, r"[|,;]")
+    all_rows = np.concatenate([rows, listed_rows])
+    all_values = np.concatenate([_normal(values, key), _normal(listed, source_key)])
+    order = np.argsort(all_rows, kind="stable")
+    return join_per_post(n, all_rows[order], all_values[order])
+
+
+def url_column(texts: pa.Array, source: pd.Series | None = None) -> list[str]:
+    """Return each post's links in normal form (space-separated, in order, without repeats).
+
+    Where the source lists its expanded URLs, those come first and replace the shortened links in the text.
+    """
+    n = len(texts)
+    rows, values = find_all(texts, tx.URL_RE, URL_HINT)
+    normal = _normal([v.rstrip(tx._URL_TRAILING) for v in values], tx.normalise_url)
+    if source is None or not source.notna().any():
+        return join_per_post(n, rows, normal)
+    listed_rows, listed = _listed(source, r"\|")
+    given = source.notna().to_numpy()
+    keep = ~given[rows] | ~np.array([u.startswith(SHORTENERS) for u in normal], dtype=bool)
+    all_rows = np.concatenate([listed_rows, rows[keep]])
+    all_values = np.concatenate([_normal(listed, tx.normalise_url), normal[keep]])
+    order = np.argsort(all_rows, kind="stable")
+    return join_per_post(n, all_rows[order], all_values[order])
+
+
+def as_arrow(texts: Sequence[str]) -> pa.Array:
+    """Return the texts as an Arrow string array (the form the column functions take)."""
+    return pa.array(texts, type=pa.large_string())
+
+
+def source_list(frame: pd.DataFrame, name: str) -> pd.Series | None:
+    """Return the source's own list column `name` by position (None where the source did not say), or None."""
+    if name not in frame:
+        return None
+    values = frame[name].reset_index(drop=True)
+    return values.astype(object).where(values.notna(), None)
