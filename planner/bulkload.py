@@ -29,16 +29,18 @@ def insert_rows(
     """Insert `rows` (tuples in `columns` order) into `table`, skipping rows whose `conflict` key is stored already.
 
     Returns how many rows went in. Runs in the connection's transaction. SQLite: the driver's executemany of
-    INSERT OR IGNORE (rows are consumed lazily, so a generator keeps memory flat). PostgreSQL: COPY into a temporary
-    staging table, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING. Datetimes may be given as ISO strings
-    in UTC ("YYYY-MM-DD HH:MM:SS.ffffff"), the form both databases take fastest.
+    INSERT ... ON CONFLICT DO NOTHING (rows are consumed lazily, so a generator keeps memory flat). PostgreSQL:
+    COPY into a temporary staging table, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING. Datetimes may be
+    given as ISO strings in UTC ("YYYY-MM-DD HH:MM:SS.ffffff"), the form both databases take fastest.
     """
     _names(table, *columns, *conflict)
     if conn.dialect.name == "sqlite":
         dbapi = conn.connection.driver_connection
         before = dbapi.total_changes
-        placeholders = ", ".join("?" * len(columns))
-        dbapi.executemany(f"INSERT OR IGNORE INTO {table} ({_names(*columns)}) VALUES ({placeholders})", rows)
+        values = ", ".join("?" * len(columns))
+        # Not INSERT OR IGNORE: that also drops rows breaking NOT NULL or CHECK silently; this skips key conflicts only.
+        sql = f"INSERT INTO {table} ({_names(*columns)}) VALUES ({values}) ON CONFLICT ({_names(*conflict)}) DO NOTHING"
+        dbapi.executemany(sql, rows)
         return dbapi.total_changes - before
     if conn.dialect.name == "postgresql":
         return _copy_insert(conn, table, columns, rows, conflict)

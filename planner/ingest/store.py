@@ -12,17 +12,23 @@ from planner.ingest.pipeline import POST_COLUMNS, Rejected
 from planner.models import ImportReject, Post
 
 # Imports expected to hold at least this many posts (and no fewer than the table) build the indexes afterwards.
-BULK_ROWS = 200_000
+BULK_ROWS = 100_000
+# Rows read before the file's size in rows is estimated: the first chunk is small and the reader runs ahead of it.
+ESTIMATE_ROWS = 10_000
 
 
-def defer_indexes(session: Session, file_size: int, bytes_read: int, rows: int) -> list[str]:
+def defer_indexes(session: Session, file_size: int, bytes_read: int, rows: int) -> list[str] | None:
     """Drop the posts table's secondary indexes for a bulk load; return the SQL that rebuilds them.
+
+    `rows` and `bytes_read` count what was read so far; None means "too early to tell, ask again after more rows".
 
     Building an index once from sorted data is about twice as fast as updating it row by row, but rebuilding costs
     time proportional to the whole table, so this happens only when the file holds at least BULK_ROWS posts and
     at least as many as the table. The unique key stays (it skips duplicates). Both databases roll DDL back with a
     failed import. See planner.bulkload.drop_secondary_indexes.
     """
+    if rows < min(ESTIMATE_ROWS, BULK_ROWS) and bytes_read < file_size:
+        return None
     if not rows or not bytes_read:
         return []
     expected = file_size / (bytes_read / rows)
