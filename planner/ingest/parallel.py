@@ -8,6 +8,7 @@ language detection (fastText holds the GIL, so a thread would not do) then overl
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -24,11 +25,15 @@ WORKER_ROWS = 100_000
 Normalised = tuple[pd.DataFrame, list[Rejected], list[int]]
 
 
-def _can_fork() -> bool:
+def use_worker() -> bool:
+    """Return whether a worker process would help: a core is idle, and this process may fork."""
     # A forked worker starts in milliseconds with every module loaded; a spawned one would import them all again.
     # Forking a process that runs other threads (the app's server) can copy a lock some thread holds: only the CLI
-    # and scripts, single-threaded, get the worker.
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    # and scripts, single-threaded, get the worker. On a busy machine the worker only competes with the inserts
+    # (measured: 13.6 s instead of 10.2 s for 200k rows at a load of 6.5 on 2 cores).
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() != 1:
+        return False
+    return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1
 
 
 def normalised(
@@ -37,7 +42,8 @@ def normalised(
     """Yield (chunk, context, bytes read when the chunk was read, normalise_chunk's result), in file order.
 
     The context is made when the first chunk has been read (the format learns the columns from it). Once the file
-    is expected to hold WORKER_ROWS rows, later chunks are normalised in a worker process, one chunk ahead.
+    is expected to hold WORKER_ROWS rows, later chunks are normalised in a worker process, one chunk ahead, if
+    use_worker() says it helps.
     """
     ctx: Context | None = None
     pool: ProcessPoolExecutor | None = None
@@ -48,7 +54,7 @@ def normalised(
             ctx = ctx or make_context()
             bytes_read = state.bytes_read
             rows += len(chunk.frame)
-            if pool is None and _can_fork() and file_size * rows >= WORKER_ROWS * max(bytes_read, 1):
+            if pool is None and not pending and file_size * rows >= WORKER_ROWS * max(bytes_read, 1) and use_worker():
                 pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
             if pool is None:
                 yield chunk, ctx, bytes_read, normalise_chunk(chunk.frame, ctx)
