@@ -8,6 +8,7 @@ mapped back to its post by its offset. Normal forms are computed once per distin
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -18,10 +19,10 @@ import regex
 
 from planner import text as tx
 
-# Cheap filters run on the whole column first: a text without these cannot hold the entity.
-HASHTAG_HINT = "[#＃]"
-MENTION_HINT = "[@＠]"
-URL_HINT = "(?i)(?:://|www\\.)"
+# Cheap literal filters run on all words first: a word without one of these cannot hold the entity.
+HASHTAG_HINTS = ("#", "＃")
+MENTION_HINTS = ("@", "＠")
+URL_HINTS = ("://", "w.", "W.")  # "www." in any case (a literal search beats a case-insensitive one)
 # Links in the text that the source's expanded URLs replace.
 SHORTENERS = ("https://t.co/",)
 
@@ -48,20 +49,41 @@ def _with_breaks(pattern):
     return regex.compile(f"{flags}\n|{body}")
 
 
-def find_all(texts: pa.Array, pattern, hint: str) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class Words:
+    """A chunk's texts cut at spaces: every word, and the position of the post it belongs to.
+
+    No entity spans a space, and a look-around sees a space and a line break alike: the entities of the words are
+    those of the texts. Cut once per chunk, shared by the three kinds of entity.
+    """
+
+    flat: pa.Array
+    posts: pa.Array
+    count: int
+
+    @classmethod
+    def of(cls, texts: pa.Array | Words) -> Words:
+        if isinstance(texts, Words):
+            return texts
+        lists = pc.split_pattern(texts.fill_null(""), " ")
+        return cls(pc.list_flatten(lists), pc.list_parent_indices(lists), len(texts))
+
+
+def find_all(texts: pa.Array | Words, pattern, hints: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Return (post positions, first group of each match) for `pattern` over `texts`, in text order.
 
-    The texts are cut at spaces into words (no entity spans a space, and a look-around sees a space and a line
-    break alike); the words that can hold an entity are joined with line breaks and searched with one findall, in
-    C. A match's word is the number of line breaks before it.
+    Only words holding one of the literal `hints` can match; they are joined with line breaks and searched with one
+    findall, in C. A match's word is the number of line breaks before it.
     """
-    words = pc.split_pattern(texts.fill_null(""), " ")
-    flat = pc.list_flatten(words)
-    hinted = pc.match_substring_regex(flat, hint)
-    if not pc.any(hinted).as_py():
+    words = Words.of(texts)
+    hinted = None
+    for hint in hints:
+        found = pc.match_substring(words.flat, hint)
+        hinted = found if hinted is None else pc.or_(hinted, found)
+    if hinted is None or not pc.any(hinted).as_py():
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=object)
-    posts = pc.list_parent_indices(words).filter(hinted).to_numpy()
-    found = np.array(_with_breaks(pattern).findall(joined_text(flat.filter(hinted))), dtype=object)
+    posts = words.posts.filter(hinted).to_numpy()
+    found = np.array(_with_breaks(pattern).findall(joined_text(words.flat.filter(hinted))), dtype=object)
     breaks = found == ""
     which = np.cumsum(breaks)[~breaks]
     return posts[which], found[~breaks]
@@ -104,38 +126,38 @@ def _listed(values: pd.Series, splitter: str) -> tuple[np.ndarray, list[str]]:
     return items.index.to_numpy().astype(np.int64), items.tolist()  # the index is the post's position
 
 
-def hashtag_column(texts: pa.Array, source: pd.Series | None = None) -> list[str]:
+def hashtag_column(texts: pa.Array | Words, source: pd.Series | None = None) -> list[str]:
     """Return each post's hashtags (normal forms, space-separated): the source's own list where given, else found."""
-    return _entities(texts, source, tx.HASHTAG_RE, HASHTAG_HINT, tx.hashtag_key, tx.hashtag_key)
+    return _entities(texts, source, tx.HASHTAG_RE, HASHTAG_HINTS, tx.hashtag_key, tx.hashtag_key)
 
 
-def mention_column(texts: pa.Array, source: pd.Series | None = None) -> list[str]:
+def mention_column(texts: pa.Array | Words, source: pd.Series | None = None) -> list[str]:
     """Return each post's mentioned handles (lower case, without '@', space-separated), as hashtag_column does."""
-    return _entities(texts, source, tx.MENTION_RE, MENTION_HINT, str.lower, lambda m: m.lstrip("@＠").lower())
+    return _entities(texts, source, tx.MENTION_RE, MENTION_HINTS, str.lower, lambda m: m.lstrip("@＠").lower())
 
 
-def _entities(texts, source, pattern, hint, key, source_key) -> list[str]:
-    n = len(texts)
+def _entities(texts, source, pattern, hints, key, source_key) -> list[str]:
+    words = Words.of(texts)
+    rows, values = find_all(words, pattern, hints)
     if source is None or not source.notna().any():
-        rows, values = find_all(texts, pattern, hint)
-        return join_per_post(n, rows, _normal(values, key))
+        return join_per_post(words.count, rows, _normal(values, key))
     given = source.notna().to_numpy()
-    rows, values = find_all(texts.filter(pa.array(~given)), pattern, hint)
-    rows = np.flatnonzero(~given)[rows]
+    rows, values = rows[~given[rows]], values[~given[rows]]  # the source's list wins where it has one
     listed_rows, listed = _listed(source, r"[|,;]")
     all_rows = np.concatenate([rows, listed_rows])
     all_values = np.concatenate([_normal(values, key), _normal(listed, source_key)])
     order = np.argsort(all_rows, kind="stable")
-    return join_per_post(n, all_rows[order], all_values[order])
+    return join_per_post(words.count, all_rows[order], all_values[order])
 
 
-def url_column(texts: pa.Array, source: pd.Series | None = None) -> list[str]:
+def url_column(texts: pa.Array | Words, source: pd.Series | None = None) -> list[str]:
     """Return each post's links in normal form (space-separated, in order, without repeats).
 
     Where the source lists its expanded URLs, those come first and replace the shortened links in the text.
     """
-    n = len(texts)
-    rows, values = find_all(texts, tx.URL_RE, URL_HINT)
+    words = Words.of(texts)
+    n = words.count
+    rows, values = find_all(words, tx.URL_RE, URL_HINTS)
     normal = _normal([v.rstrip(tx.URL_TRAILING) for v in values], tx.normalise_url)
     if source is None or not source.notna().any():
         return join_per_post(n, rows, normal)

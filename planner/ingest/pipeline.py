@@ -187,9 +187,10 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
 
     texts = text.tolist()
     column = entities.as_arrow(texts)
-    hashtags = entities.hashtag_column(column, entities.source_list(frame, "hashtags"))
-    mentions = entities.mention_column(column, entities.source_list(frame, "mentions"))
-    urls = entities.url_column(column, entities.source_list(frame, "urls"))
+    words = entities.Words.of(column)
+    hashtags = entities.hashtag_column(words, entities.source_list(frame, "hashtags"))
+    mentions = entities.mention_column(words, entities.source_list(frame, "mentions"))
+    urls = entities.url_column(words, entities.source_list(frame, "urls"))
 
     if ctx.secret is not None:
         secret = ctx.secret
