@@ -1,4 +1,4 @@
-"""Write imported posts fast: the driver's executemany, indexes built after bulk loads, skipped rows kept."""
+"""Write imported posts fast: bulk inserts (planner.bulkload), indexes built after bulk loads, skipped rows kept."""
 
 from __future__ import annotations
 
