@@ -44,7 +44,7 @@ def clean(texts: pa.Array | Sequence[str]) -> pa.Array:
 
 
 def detect_languages(texts: pa.Array | Sequence[str]) -> list[str]:
-    """Return the ISO 639 code of each text's language ('' when it has too few letters or the model is unsure)."""
+    """Return the ISO 639 code of each text's language ('' when it has fewer than MIN_LETTERS letters)."""
     cleaned = clean(texts)
     out = np.full(len(cleaned), "", dtype=object)
     # Counting letters as what is left when the rest is removed runs four times faster than counting matches.
