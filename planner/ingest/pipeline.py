@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from planner import postkeys
+from planner import langid, postkeys
 from planner import text as tx
+from planner.ingest import entities
 from planner.ingest.timestamps import parse_timestamps
 
 MAX_TEXT_CHARS = 100_000
@@ -186,9 +188,11 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
     lang = _column(frame, "lang").str.lower().str.slice(0, 16).replace({"und": "", "none": "", "null": ""})
 
     texts = text.tolist()
-    hashtags = _entity_column(frame, "hashtags", texts, tx.extract_hashtags, tx.hashtag_key)
-    mentions = _entity_column(frame, "mentions", texts, tx.extract_mentions, lambda m: m.lstrip("@＠").lower())
-    urls = _url_column(frame, texts)
+    column = entities.as_arrow(texts)
+    words = entities.Words.of(column)
+    hashtags = entities.hashtag_column(words, entities.source_list(frame, "hashtags"))
+    mentions = entities.mention_column(words, entities.source_list(frame, "mentions"))
+    urls = entities.url_column(words, entities.source_list(frame, "urls"))
 
     if ctx.secret is not None:
         secret = ctx.secret
@@ -224,7 +228,7 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
         empty = (lang == "").to_numpy()
         if empty.any():
             lang = lang.copy()
-            lang[empty] = [tx.detect_language(t) for t, e in zip(texts, empty, strict=True) if e]
+            lang[empty] = langid.detect_languages(column.filter(pa.array(empty)))
 
     out = pd.DataFrame(
         {
@@ -260,45 +264,3 @@ def content_id(author: str, stamp: str, text: str) -> str:
 
 def _none_if_empty(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values != "", None)
-
-
-def _split_list(value) -> list[str]:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return []
-    return [v for v in str(value).replace("|", " ").replace(",", " ").replace(";", " ").split() if v]
-
-
-def _entity_column(frame, name, texts, extract, key) -> list[str]:
-    """Return space-separated normal forms: from the source's own column where it has one, else from the text."""
-    if name not in frame:  # the common case, kept tight: this loop runs once per post
-        return [" ".join(extract(text)) for text in texts]
-    out = []
-    for value, text in zip(frame[name].tolist(), texts, strict=True):
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            items = extract(text)
-        else:
-            items = tx.unique(key(v) for v in _split_list(value))
-        out.append(" ".join(items))
-    return out
-
-
-_SHORTENERS = ("https://t.co/",)
-
-
-def _may_have_url(text: str) -> bool:
-    return "://" in text or "ww." in text or "WW." in text
-
-
-def _url_column(frame, texts) -> list[str]:
-    normal = tx.normalise_url
-    if "urls" not in frame:
-        return [" ".join(tx.unique(map(normal, tx.extract_urls(t)))) if _may_have_url(t) else "" for t in texts]
-    out = []
-    for value, text in zip(frame["urls"].tolist(), texts, strict=True):
-        found = tx.extract_urls(text) if _may_have_url(text) else []
-        if value is not None and not (isinstance(value, float) and np.isnan(value)):
-            # The source's expanded URLs replace the shortened links written in the text.
-            listed = [v for v in str(value).replace("|", " ").split() if v]
-            found = listed + [u for u in found if not tx.normalise_url(u).startswith(_SHORTENERS)]
-        out.append(" ".join(tx.unique(tx.normalise_url(u) for u in found)))
-    return out

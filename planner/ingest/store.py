@@ -1,4 +1,4 @@
-"""Write imported posts fast: the driver's executemany, indexes built after bulk loads, skipped rows kept."""
+"""Write imported posts fast: bulk inserts (planner.dataaccess), indexes built after bulk loads, skipped rows kept."""
 
 from __future__ import annotations
 
@@ -7,46 +7,40 @@ import pandas as pd
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from planner import dataaccess
 from planner.ingest.pipeline import POST_COLUMNS, Rejected
 from planner.models import ImportReject, Post
 
 # Imports expected to hold at least this many posts (and no fewer than the table) build the indexes afterwards.
-BULK_ROWS = 200_000
-# SQLite's page cache during such a load (KiB), and its default afterwards (negative: KiB).
-BULK_CACHE_KIB = 256 * 1024
-SQLITE_DEFAULT_CACHE = -2000
+BULK_ROWS = 100_000
+# Rows read before the file's size in rows is estimated: the first chunk is small and the reader runs ahead of it.
+ESTIMATE_ROWS = 10_000
 
 
-def defer_indexes(session: Session, file_size: int, bytes_read: int, rows: int) -> list[str]:
-    """Drop the posts table's secondary indexes for a bulk load into SQLite; return the SQL that rebuilds them.
+def defer_indexes(session: Session, file_size: int, bytes_read: int, rows: int) -> list[str] | None:
+    """Drop the posts table's secondary indexes for a bulk load; return the SQL that rebuilds them.
+
+    `rows` and `bytes_read` count what was read so far; None means "too early to tell, ask again after more rows".
 
     Building an index once from sorted data is about twice as fast as updating it row by row, but rebuilding costs
     time proportional to the whole table, so this happens only when the file holds at least BULK_ROWS posts and
-    at least as many as the table. The unique index stays (it skips duplicates). DDL is transactional in SQLite:
-    a failed import gets its indexes back with the rollback. The page cache is enlarged for the load too.
+    at least as many as the table. The unique key stays (it skips duplicates). Both databases roll DDL back with a
+    failed import. See planner.dataaccess.drop_secondary_indexes.
     """
-    conn = session.connection()
-    if conn.dialect.name != "sqlite" or not rows or not bytes_read:
+    if rows < min(ESTIMATE_ROWS, BULK_ROWS) and bytes_read < file_size:
+        return None
+    if not rows or not bytes_read:
         return []
     expected = file_size / (bytes_read / rows)
     stored = session.scalar(select(func.max(Post.id))) or 0  # an upper bound of the row count, read in O(1)
     if expected < BULK_ROWS or expected < stored:
         return []
-    indexes = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'posts' AND sql IS NOT NULL"
-    ).all()
-    for name, _sql in indexes:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
-    return [sql for _name, sql in indexes]
+    return dataaccess.drop_secondary_indexes(session.connection(), "posts")
 
 
 def restore_indexes(session: Session, statements: list[str]) -> None:
-    """Rebuild the indexes defer_indexes dropped and give SQLite back its default page cache."""
-    conn = session.connection()
-    for sql in statements:
-        conn.exec_driver_sql(sql)
-    conn.exec_driver_sql(f"PRAGMA cache_size = {SQLITE_DEFAULT_CACHE}")
+    """Rebuild the indexes defer_indexes dropped."""
+    dataaccess.rebuild_indexes(session.connection(), statements)
 
 
 def store_rejects(session: Session, batch_id: int, rejects: list[Rejected]) -> None:
@@ -60,38 +54,28 @@ def store_rejects(session: Session, batch_id: int, rejects: list[Rejected]) -> N
     )
 
 
-def insert_posts(session: Session, rows: pd.DataFrame, batch_id: int) -> None:
+def insert_posts(session: Session, rows: pd.DataFrame, batch_id: int) -> int:
     """Insert `rows` (POST_COLUMNS) into posts in the session's transaction, skipping ids already stored.
 
-    Goes through the driver's executemany: the ORM's per-object work would cost more than the insert itself.
+    Returns how many went in. Values go to planner.dataaccess as prepared tuples (executemany on SQLite, COPY on
+    PostgreSQL): the ORM's per-object work would cost more than the insert itself.
     """
     if rows.empty:
-        return
+        return 0
     conn = session.connection()
-    columns = [*POST_COLUMNS, "batch_id"]
     values = []
     for name in POST_COLUMNS:
         col = rows[name]
         if name == "created_at":
-            if conn.dialect.name == "sqlite":
-                # The text form SQLAlchemy's SQLite DATETIME stores: "YYYY-MM-DD HH:MM:SS.ffffff", UTC.
-                stamps = col.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
-                values.append(np.char.replace(np.datetime_as_string(stamps, unit="us"), "T", " ").tolist())
-            else:
-                values.append(col.dt.to_pydatetime().tolist())
+            # Text in UTC, "YYYY-MM-DD HH:MM:SS.ffffff" (the form SQLAlchemy's SQLite DATETIME stores), made at C
+            # speed; PostgreSQL reads it with its zone.
+            stamps = col.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
+            text = np.char.replace(np.datetime_as_string(stamps, unit="us"), "T", " ")
+            values.append((text if conn.dialect.name == "sqlite" else np.char.add(text, "+00")).tolist())
         elif isinstance(col.dtype, pd.Int64Dtype):
             values.append(col.to_numpy(dtype=object, na_value=None).tolist())
         else:
             values.append(col.tolist())
     values.append([batch_id] * len(rows))
     params = zip(*values, strict=True)  # tuples made as the driver asks for them, not all at once
-    names = ", ".join(columns)
-    if conn.dialect.name == "sqlite":
-        sql = f"INSERT OR IGNORE INTO posts ({names}) VALUES ({', '.join('?' * len(columns))})"
-        conn.connection.driver_connection.executemany(sql, params)
-    else:
-        sql = (
-            f"INSERT INTO posts ({names}) VALUES ({', '.join(['%s'] * len(columns))}) "
-            "ON CONFLICT (platform, external_id) DO NOTHING"
-        )
-        conn.exec_driver_sql(sql, list(params))
+    return dataaccess.insert_tuples(conn, "posts", [*POST_COLUMNS, "batch_id"], params, ("platform", "external_id"))

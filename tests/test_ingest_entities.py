@@ -1,0 +1,127 @@
+"""Entities over whole columns give exactly what planner.text's per-post rules give, on real and hostile texts."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import FIXTURES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner import text as tx
+from planner.ingest import entities
+
+HOSTILE = [
+    "",
+    "#",
+    "#123 #_ #a1 #1a",
+    "start #first and end #last",
+    "a#glued &#amp; x#y #ok",
+    "＃全角タグ and ＠fullwidth_user",
+    "#Valleyton #VALLEYTON #valleyton repeats",
+    "@@double @ok_user x@y.example email@example.org @toolong" + "x" * 70,
+    "line one #tag\nline two @user\nhttps://x.example/a\r\nwww.y.example/b.",
+    "(see https://x.example/a_(b)) and [read](https://x.example/c) <https://x.example/d>",
+    "https://x.example/path?utm_source=a&id=3#frag, https://X.Example:443/path?id=3.",
+    "WwW.Example.com/Page and wWw.example.com/page!",
+    "http://t.co/abc https://t.co/abc?x=1 …",
+    "javascript:alert(1) mailto:a@b.example https://[::1]/x https://bad host/",
+    "#الحرية_للجميع #مَرْحَبًا ــــ @arabic_user",
+    "#Москва #москва @Moscow_News",
+    "zero\u200dwidth #zw\u200cnj #e\u0301cole",
+    "emoji 🏮#lantern 🏮 @user🏮 https://x.example/🏮",
+    "#tag" * 50,
+    "a" * 5000 + " #after https://long.example/" + "b" * 3000,
+    "quotes «https://x.example/q» “https://x.example/r” 'https://x.example/s'",
+    "trailing https://x.example/t... https://x.example/u?! https://x.example/v*_~",
+    "\u202eevil\u202c #bidi @bidi_user https://bidi.example/\u202e",
+    "tab\t#tab\t@tab\thttps://tab.example/",
+]
+
+
+def _fixture_texts() -> list[str]:
+    pheme = pd.read_csv(FIXTURES / "pheme" / "pheme_source_tweets.csv", dtype=str, keep_default_na=False)
+    telegram = pd.read_csv(
+        FIXTURES / "telegram" / "telegram_posts_2024-11-26_2024-12-03.csv.gz", dtype=str, keep_default_na=False
+    )
+    tweets = []
+    for name in ("putinmissing", "germanwings-crash"):
+        with gzip.open(FIXTURES / "pheme" / f"{name}-all-rnr-threads.rumours.json.gz") as fh:
+            tweets += [t.get("text") or "" for t in json.load(fh)]
+    return pheme["text"].tolist() + telegram["text"].tolist() + tweets
+
+
+def _per_post(texts: list[str]) -> dict[str, list[str]]:
+    return {
+        "hashtags": [" ".join(tx.extract_hashtags(t)) for t in texts],
+        "mentions": [" ".join(tx.extract_mentions(t)) for t in texts],
+        "urls": [" ".join(tx.unique(map(tx.normalise_url, tx.extract_urls(t)))) for t in texts],
+    }
+
+
+def _columns(texts: list[str]) -> dict[str, list[str]]:
+    column = entities.as_arrow(texts)
+    return {
+        "hashtags": entities.hashtag_column(column),
+        "mentions": entities.mention_column(column),
+        "urls": entities.url_column(column),
+    }
+
+
+@pytest.mark.parametrize("name", ["fixtures", "hostile"])
+def test_columns_match_per_post_rules(name):
+    texts = _fixture_texts() if name == "fixtures" else HOSTILE
+    expected, got = _per_post(texts), _columns(texts)
+    for kind in expected:
+        diffs = [(t, e, g) for t, e, g in zip(texts, expected[kind], got[kind], strict=True) if e != g]
+        assert not diffs, (kind, diffs[:3])
+    if name == "fixtures":  # the real texts do hold entities of every kind
+        assert all(sum(bool(v) for v in got[kind]) > 100 for kind in got)
+
+
+def test_hostile_values():
+    got = _columns(HOSTILE)
+    assert got["hashtags"][2] == "a1 1a"  # digits or "_" alone are no hashtag
+    assert got["hashtags"][4] == "ok"
+    assert got["hashtags"][6] == "valleyton"
+    assert got["mentions"][7] == "ok_user"
+    assert got["urls"][8] == "https://x.example/a https://y.example/b"
+    assert got["urls"][9] == "https://x.example/a_(b) https://x.example/c https://x.example/d"
+    assert got["urls"][10] == "https://x.example/path?id=3"
+    assert got["urls"][11] == "https://example.com/Page https://example.com/page"
+    assert got["hashtags"][14] == "الحرية_للجميع مرحبا"
+
+
+TRICKY = list("#＃@＠ a_1é\u0301\n\r\t&.()[]/:wWhtps.ءа😀\u200d\u00a0")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(alphabet=st.sampled_from(TRICKY), max_size=40)))
+def test_columns_match_per_post_rules_on_random_texts(texts):
+    expected, got = _per_post(texts), _columns(texts)
+    assert got == expected
+
+
+def test_source_lists_win_where_given():
+    texts = ["#from_text @from_text https://t.co/short https://kept.example/", "#only_text @only https://x.example/"]
+    column = entities.as_arrow(texts)
+    tags = pd.Series(["Listed|#Second, listed", None], dtype=object)
+    mentions = pd.Series(["@Someone;other", None], dtype=object)
+    urls = pd.Series(["https://expanded.example/a?utm_source=x|https://kept.example", None], dtype=object)
+    assert entities.hashtag_column(column, tags) == ["listed second", "only_text"]
+    assert entities.mention_column(column, mentions) == ["someone other", "only"]
+    # Listed links first; the text's shortened links are dropped where the source expanded them.
+    assert entities.url_column(column, urls) == [
+        "https://expanded.example/a https://kept.example",
+        "https://x.example",
+    ]
+
+
+def test_join_per_post_keeps_order_and_drops_repeats():
+    rows = np.array([0, 0, 0, 2, 3, 3])
+    values = np.array(["b", "a", "b", "x", "", "y"], dtype=object)
+    assert entities.join_per_post(5, rows, values) == ["b a", "", "x", "y", ""]

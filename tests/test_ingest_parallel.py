@@ -1,0 +1,60 @@
+"""A big file normalised in a worker process stores exactly what the single-process import stores."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from planner import auth, ingest
+from planner.db import open_workspace
+from planner.ingest import ImportOptions, Source, formats, parallel
+from planner.models import ImportReject, Post
+
+COLUMNS = [c for c in Post.__table__.columns.keys() if c not in {"id", "batch_id"}]
+
+
+def _csv(rows: int, bad_at: int | None = None) -> bytes:
+    lines = ["id,user,date,text,likes"]
+    for i in range(rows):
+        date = "never" if i == bad_at else f"2026-11-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z"
+        text = f"post {i} #Tag{i % 7} @user_{i % 5} https://x.example/{i % 11}?utm_source=a la rivière coule ce soir"
+        lines.append(f'{i},u{i % 13},{date},"{text}",{i % 4}')
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _stored(tmp_path, name, data, worker: bool, monkeypatch, **options):
+    monkeypatch.setattr(formats, "CHUNK_ROWS", 400)
+    monkeypatch.setattr(parallel, "WORKER_ROWS", 1 if worker else 10**12)
+    monkeypatch.setattr(parallel, "use_worker", lambda: worker)
+    started = []
+    real = parallel.ProcessPoolExecutor
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", lambda *a, **k: started.append(1) or real(*a, **k))
+    ws = open_workspace(f"sqlite:///{tmp_path / name}")
+    try:
+        with ws.session() as session:
+            report = ingest.import_posts(
+                session, auth.CLI_ACTOR, Source.from_bytes("f.csv", data), ImportOptions(platform="x", **options)
+            )
+            rows = session.execute(select(*[Post.__table__.c[c] for c in COLUMNS]).order_by(Post.id)).all()
+            rejects = session.execute(select(ImportReject.row_number, ImportReject.reason, ImportReject.raw)).all()
+    finally:
+        ws.dispose()
+    assert bool(started) == worker
+    return report, rows, rejects
+
+
+def test_worker_stores_the_same_rows(tmp_path, monkeypatch):
+    data = _csv(3000, bad_at=2222)
+    one, rows_one, rejects_one = _stored(tmp_path, "a.db", data, False, monkeypatch, skip_bad_rows=True)
+    two, rows_two, rejects_two = _stored(tmp_path, "b.db", data, True, monkeypatch, skip_bad_rows=True)
+    assert (two.imported, two.rejected) == (one.imported, one.rejected) == (2999, 1)
+    assert rows_two == rows_one and len(rows_one) == 2999
+    assert rejects_two == rejects_one and rejects_one[0][0] == 2223
+    fifth = dict(zip(COLUMNS, rows_two[5], strict=True))
+    assert (fifth["hashtags"], fifth["mentions"], fifth["urls"]) == ("tag5", "user_0", "https://x.example/5")
+    assert all(dict(zip(COLUMNS, r, strict=True))["lang"] for r in rows_two)  # detected in the worker
+
+
+def test_worker_refusal_writes_nothing(tmp_path, monkeypatch):
+    with pytest.raises(ingest.ImportRefused, match="row 2900"):
+        _stored(tmp_path, "c.db", _csv(3000, bad_at=2899), True, monkeypatch)
