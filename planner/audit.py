@@ -92,6 +92,12 @@ def verify(session: Session) -> ChainReport:
     return ChainReport(count, previous)
 
 
+def last_id(session: Session) -> int:
+    """Return the id of the newest audit entry (0 when none): every change the core makes records one, so the
+    workspace has not changed while it stays the same (pages cache their reads on it)."""
+    return session.scalar(select(func.max(AuditEntry.id))) or 0
+
+
 def chain_head(session: Session) -> tuple[int, str]:
     """Return (number of entries, hash of the newest entry) without re-verifying the chain."""
     newest = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -14,7 +17,7 @@ import plotly.io as pio
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from planner import auth, palette, sessions, sso, wording
+from planner import audit, auth, palette, sessions, sso, wording
 from planner.audit import Actor
 from planner.config import load_settings
 from planner.db import Workspace, open_workspace
@@ -49,6 +52,71 @@ pio.templates.default = "plotly_white+counterpoint"
 @st.cache_resource(show_spinner="Opening the workspace...")
 def _workspace(url: str) -> Workspace:
     return open_workspace(url)
+
+
+# Libraries that some pages need on their first visit (Brief's charts, Results' A/B verdicts, the Networks layout,
+# the chart pages): imported once per server process in a background thread after the first page has been sent, so
+# no first visit waits for them (a second or two on this machine).
+WARM_MODULES = (
+    "plotly.express",
+    "matplotlib.figure",
+    "matplotlib.dates",
+    "matplotlib.ticker",
+    "scipy.stats",
+    "networkx",
+    "planner.briefs.charts",
+    "planner.coordination.results",
+)
+
+
+WARM_DELAY_S = 1.0
+
+
+def _import_all(modules: tuple[str, ...]) -> None:
+    time.sleep(WARM_DELAY_S)  # let the page that started it render first
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an optional library missing shows on its page, not here
+            continue
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up(modules: tuple[str, ...]) -> threading.Thread:
+    thread = threading.Thread(target=_import_all, args=(modules,), name="counterpoint-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_up() -> threading.Thread:
+    """Start importing WARM_MODULES in the background (once per process); return the thread doing it."""
+    return _warm_up(WARM_MODULES)
+
+
+def workspace_version() -> int:
+    """Return a number that changes whenever the workspace changes (the newest audit entry's id)."""
+    with db_session() as session:
+        return audit.last_id(session)
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _cached_read(url: str, version: int, module: str, name: str, args: tuple, kwargs: tuple):
+    fn = getattr(importlib.import_module(module), name)
+    with db_session() as session:
+        return fn(session, *args, **dict(kwargs))
+
+
+def cached(fn: Callable[..., T], *args, **kwargs) -> T:
+    """Return fn(session, *args, **kwargs), read once per change of the workspace: cached by the database URL and the
+    newest audit entry's id, so every run after a change reads the database again and the rest read memory.
+
+    For core reads that return frames and plain values (not ORM objects) and take hashable arguments; a named core
+    error is not cached.
+    """
+    version = workspace_version()
+    return _cached_read(
+        load_settings().database_url, version, fn.__module__, fn.__qualname__, args, tuple(sorted(kwargs.items()))
+    )
 
 
 def workspace() -> Workspace:

@@ -30,15 +30,13 @@ if auth.can(actor, auth.Action.RUN_DETECTION):
                 bar.empty()
                 st.toast(f"Found {wording.plural(len(built), 'narrative')}")
 
-with common.db_session() as session:
-    table = narratives.list_narratives(session)
+table = common.cached(narratives.list_narratives)
 if table.empty:
     st.info("No narratives yet. Import monitored posts (or load the demo workspace), then build narratives above.")
     st.stop()
 
 bucket = st.segmented_control("Bucket", ["1h", "6h", "1d"], default="6h", key="n_bucket") or "6h"
-with common.db_session() as session:
-    volume = narratives.narrative_volume(session, bucket)
+volume = common.cached(narratives.narrative_volume, bucket)
 cols = st.columns(3)
 cols[0].metric("Narratives", f"{len(table):,}", border=True)
 cols[1].metric("Posts in narratives", f"{int(table['size'].sum()):,}", border=True)
