@@ -322,15 +322,17 @@ def browser(url: str, port: int) -> dict:
     from playwright.sync_api import expect, sync_playwright
 
     out: dict[str, list[float]] = {}
-    with served(url, port) as (proc, base, started), sync_playwright() as pw:
+    with sync_playwright() as pw:
+        # The browser is open before the server starts, as a person's is: start-up is the server's and the page's.
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = chromium.new_page(viewport={"width": 1400, "height": 900})
-            page.set_default_timeout(180_000)
-            page.add_init_script(WATCH_JS)
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(180_000)
+        page.add_init_script(WATCH_JS)
+        with served(url, port) as (proc, base, started):
+            healthy = time.perf_counter() - started
             page.goto(base)
             expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=180_000)
-            out["Start-up to the login page"] = [time.perf_counter() - started]
+            out["Start-up to the login page"] = [time.perf_counter() - started, healthy, _cpu_seconds(proc.pid)]
             page.get_by_role("textbox", name="Username").fill(ADMIN)
             page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
             page.get_by_role("button", name="Log in").click()
@@ -353,8 +355,7 @@ def browser(url: str, port: int) -> dict:
                     out.setdefault(title, []).append((done - clicked) / 1000)
                     if visit:
                         out[title].append(_cpu_seconds(proc.pid) - cpu)
-        finally:
-            chromium.close()
+        chromium.close()
     return out
 
 
@@ -379,9 +380,13 @@ def report(small: int, large: int, measured: dict) -> bool:
     if "browser" not in a:
         return True
     print(f"\nBrowser (Chromium), seconds from the sidebar click to the page finished; {load()}")
-    start_a, start_b = a["browser"]["Start-up to the login page"][0], b["browser"]["Start-up to the login page"][0]
-    print(f"start-up (streamlit run server.py to the login page): {start_a:.2f} s and {start_b:.2f} s (goal 3 s)")
-    ok_all &= max(start_a, start_b) <= 3.0
+    for n, side in ((small, a), (large, b)):
+        total, healthy, cpu = side["browser"]["Start-up to the login page"]
+        print(
+            f"start-up, {n:,} posts: `streamlit run server.py` to the login page shown {total:.2f} s (goal 3 s; server "
+            f"healthy after {healthy:.2f} s; server CPU {cpu:.2f} s)"
+        )
+        ok_all &= total <= 3.0
     head = f"{'page':<12} {'first ' + f'{small:,}':>12} {'first ' + f'{large:,}':>14} {f'{small:,}':>10} "
     print(head + f"{f'{large:,}':>10} {'ratio':>6} {'CPU ' + f'{large:,}':>12}  goal met?")
     for title, _ in PAGES:

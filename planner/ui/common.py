@@ -8,14 +8,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
-from pandas.io.formats.style import Styler
 
 from planner import audit, auth, palette, sessions, sso, wording
 from planner.audit import Actor
@@ -23,6 +21,10 @@ from planner.config import load_settings
 from planner.db import Workspace, open_workspace
 from planner.errors import PlannerError
 from planner.ui import session_routes
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from pandas.io.formats.style import Styler
 
 T = TypeVar("T")
 USER_KEY = "user_id"
@@ -54,16 +56,19 @@ def _workspace(url: str) -> Workspace:
     return open_workspace(url)
 
 
-# Libraries that some pages need on their first visit (Brief's charts, Results' A/B verdicts, the Networks layout,
+# Libraries that pages need on their first visit (tables, Brief's charts, Results' A/B verdicts, the Networks layout,
 # the chart pages): imported once per server process in a background thread after the first page has been sent, so
 # no first visit waits for them (a second or two on this machine).
 WARM_MODULES = (
+    "pandas",
+    "networkx",
+    "planner.dashboard",
+    "planner.trends",
     "plotly.express",
     "matplotlib.figure",
     "matplotlib.dates",
     "matplotlib.ticker",
     "scipy.stats",
-    "networkx",
     "planner.briefs.charts",
     "planner.coordination.results",
 )
@@ -276,6 +281,8 @@ def user_zone() -> ZoneInfo:
 
 def local_times(series: pd.Series, zone: ZoneInfo) -> pd.Series:
     """Convert a column of UTC datetimes to `zone` for display."""
+    import pandas as pd
+
     return pd.to_datetime(series, utc=True).dt.tz_convert(zone)
 
 
@@ -343,6 +350,8 @@ def _escape_marker(marker: str) -> str:
 
 def _isolated(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     """Return a copy of `frame` with bidi controls isolated in its text cells and headings, and whether any were."""
+    import pandas as pd
+
     found = False
     shown = frame.copy()
     for col in shown.columns:
@@ -362,6 +371,8 @@ def show_table(frame: pd.DataFrame | Styler, **kwargs):
     """Show a table of untrusted text with st.dataframe: bidi controls in text cells isolated and made visible, with a
     caption saying so when there were any. Streamlit's own CSV download is off app-wide (client.disableDataExport):
     a table that should be downloadable gets a st.download_button of planner.csvsafe.frame_csv."""
+    from pandas.io.formats.style import Styler
+
     if isinstance(frame, Styler):
         frame.data, found = _isolated(frame.data)
         shown = frame
