@@ -322,6 +322,12 @@ def list_narratives(session: Session) -> pd.DataFrame:
     return frame[["id", "label", "top_terms", "representative", "size", "first_at", "last_at"]]
 
 
+def _member_counts(session: Session) -> dict[int, int]:
+    """Return the number of member posts of every narrative (read from the membership key alone)."""
+    stmt = select(NarrativePost.narrative_id, func.count()).group_by(NarrativePost.narrative_id)
+    return {int(nid): int(n) for nid, n in session.execute(stmt)}
+
+
 def _hourly(times: pd.Series) -> dict:
     """Return posts per hour as {"start": first hour (ISO, UTC), "counts": [one count per hour from it]}."""
     return _stored_hours(pd.to_datetime(times, utc=True).dt.floor("h").value_counts())
@@ -387,18 +393,19 @@ def narrative_volume(session: Session, bucket: str | pd.Timedelta = "1h") -> pd.
     """Return posts per bucket per narrative (bucket_start, narrative, posts), zero-filled.
 
     Whole-hour buckets add up the hourly counts stored with each narrative when it was built; other buckets, and
-    narratives stored without hourly counts, are counted in SQL (one row per narrative and bucket, never one per
-    post).
+    narratives stored without hourly counts or whose members changed since (an undone import removed posts), are
+    counted in SQL (one row per narrative and bucket, never one per post).
     """
     from planner.trends import parse_bucket
 
     step = parse_bucket(bucket)
     rows = session.execute(select(Narrative.id, Narrative.label, Narrative.params)).all()
     hourly = step % pd.Timedelta(hours=1) == pd.Timedelta(0)
+    members = _member_counts(session)
     parts, missing = [], {}
     for narrative_id, label, params in rows:
         stored = json.loads(params or "{}").get(HOURLY) if hourly else None
-        if stored and stored["counts"]:
+        if stored and stored["counts"] and sum(stored["counts"]) == members.get(narrative_id, 0):
             index = pd.date_range(pd.Timestamp(stored["start"]), periods=len(stored["counts"]), freq="h")
             parts.append(pd.DataFrame({"bucket_start": index, "narrative": label, "posts": stored["counts"]}))
         else:

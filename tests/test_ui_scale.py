@@ -3,13 +3,14 @@ cached until the workspace changes, and the login page loads no heavy library.""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import delete, event, insert, select
 from sqlalchemy.engine import Engine
 
 from planner import auth, narratives
@@ -121,7 +122,13 @@ def test_narrative_volume_reads_stored_counts_not_posts(demo_ws):
         finally:
             event.remove(Engine, "before_cursor_execute", record)
         assert volume["posts"].sum() == table["size"].sum()
-        assert not any("posts" in s.split("FROM", 1)[-1] for s in statements), statements
+        assert not any(re.search(r"\bposts\b", s.split("FROM", 1)[-1]) for s in statements), statements
+        # Posts removed since (an undone import): the stored counts no longer add up, so those are counted again.
+        gone = session.scalars(select(NarrativePost.post_id).limit(500)).all()
+        session.execute(delete(Post).where(Post.id.in_(gone)))
+        session.flush()
+        assert narratives.narrative_volume(session, "6h")["posts"].sum() == table["size"].sum() - 500
+        session.rollback()
         # Stored before hourly counts existed: counted in SQL, one row per narrative and bucket, the same figures.
         for narrative in session.scalars(select(Narrative)):
             narrative.params = narrative.params.replace('"hourly"', '"old_hourly"')
