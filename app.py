@@ -36,9 +36,10 @@ else:
             st.Page("planner/ui/users.py", title="Users", icon=":material/group:"),
             st.Page("planner/ui/audit_log.py", title="Audit log", icon=":material/history:"),
         ]
-    nav = st.navigation(sections)
+    nav = st.navigation(sections, expanded=True)
     with st.sidebar:
         st.caption(f"Logged in as **{common.safe_md(actor.username)}** ({wording.label(actor.role, 'role')})")
         if st.button("Log out", key="logout", icon=":material/logout:"):
             common.sign_out(actor)
+common.warm_up()  # the libraries later pages need load in the background, once per server
 nav.run()

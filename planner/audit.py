@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from planner import wording
 from planner.models import AuditEntry, Campaign, Channel, Draft, ImportBatch, Trend, User, Watchlist
 from planner.models.audit import GENESIS, entry_hash
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUMMARY_MAX = 2000
 
@@ -92,6 +95,12 @@ def verify(session: Session) -> ChainReport:
     return ChainReport(count, previous)
 
 
+def last_id(session: Session) -> int:
+    """Return the id of the newest audit entry (0 when none): every change the core makes records one, so the
+    workspace has not changed while it stays the same (pages cache their reads on it)."""
+    return session.scalar(select(func.max(AuditEntry.id))) or 0
+
+
 def chain_head(session: Session) -> tuple[int, str]:
     """Return (number of entries, hash of the newest entry) without re-verifying the chain."""
     newest = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
@@ -123,6 +132,8 @@ def _filtered(stmt, flt: AuditFilter):
 
 def entries(session: Session, flt: AuditFilter = AuditFilter(), limit: int = 500, offset: int = 0) -> pd.DataFrame:
     """Return the newest matching entries as a DataFrame (at, actor, action, object_type, object_id, summary)."""
+    import pandas as pd
+
     stmt = _filtered(
         select(
             AuditEntry.id,
@@ -184,6 +195,8 @@ def object_names(session: Session, frame: pd.DataFrame) -> dict[tuple[str, str],
 
 def readable(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
     """Return audit rows (from `entries`) as at, actor, action family, sentence and details, for people."""
+    import pandas as pd
+
     names = object_names(session, frame)
     sentences = [
         wording.audit_sentence(r.actor, r.action, r.object_type, r.object_id, r.summary, names)

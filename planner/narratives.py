@@ -14,8 +14,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from sqlalchemy import delete, select
+from sqlalchemy import Integer, cast, delete, func, select
 from sqlalchemy.orm import Session
 
 from planner import audit
@@ -39,6 +38,8 @@ SMALL_CORPUS = 1000
 # Clusters whose centres (in the reduced space) are at least this similar tell the same story and merge.
 MERGE_SIMILARITY = 0.7
 LABEL_TERMS = 3
+# Key in a narrative's params of its posts per hour, kept so the volume chart never reads the posts.
+HOURLY = "hourly"
 
 
 class NarrativeError(PlannerError):
@@ -94,6 +95,7 @@ class _Features:
         self.has_words = True
 
     def fit_transform(self, texts: pd.Series) -> np.ndarray:
+        import scipy.sparse as sp
         from sklearn.decomposition import TruncatedSVD
 
         texts = texts.str.slice(0, TEXT_CHARS)
@@ -110,6 +112,8 @@ class _Features:
         return normalize(self.svd.fit_transform(matrix))
 
     def transform(self, texts: pd.Series) -> np.ndarray:
+        import scipy.sparse as sp
+
         texts = texts.str.slice(0, TEXT_CHARS)
         w = self.words.transform(texts) if self.has_words else sp.csr_matrix((len(texts), 0), dtype=np.float32)
         matrix = sp.hstack([normalize(w), normalize(self.chars.transform(texts)) * CHAR_WEIGHT]).tocsr()
@@ -121,6 +125,7 @@ class _Features:
         """Return each cluster's most distinctive word n-grams by class-based TF-IDF, skipping repeats of words."""
         if not self.has_words:
             return [[] for _ in range(k)]
+        import scipy.sparse as sp
         from sklearn.feature_extraction.text import CountVectorizer
 
         counter = CountVectorizer(token_pattern=_TOKEN_RE, ngram_range=(1, 2), vocabulary=self.words.vocabulary_)
@@ -150,6 +155,7 @@ class _Features:
 
 def _merge_near_duplicates(centres: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, int]:
     """Return (labels with near-duplicate clusters merged and renumbered, cluster count)."""
+    import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
     unit = normalize(centres)
@@ -264,7 +270,12 @@ def store_narratives(
             last_at=times.iloc[members].max().to_pydatetime(),
             created_at=utcnow(),
             params=json.dumps(
-                {"n_clusters": n_clusters, "seed": seed, "sample_post_ids": [int(ids[i]) for i in result.samples[c]]}
+                {
+                    "n_clusters": n_clusters,
+                    "seed": seed,
+                    "sample_post_ids": [int(ids[i]) for i in result.samples[c]],
+                    HOURLY: _hourly(times.iloc[members]),
+                }
             ),
         )
         session.add(narrative)
@@ -311,21 +322,102 @@ def list_narratives(session: Session) -> pd.DataFrame:
     return frame[["id", "label", "top_terms", "representative", "size", "first_at", "last_at"]]
 
 
+def _member_counts(session: Session) -> dict[int, int]:
+    """Return the number of member posts of every narrative (read from the membership key alone)."""
+    stmt = select(NarrativePost.narrative_id, func.count()).group_by(NarrativePost.narrative_id)
+    return {int(nid): int(n) for nid, n in session.execute(stmt)}
+
+
+def _hourly(times: pd.Series) -> dict:
+    """Return posts per hour as {"start": first hour (ISO, UTC), "counts": [one count per hour from it]}."""
+    return _stored_hours(pd.to_datetime(times, utc=True).dt.floor("h").value_counts())
+
+
+def _stored_hours(counts: pd.Series) -> dict:
+    """Return counts indexed by whole hours as stored in a narrative's params (see _hourly)."""
+    counts = counts.sort_index()
+    full = counts.reindex(pd.date_range(counts.index.min(), counts.index.max(), freq="h"), fill_value=0)
+    return {"start": full.index[0].isoformat(), "counts": [int(v) for v in full.to_numpy()]}
+
+
+def _bucket_counts(session: Session, step: pd.Timedelta, narrative_ids: list[int] | None = None) -> pd.DataFrame:
+    """Count member posts per narrative and bucket in SQL, one row per (narrative, bucket): narrative_id,
+    bucket_start, posts."""
+    seconds = int(step.total_seconds())
+    if session.get_bind().dialect.name == "sqlite":
+        epoch = cast(func.strftime("%s", Post.created_at), Integer)
+    else:
+        epoch = cast(func.floor(func.extract("epoch", Post.created_at)), Integer)
+    slot = (epoch // seconds).label("slot")
+    stmt = (
+        select(NarrativePost.narrative_id, slot, func.count().label("posts"))
+        .join(Post, Post.id == NarrativePost.post_id)
+        .group_by(NarrativePost.narrative_id, slot)
+    )
+    if narrative_ids is not None:
+        stmt = stmt.where(NarrativePost.narrative_id.in_(narrative_ids))
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=["narrative_id", "slot", "posts"])
+    frame["bucket_start"] = pd.to_datetime(frame["slot"].astype("int64") * seconds, unit="s", utc=True)
+    return frame[["narrative_id", "bucket_start", "posts"]]
+
+
+def refresh_volume(session: Session) -> int:
+    """Recount every stored narrative's posts per hour (and its size, first and last post) from its members in SQL
+    and store them; return how many narratives have members. For narratives whose members changed after they were
+    built, e.g. posts joined to them in bulk. Does not commit."""
+    counts = _bucket_counts(session, pd.Timedelta(hours=1))
+    spans = {
+        nid: (first, last)
+        for nid, first, last in session.execute(
+            select(NarrativePost.narrative_id, func.min(Post.created_at), func.max(Post.created_at))
+            .join(Post, Post.id == NarrativePost.post_id)
+            .group_by(NarrativePost.narrative_id)
+        )
+    }
+    for narrative in session.scalars(select(Narrative)):
+        mine = counts[counts["narrative_id"] == narrative.id]
+        params = json.loads(narrative.params or "{}")
+        if mine.empty:
+            params.pop(HOURLY, None)
+            narrative.size = 0
+        else:
+            params[HOURLY] = _stored_hours(mine.set_index("bucket_start")["posts"])
+            narrative.size = int(mine["posts"].sum())
+            narrative.first_at, narrative.last_at = spans[narrative.id]
+        narrative.params = json.dumps(params)
+    session.flush()
+    return len(counts["narrative_id"].unique())
+
+
 def narrative_volume(session: Session, bucket: str | pd.Timedelta = "1h") -> pd.DataFrame:
-    """Return posts per bucket per narrative (bucket_start, narrative, posts), zero-filled."""
+    """Return posts per bucket per narrative (bucket_start, narrative, posts), zero-filled.
+
+    Whole-hour buckets add up the hourly counts stored with each narrative when it was built; other buckets, and
+    narratives stored without hourly counts or whose members changed since (an undone import removed posts), are
+    counted in SQL (one row per narrative and bucket, never one per post).
+    """
     from planner.trends import parse_bucket
 
     step = parse_bucket(bucket)
-    rows = session.execute(
-        select(Narrative.label, Post.created_at)
-        .join(NarrativePost, NarrativePost.narrative_id == Narrative.id)
-        .join(Post, Post.id == NarrativePost.post_id)
-    ).all()
-    frame = pd.DataFrame(rows, columns=["narrative", "created_at"])
-    if frame.empty:
+    rows = session.execute(select(Narrative.id, Narrative.label, Narrative.params)).all()
+    hourly = step % pd.Timedelta(hours=1) == pd.Timedelta(0)
+    members = _member_counts(session)
+    parts, missing = [], {}
+    for narrative_id, label, params in rows:
+        stored = json.loads(params or "{}").get(HOURLY) if hourly else None
+        if stored and stored["counts"] and sum(stored["counts"]) == members.get(narrative_id, 0):
+            index = pd.date_range(pd.Timestamp(stored["start"]), periods=len(stored["counts"]), freq="h")
+            parts.append(pd.DataFrame({"bucket_start": index, "narrative": label, "posts": stored["counts"]}))
+        else:
+            missing[narrative_id] = label
+    if missing:
+        counted = _bucket_counts(session, pd.Timedelta(hours=1) if hourly else step, list(missing))
+        parts.append(counted.assign(narrative=counted["narrative_id"].map(missing)).drop(columns="narrative_id"))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if frame.empty or not frame["posts"].sum():
         return pd.DataFrame(columns=["bucket_start", "narrative", "posts"])
-    frame["bucket_start"] = pd.to_datetime(frame["created_at"], utc=True).dt.floor(step)
-    table = frame.groupby(["bucket_start", "narrative"]).size().unstack(fill_value=0)
+    frame["bucket_start"] = pd.to_datetime(frame["bucket_start"], utc=True).dt.floor(step)
+    table = frame.groupby(["bucket_start", "narrative"])["posts"].sum().unstack(fill_value=0)
     full = pd.date_range(table.index.min(), table.index.max(), freq=step)
     table = table.reindex(full, fill_value=0)
     table.index.name = "bucket_start"

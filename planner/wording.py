@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 DRAFT_STATUSES = {
     "draft": "Draft",
@@ -139,6 +142,8 @@ def zone_name(moment: datetime) -> str:
 
 def when(moment: datetime | pd.Timestamp | None, zone: ZoneInfo | str = "UTC", *, never: str = "never") -> str:
     """Return a readable time in `zone` with the zone named: 'Mon 30 Nov 2026, 00:41 GMT'; `never` for None."""
+    import pandas as pd
+
     if moment is None or pd.isna(moment):
         return never
     tz = ZoneInfo(zone) if isinstance(zone, str) else zone
@@ -148,6 +153,8 @@ def when(moment: datetime | pd.Timestamp | None, zone: ZoneInfo | str = "UTC", *
 
 def day(moment: datetime | pd.Timestamp | None, zone: ZoneInfo | str = "UTC", *, never: str = "") -> str:
     """Return the day of a time in `zone`: 'Mon 30 Nov 2026'."""
+    import pandas as pd
+
     if moment is None or pd.isna(moment):
         return never
     tz = ZoneInfo(zone) if isinstance(zone, str) else zone
@@ -316,6 +323,8 @@ VALUE_COLUMNS = {
 
 def table(frame: pd.DataFrame, zone: ZoneInfo | str = "UTC") -> pd.DataFrame:
     """Return `frame` for people to read: plain-word values, readable times in `zone`, headings in words."""
+    import pandas as pd
+
     out = frame.copy()
     for name in out.columns:
         series = out[name]
@@ -336,6 +345,8 @@ def table(frame: pd.DataFrame, zone: ZoneInfo | str = "UTC") -> pd.DataFrame:
 
 
 def _aware(value):
+    import pandas as pd
+
     if value is None or pd.isna(value):
         return None
     stamp = pd.Timestamp(value)

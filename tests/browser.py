@@ -56,6 +56,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_healthy(proc: subprocess.Popen, url: str, timeout: float = 60, poll: float = 0.3) -> None:
+    """Wait until the app served by `proc` at `url` answers its health check; raise if it exits or takes too long."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            raise RuntimeError(f"streamlit did not start: {out[-2000:]}")
+        time.sleep(poll)
+
+
 @contextmanager
 def running_app(data_dir: Path, extra_env: dict[str, str] | None = None, script: str = "server.py"):
     """Serve the app as people run it (server.py: st.App with its routes and security headers) from a data folder;
@@ -81,18 +97,7 @@ def running_app(data_dir: Path, extra_env: dict[str, str] | None = None, script:
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                raise RuntimeError(f"streamlit did not start: {out[-2000:]}")
-            time.sleep(0.3)
+        wait_until_healthy(proc, url)
         yield url
     finally:
         proc.terminate()

@@ -8,6 +8,7 @@ from planner.briefs.brief import (
     export,
     file_name,
     parse_sections,
+    preview,
     render,
 )
 from planner.briefs.sections import SECTIONS, Section, section
@@ -27,6 +28,7 @@ __all__ = [
     "file_name",
     "get_settings",
     "parse_sections",
+    "preview",
     "render",
     "save_settings",
     "section",

@@ -12,7 +12,7 @@ from planner import audit, wording
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.briefs import settings
-from planner.briefs.blocks import clean
+from planner.briefs.blocks import Chart, clean
 from planner.briefs.sections import SECTIONS
 from planner.campaigns import get_campaign
 from planner.db import atomic
@@ -105,6 +105,25 @@ def build(session: Session, campaign: Campaign, options: BriefOptions) -> dict:
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "sections": sections,
     }
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A chart of a previewed brief, already drawn as PNG."""
+
+    caption: str
+    alt: str
+    png: bytes
+    kind: str = "chart"
+
+
+def preview(session: Session, campaign_id: int, options: BriefOptions) -> dict:
+    """Return build() of campaign `campaign_id` with its charts drawn as PNG Pictures: plain data that can be kept
+    (the Brief page keeps it until the workspace changes). Raises CampaignError."""
+    context = build(session, get_campaign(session, campaign_id), options)
+    for sec in context["sections"]:
+        sec["blocks"] = [Picture(b.caption, b.alt, b.png) if isinstance(b, Chart) else b for b in sec["blocks"]]
+    return context
 
 
 def render(context: dict, fmt: str, template_dir: str | Path | None = None) -> bytes:

@@ -49,8 +49,8 @@ def get_run(session: Session, run_id: int) -> CoordinationRun:
     return run
 
 
-def clusters(session: Session, run_id: int) -> pd.DataFrame:
-    """Return the clusters of a run, biggest first."""
+def clusters(session: Session, run_id: int, limit: int | None = None) -> pd.DataFrame:
+    """Return the clusters of a run, biggest first (the first `limit`)."""
     cols = [
         CoordinationCluster.id,
         CoordinationCluster.rank,
@@ -64,12 +64,11 @@ def clusters(session: Session, run_id: int) -> pd.DataFrame:
         CoordinationCluster.last_at,
         CoordinationCluster.summary,
     ]
-    stmt = select(*cols).where(CoordinationCluster.run_id == run_id).order_by(CoordinationCluster.rank)
+    stmt = select(*cols).where(CoordinationCluster.run_id == run_id).order_by(CoordinationCluster.rank).limit(limit)
     return pd.DataFrame(session.execute(stmt).all(), columns=[c.key for c in cols])
 
 
-def members(session: Session, run_id: int, cluster_id: int | None = None) -> pd.DataFrame:
-    """Return the member accounts of a run (or of one cluster), most coordinated posts first."""
+def _members_stmt(run_id: int, cluster_id: int | None):
     cols = [
         CoordinationMember.id,
         CoordinationMember.cluster_id,
@@ -88,8 +87,22 @@ def members(session: Session, run_id: int, cluster_id: int | None = None) -> pd.
     )
     if cluster_id is not None:
         stmt = stmt.where(CoordinationMember.cluster_id == cluster_id)
+    return stmt, [c.key for c in cols]
+
+
+def members(session: Session, run_id: int, cluster_id: int | None = None, limit: int | None = None) -> pd.DataFrame:
+    """Return the member accounts of a run (or of one cluster), most coordinated posts first (the first `limit`)."""
+    stmt, names = _members_stmt(run_id, cluster_id)
     stmt = stmt.order_by(CoordinationCluster.rank, CoordinationMember.posts.desc(), CoordinationMember.author_id)
-    return pd.DataFrame(session.execute(stmt).all(), columns=[c.key for c in cols])
+    return pd.DataFrame(session.execute(stmt.limit(limit)).all(), columns=names)
+
+
+def member_count(session: Session, run_id: int, cluster_id: int | None = None) -> int:
+    """Return how many accounts a run (or one of its clusters) has."""
+    stmt = select(func.count(CoordinationMember.id)).where(CoordinationMember.run_id == run_id)
+    if cluster_id is not None:
+        stmt = stmt.where(CoordinationMember.cluster_id == cluster_id)
+    return session.scalar(stmt) or 0
 
 
 def edges(session: Session, run_id: int, member_ids: list[int] | None = None) -> pd.DataFrame:
@@ -137,9 +150,11 @@ def graph(session: Session, run_id: int, max_nodes: int = DEFAULT_MAX_NODES, clu
     """Return the `max_nodes` strongest accounts of a run (or cluster) and their edges, laid out for drawing."""
     import networkx as nx
 
-    nodes = members(session, run_id, cluster_id)
-    total = len(nodes)
-    nodes = nodes.sort_values(["strength", "posts", "author_id"], ascending=[False, False, True]).head(max_nodes)
+    stmt, names = _members_stmt(run_id, cluster_id)  # the strongest max_nodes, chosen in SQL
+    strongest = (CoordinationMember.strength.desc(), CoordinationMember.posts.desc(), CoordinationMember.author_id)
+    stmt = stmt.order_by(*strongest)
+    nodes = pd.DataFrame(session.execute(stmt.limit(max_nodes)).all(), columns=names)
+    total = member_count(session, run_id, cluster_id)
     links = edges(session, run_id, nodes["id"].astype(int).tolist()) if len(nodes) else edges(session, -1)
     if len(links):
         a = links[["source_id", "target_id"]].min(axis=1)

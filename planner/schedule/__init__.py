@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from planner.errors import PlannerError
 
+# The private calendar feed's URL path (server.py serves it; here so the server need not load scheduling to route).
+FEED_PATH = "/api/calendar/{token}.ics"
+
 
 class ScheduleError(PlannerError):
     """A schedule entry, cadence rule, pause or export request is not possible; the message says why."""

@@ -15,11 +15,10 @@ from planner.audit import Actor
 from planner.auth import Action, can, load_actor, require
 from planner.db import atomic
 from planner.models import CalendarToken, utcnow
-from planner.schedule import ScheduleError
+from planner.schedule import FEED_PATH, ScheduleError
 from planner.schedule.entries import entries_frame
 from planner.schedule.exports import to_ics
 
-FEED_PATH = "/api/calendar/{token}.ics"
 # The feed shows this much of the past and the future.
 FEED_PAST = timedelta(days=30)
 FEED_FUTURE = timedelta(days=120)

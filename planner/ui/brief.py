@@ -129,9 +129,7 @@ for col, fmt in zip(buttons, briefs.FORMATS.values(), strict=True):
 st.subheader("Preview")
 if not st.toggle("Show the preview (charts take a moment)", value=True, key="brief_preview"):
     st.stop()
-with common.db_session() as session:
-    campaign = common.run(campaigns.get_campaign, session, campaign_id)
-    context = common.run(briefs.build, session, campaign, options) if campaign else None
+context = common.run(common.cached, briefs.preview, campaign_id, options)  # drawn once per workspace change
 if context is None:
     st.stop()
 with st.container(border=True):

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
-from pandas.io.formats.style import Styler
 
-from planner import auth, palette, sessions, sso, wording
+from planner import audit, auth, palette, sessions, sso, wording
 from planner.audit import Actor
 from planner.config import load_settings
 from planner.db import Workspace, open_workspace
 from planner.errors import PlannerError
 from planner.ui import session_routes
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from pandas.io.formats.style import Styler
 
 T = TypeVar("T")
 USER_KEY = "user_id"
@@ -49,6 +54,74 @@ pio.templates.default = "plotly_white+counterpoint"
 @st.cache_resource(show_spinner="Opening the workspace...")
 def _workspace(url: str) -> Workspace:
     return open_workspace(url)
+
+
+# Libraries that pages need on their first visit (tables, Brief's charts, Results' A/B verdicts, the Networks layout,
+# the chart pages): imported once per server process in a background thread after the first page has been sent, so
+# no first visit waits for them (a second or two on this machine).
+WARM_MODULES = (
+    "pandas",
+    "networkx",
+    "planner.dashboard",
+    "planner.trends",
+    "plotly.express",
+    "matplotlib.figure",
+    "matplotlib.dates",
+    "matplotlib.ticker",
+    "scipy.stats",
+    "planner.briefs.charts",
+    "planner.coordination.results",
+)
+
+
+WARM_DELAY_S = 1.0
+
+
+def _import_all(modules: tuple[str, ...]) -> None:
+    time.sleep(WARM_DELAY_S)  # let the page that started it render first
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an optional library missing shows on its page, not here
+            continue
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up(modules: tuple[str, ...]) -> threading.Thread:
+    thread = threading.Thread(target=_import_all, args=(modules,), name="counterpoint-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_up() -> threading.Thread:
+    """Start importing WARM_MODULES in the background (once per process); return the thread doing it."""
+    return _warm_up(WARM_MODULES)
+
+
+def workspace_version() -> int:
+    """Return a number that changes whenever the workspace changes (the newest audit entry's id)."""
+    with db_session() as session:
+        return audit.last_id(session)
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _cached_read(url: str, version: int, module: str, name: str, args: tuple, kwargs: tuple):
+    fn = getattr(importlib.import_module(module), name)
+    with db_session() as session:
+        return fn(session, *args, **dict(kwargs))
+
+
+def cached(fn: Callable[..., T], *args, **kwargs) -> T:
+    """Return fn(session, *args, **kwargs), read once per change of the workspace: cached by the database URL and the
+    newest audit entry's id, so every run after a change reads the database again and the rest read memory.
+
+    For core reads that return frames and plain values (not ORM objects) and take hashable arguments; a named core
+    error is not cached.
+    """
+    version = workspace_version()
+    return _cached_read(
+        load_settings().database_url, version, fn.__module__, fn.__qualname__, args, tuple(sorted(kwargs.items()))
+    )
 
 
 def workspace() -> Workspace:
@@ -208,6 +281,8 @@ def user_zone() -> ZoneInfo:
 
 def local_times(series: pd.Series, zone: ZoneInfo) -> pd.Series:
     """Convert a column of UTC datetimes to `zone` for display."""
+    import pandas as pd
+
     return pd.to_datetime(series, utc=True).dt.tz_convert(zone)
 
 
@@ -275,6 +350,8 @@ def _escape_marker(marker: str) -> str:
 
 def _isolated(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     """Return a copy of `frame` with bidi controls isolated in its text cells and headings, and whether any were."""
+    import pandas as pd
+
     found = False
     shown = frame.copy()
     for col in shown.columns:
@@ -294,6 +371,8 @@ def show_table(frame: pd.DataFrame | Styler, **kwargs):
     """Show a table of untrusted text with st.dataframe: bidi controls in text cells isolated and made visible, with a
     caption saying so when there were any. Streamlit's own CSV download is off app-wide (client.disableDataExport):
     a table that should be downloadable gets a st.download_button of planner.csvsafe.frame_csv."""
+    from pandas.io.formats.style import Styler
+
     if isinstance(frame, Styler):
         frame.data, found = _isolated(frame.data)
         shown = frame

@@ -18,8 +18,8 @@ if "previous_visit" not in st.session_state:
     with common.db_session() as session:
         st.session_state["previous_visit"] = auth.touch_last_seen(session, actor)
 previous_visit = st.session_state["previous_visit"]
+ov = common.cached(workspace.overview)
 with common.db_session() as session:
-    ov = workspace.overview(session)
     new_trends = [trends.trend_record(t) for t in trends.new_since(session, previous_visit)]
     reviews = dashboard.reviews_waiting(session, actor)
     sent_back = dashboard.changes_requested(session, actor)

@@ -25,9 +25,8 @@ settings = load_settings()
 may_import = auth.can(actor, auth.Action.IMPORT_POSTS)
 may_undo = auth.can(actor, auth.Action.UNDO_IMPORT)
 
-with common.db_session() as session:
-    total = ingest.count_posts(session)
-    history = ingest.list_batches(session)
+total = common.cached(ingest.count_posts)
+history = common.cached(ingest.list_batches)
 
 cols = st.columns(3)
 cols[0].metric("Monitored posts", f"{total:,}", border=True)

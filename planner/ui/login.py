@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from planner import auth, demo
+from planner import auth
 from planner.ui import common
 
 with common.db_session() as session:
@@ -34,6 +34,8 @@ with mid:
                     user = common.run(auth.create_first_admin, session, username, password, display)
                     if user is not None:
                         if load:
+                            from planner import demo  # loaded only when asked for: it is not on the login path
+
                             with st.status("Loading the demo workspace...") as status:
                                 bar = st.progress(0.0)
                                 common.run(

@@ -50,8 +50,7 @@ since = datetime.combine(span[0], time(), zone).astimezone(UTC) if len(span) >= 
 until = datetime.combine(span[1] + timedelta(days=1), time(), zone).astimezone(UTC) if len(span) == 2 else None
 scope = results.Scope(campaign_id, since, until)
 
-with common.db_session() as session:
-    summary = common.run(results.summary, session, campaign_id, scope)
+summary = common.run(common.cached, results.summary, campaign_id, scope)
 if summary is None:
     st.stop()
 values = summary.values
@@ -157,9 +156,8 @@ with tab_overview:
             },
         )
 
-    with common.db_session() as session:
-        volume = voice.volume_over_time(session, scope, summary.voice)
-        reach = results.reach_over_time(session, scope)
+    volume = common.cached(voice.volume_over_time, scope, summary.voice)
+    reach = common.cached(results.reach_over_time, scope)
     if len(volume):
         fig = make_subplots(specs=[[{"secondary_y": True}]])
         fig.add_bar(x=volume["day"], y=volume["our_posts"], name="Our posts", marker_color="#1f5f8b")
@@ -235,14 +233,12 @@ with tab_posts:
         "Sort by", list(results.SORTABLE), format_func=results.SORTABLE.get, index=4, key="m_sort"
     )
     descending = sort_cols[1].toggle("Highest first", value=True, key="m_desc")
-    with common.db_session() as session:
-        _first, total = results.posts_table(session, scope, sort, descending, limit=1)
+    _first, total = common.cached(results.posts_table, scope, sort, descending, limit=1)
     pages = max((total - 1) // results.PAGE_SIZE + 1, 1)
     page = sort_cols[2].number_input("Page", min_value=1, max_value=pages, value=1, key="m_page")
-    with common.db_session() as session:
-        posts, total = results.posts_table(
-            session, scope, sort, descending, limit=results.PAGE_SIZE, offset=(page - 1) * results.PAGE_SIZE
-        )
+    posts, total = common.cached(
+        results.posts_table, scope, sort, descending, limit=results.PAGE_SIZE, offset=(page - 1) * results.PAGE_SIZE
+    )
     st.caption(f"{total:,} published posts; page {page:d} of {pages:d}. Rates use each post's latest figures.")
     rate_target = next((t.target for t in summary.targets if t.kpi == "engagement_rate_impressions" and t.target), None)
     if rate_target:
@@ -355,8 +351,7 @@ with tab_best:
             )
 
 with tab_ab:
-    with common.db_session() as session:
-        tests = common.run(results.ab_tests, session, scope)
+    tests = common.run(common.cached, results.ab_tests, scope)
     if not tests:
         st.info("No A/B pair yet: give drafts the labels A and B, publish both on one channel, then record figures.")
     else:

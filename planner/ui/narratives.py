@@ -30,22 +30,24 @@ if auth.can(actor, auth.Action.RUN_DETECTION):
                 bar.empty()
                 st.toast(f"Found {wording.plural(len(built), 'narrative')}")
 
-with common.db_session() as session:
-    table = narratives.list_narratives(session)
+table = common.cached(narratives.list_narratives)
 if table.empty:
     st.info("No narratives yet. Import monitored posts (or load the demo workspace), then build narratives above.")
     st.stop()
 
-bucket = st.segmented_control("Bucket", ["1h", "6h", "1d"], default="6h", key="n_bucket") or "6h"
-with common.db_session() as session:
-    volume = narratives.narrative_volume(session, bucket)
+BUCKETS = {"1h": "hour", "6h": "6 hours", "1d": "day"}
+bucket = (
+    st.segmented_control("Posts counted per", list(BUCKETS), default="6h", format_func=BUCKETS.get, key="n_bucket")
+    or "6h"
+)
+volume = common.cached(narratives.narrative_volume, bucket)
 cols = st.columns(3)
 cols[0].metric("Narratives", f"{len(table):,}", border=True)
 cols[1].metric("Posts in narratives", f"{int(table['size'].sum()):,}", border=True)
 cols[2].metric("Largest", f"{int(table['size'].max()):,} posts", border=True)
 
 volume = volume.assign(bucket_start=common.local_times(volume["bucket_start"], zone))
-fig = px.area(volume, x="bucket_start", y="posts", color="narrative", title=f"Posts per {bucket} by narrative")
+fig = px.area(volume, x="bucket_start", y="posts", color="narrative", title=f"Posts per {BUCKETS[bucket]} by narrative")
 fig.update_layout(xaxis_title=f"Time ({zone.key})", yaxis_title="Monitored posts", legend_title="Narrative")
 st.plotly_chart(fig, width="stretch", key="narrative_chart")
 

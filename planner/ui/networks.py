@@ -12,6 +12,9 @@ from planner.coordination.networks import DEFAULT_SIMILARITY, DEFAULT_WINDOW_S, 
 from planner.coordination.runs import detect_and_store
 from planner.ui import common
 
+# Rows the tables show at most: the biggest clusters, a cluster's most active accounts.
+MAX_CLUSTERS = 200
+MAX_MEMBERS = 500
 CLUSTER_PALETTE = ["#1f5f8b", "#d1495b", "#edae49", "#00798c", "#8d99ae", "#2a9d8f", "#6a4c93", "#f3722c"]
 
 actor = common.require_actor()
@@ -22,9 +25,8 @@ common.header(
 )
 zone = common.user_zone()
 
-with common.db_session() as session:
-    overview = workspace.overview(session)
-    runs = results.runs(session)
+overview = common.cached(workspace.overview)
+runs = common.cached(results.runs)
 
 
 def _export(run_id: int, fmt: str) -> bytes:
@@ -96,8 +98,7 @@ max_nodes = c2.slider("Graph: strongest accounts", 10, 400, results.DEFAULT_MAX_
 st.query_params["run"] = str(run_id)
 run = runs.set_index("id").loc[run_id]
 
-with common.db_session() as session:
-    clusters = results.clusters(session, run_id)
+clusters = common.cached(results.clusters, run_id, limit=MAX_CLUSTERS)
 
 m = st.columns(4)
 m[0].metric("Coordinated clusters", f"{run.cluster_count:,}", border=True)
@@ -125,6 +126,8 @@ if clusters.empty:
     st.stop()
 
 st.subheader("Coordinated clusters")
+if run.cluster_count > len(clusters):
+    st.caption(f"The {len(clusters):,} biggest of {wording.plural(int(run.cluster_count), 'cluster')}.")
 table = clusters.assign(
     first_at=common.local_times(clusters["first_at"], zone), last_at=common.local_times(clusters["last_at"], zone)
 )
@@ -162,8 +165,7 @@ rows = picked.selection.rows if picked else []
 cluster = clusters.iloc[rows[0]] if rows else None
 cluster_id = int(cluster["id"]) if cluster is not None else None
 
-with common.db_session() as session:
-    graph = results.graph(session, run_id, max_nodes=max_nodes, cluster_id=cluster_id)
+graph = common.cached(results.graph, run_id, max_nodes=max_nodes, cluster_id=cluster_id)
 
 
 def network_figure(g: results.Graph, title: str) -> go.Figure:
@@ -221,8 +223,11 @@ with right:
     else:
         st.markdown(f"**Cluster {int(cluster['rank'])}**")
         st.text(cluster["summary"])
-        with common.db_session() as session:
-            members = results.members(session, run_id, cluster_id)
+        members = common.cached(results.members, run_id, cluster_id, limit=MAX_MEMBERS)
+        if int(cluster["accounts"]) > len(members):
+            st.caption(
+                f"The {len(members):,} most active of its {wording.plural(int(cluster['accounts']), 'account')}."
+            )
         chosen = common.show_table(
             members.assign(handle=members["author_handle"].map(wording.handle)),
             column_order=["handle", "platform", "community", "posts", "strength"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -17,9 +18,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from planner import sessions
 from planner.config import load_settings
-from planner.db import Workspace, open_workspace
+
+if TYPE_CHECKING:
+    from planner.db import Workspace
+
+# The core (planner.sessions: SQLAlchemy, pandas) loads when first needed, not when the server starts (see
+# calendar_feed): each function below imports it.
 
 # Streamlit's own st.login identity cookies (and their numbered chunks): 30 days long, so once a single sign-on
 # login has become a Counterpoint session they are dropped, and idle expiry holds for single sign-on users too.
@@ -36,11 +41,15 @@ def served() -> bool:
 
 @lru_cache(maxsize=1)
 def _workspace(url: str) -> Workspace:
+    from planner.db import open_workspace
+
     return open_workspace(url)
 
 
 def secret() -> bytes:
     """Return the cookie-signing secret of this data folder."""
+    from planner import sessions
+
     return sessions.load_secret(load_settings().data_dir)
 
 
@@ -52,11 +61,15 @@ def _home() -> str:
 
 
 def _redeem(ticket: str) -> str:
+    from planner import sessions
+
     with _workspace(load_settings().database_url).session() as session:
         return sessions.redeem_ticket(session, ticket)
 
 
 def _end(token: str) -> None:
+    from planner import sessions
+
     with _workspace(load_settings().database_url).session() as session:
         sessions.end_by_token(session, token)
 
@@ -72,6 +85,8 @@ def _secure(request: Request) -> bool:
 
 async def session_start(request: Request) -> Response:
     """Trade a one-time ticket for the session cookie; go back to the app either way (it shows the login if refused)."""
+    from planner import sessions
+
     response = RedirectResponse(_home(), status_code=303, headers={"Cache-Control": "no-store"})
     if _cross_site(request):  # another site cannot sign a visitor in to an account of its choosing
         return response
@@ -96,6 +111,8 @@ async def session_start(request: Request) -> Response:
 
 async def session_end(request: Request) -> Response:
     """Revoke the cookie's session on the server, clear the cookie and go back to the login."""
+    from planner import sessions
+
     if _cross_site(request):
         return RedirectResponse(_home(), status_code=303, headers={"Cache-Control": "no-store"})
     token = sessions.unsign(request.cookies.get(sessions.COOKIE_NAME, ""), secret())
