@@ -34,11 +34,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def pytest_sessionstart(session):
-    if POSTGRES:
-        workspaces.sweep_dead_runs()
-
-
 def pytest_sessionfinish(session, exitstatus):
     workspaces.finish()
 

@@ -42,6 +42,7 @@ def _admin() -> Engine:
     global _admin_engine
     if _admin_engine is None:
         _admin_engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        _sweep_dead_runs(_admin_engine)
     return _admin_engine
 
 
@@ -106,14 +107,14 @@ def template(kind: str) -> str:
     return _templates[kind]
 
 
-def sweep_dead_runs() -> None:
+def _sweep_dead_runs(engine: Engine) -> None:
     """Drop test databases left by earlier runs whose process is gone (killed before their clean-up)."""
-    with _admin().connect() as conn:
+    with engine.connect() as conn:
         names = conn.execute(text(r"SELECT datname FROM pg_database WHERE datname LIKE 'cpt\_%'")).scalars().all()
-    for name in names:
-        pid = name.split("_")[1]
-        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
-            drop_database(name)
+        for name in names:
+            pid = name.split("_")[1]
+            if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def finish() -> None:
