@@ -504,8 +504,9 @@ def test_bulk_load_rebuilds_indexes(session, admin, monkeypatch):
     assert _import(session, admin, "b.csv", "id,date,text\n" + rows).imported == 100
     assert {ix["name"] for ix in inspect(session.connection()).get_indexes("posts")} == expected
     assert expected >= {"ix_posts_created_at", "ix_posts_author", "ix_posts_batch"}
-    plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN SELECT id FROM posts WHERE created_at > '2026'")
-    assert "ix_posts_created_at" in " ".join(str(r) for r in plan)
+    if session.get_bind().dialect.name == "sqlite":  # PostgreSQL's planner scans a 100-row table whatever its indexes
+        plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN SELECT id FROM posts WHERE created_at > '2026'")
+        assert "ix_posts_created_at" in " ".join(str(r) for r in plan)
 
 
 def test_pseudonymised_dry_run_sees_earlier_pseudonymised_posts(session, admin):
