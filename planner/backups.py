@@ -64,6 +64,17 @@ def check_backup(path: Path) -> str:
     return versions[0]
 
 
+def require_sqlite(engine: Engine) -> None:
+    """Raise RestoreError, naming the PostgreSQL tools, unless `engine` is an SQLite workspace."""
+    if engine.dialect.name == "postgresql":
+        raise RestoreError(
+            "restore replaces SQLite workspaces only; this one is PostgreSQL: restore a pg_dump backup with "
+            "pg_restore (README, 'Deploy for a team')"
+        )
+    if engine.dialect.name != "sqlite":
+        raise RestoreError(f"restore replaces SQLite workspaces only; this one is {engine.dialect.name}")
+
+
 @dataclass
 class Restored:
     revision: str  # the backup's schema revision
@@ -78,8 +89,7 @@ def restore_sqlite(engine: Engine, actor: Actor, source: Path, safety_copy: Path
     Only admins restore (PermissionDenied otherwise); RestoreError when the copy is unusable.
     """
     require(actor, Action.MANAGE_USERS)
-    if engine.dialect.name != "sqlite":
-        raise RestoreError(f"restore replaces SQLite workspaces only; this one is {engine.dialect.name}")
+    require_sqlite(engine)
     revision = check_backup(source)
     backup_sqlite(engine, safety_copy)
     engine.dispose()

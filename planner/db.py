@@ -262,7 +262,8 @@ def backup_sqlite(engine: Engine, target: Path) -> Path:
     """Copy a live SQLite workspace to `target` with SQLite's online backup; return the path."""
     if engine.dialect.name != "sqlite":
         raise PlannerError(
-            f"backup copies SQLite workspaces only; this one is {engine.dialect.name}: use pg_dump for PostgreSQL"
+            f"backup copies SQLite workspaces only; this one is {engine.dialect.name}: back PostgreSQL up with "
+            "pg_dump (README, 'Deploy for a team')"
         )
     target = Path(target)
     if target.exists():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, workspace_env
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -77,8 +77,7 @@ def running_app(data_dir: Path, extra_env: dict[str, str] | None = None, script:
     """Serve the app as people run it (server.py: st.App with its routes and security headers) from a data folder;
     yield its base URL."""
     port = _free_port()
-    env = {**os.environ, "PLANNER_DATA_DIR": str(data_dir), **(extra_env or {})}
-    env.pop("PLANNER_DATABASE_URL", None)
+    env = {**os.environ, **workspace_env(data_dir), **(extra_env or {})}
     cmd = [
         sys.executable,
         "-m",

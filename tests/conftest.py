@@ -1,27 +1,55 @@
-"""Shared fixtures: a fresh workspace per test, users of every role, a PostgreSQL database on demand."""
+"""Shared fixtures: a fresh workspace per test (SQLite, or PostgreSQL when asked), users of every role."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from planner import auth
 from planner.db import open_workspace
+from tests import workspaces
+from tests.workspaces import (  # noqa: F401 - re-exported: tests import these helpers from here
+    PASSWORD,
+    POSTGRES,
+    POSTGRES_VAR,
+    copy_demo,
+    data_dir_url,
+    use_workspace,
+    workspace_env,
+    workspace_url,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"  # real-data samples, committed (see tests/fixtures/README.md)
-PG_ADMIN_URL = os.environ.get("PLANNER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PASSWORD = "correct horse battery"
+
+
+def pytest_collection_modifyitems(config, items):
+    if not POSTGRES:
+        return
+    skip = pytest.mark.skip(reason=f"SQLite-specific; {POSTGRES_VAR} runs the suite on PostgreSQL")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    workspaces.finish()
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases():
+    """Drop the PostgreSQL databases the test (and its function-scoped fixtures) created, pass or fail."""
+    position = workspaces.mark()
+    yield
+    workspaces.drop_since(position)
 
 
 @pytest.fixture
 def ws(tmp_path):
-    """A fresh, migrated SQLite workspace in a temporary folder."""
-    workspace = open_workspace(f"sqlite:///{tmp_path / 'ws.db'}")
+    """A fresh, migrated workspace (an SQLite file in a temporary folder, or a PostgreSQL database)."""
+    workspace = open_workspace(workspace_url(tmp_path))
     yield workspace
     workspace.dispose()
 
@@ -60,30 +88,22 @@ def viewer(session):
 @pytest.fixture
 def pg_url():
     """The URL of a new, empty PostgreSQL database, dropped afterwards (skipped if no server, failed in CI)."""
-    admin_engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"cp_test_{uuid.uuid4().hex[:12]}"
     try:
-        with admin_engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        name = workspaces.create_database()
     except Exception as exc:  # noqa: BLE001 - any connection failure means "no server here"
-        admin_engine.dispose()
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI but unreachable: {exc}")
+        if os.environ.get("CI") or POSTGRES:
+            pytest.fail(f"PostgreSQL is required here but unreachable: {exc}")
         pytest.skip(f"PostgreSQL unreachable: {exc}")
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    with admin_engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin_engine.dispose()
+    return workspaces.pg_url_of(name)  # dropped by _drop_test_databases
 
 
 @pytest.fixture
 def app_env(tmp_path, monkeypatch):
-    """Point the app at a fresh data folder; return that folder."""
+    """Point the app at a fresh data folder (and in PostgreSQL mode at a fresh database); return that folder."""
     import streamlit as st
 
     data = tmp_path / "appdata"
-    monkeypatch.setenv("PLANNER_DATA_DIR", str(data))
-    monkeypatch.delenv("PLANNER_DATABASE_URL", raising=False)
+    use_workspace(monkeypatch, data)
     st.cache_resource.clear()
     st.cache_data.clear()
     yield data
@@ -92,32 +112,19 @@ def app_env(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
-    """An SQLite workspace file with first admin 'ada' and the demo loaded, built once per test run."""
-    from planner import demo
-
-    path = tmp_path_factory.mktemp("demo-template") / "counterpoint.db"
-    workspace = open_workspace(f"sqlite:///{path}")
-    with workspace.session() as s:
-        user = auth.create_first_admin(s, "ada", PASSWORD)
-        demo.load_demo(s, auth.actor_for(user))
-    workspace.dispose()  # the last connection closing checkpoints the WAL into the file
+    """The demo workspace with first admin 'ada', built once per run: an SQLite file, or in PostgreSQL mode the
+    name of a template database. Tests take copies of it with copy_demo."""
+    if POSTGRES:
+        return workspaces.template("demo")
+    path = tmp_path_factory.mktemp("demo-template") / workspaces.DB_FILENAME
+    workspaces.load_demo(f"sqlite:///{path}")
     return path
-
-
-def copy_demo(template: Path, data_dir: Path) -> Path:
-    """Copy the demo workspace into `data_dir` as its default SQLite file; return the file."""
-    import shutil
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    target = data_dir / "counterpoint.db"
-    shutil.copyfile(template, target)
-    return target
 
 
 @pytest.fixture
 def demo_ws(demo_template, tmp_path):
     """A fresh copy of the demo workspace, opened."""
-    workspace = open_workspace(f"sqlite:///{copy_demo(demo_template, tmp_path / 'demo')}")
+    workspace = open_workspace(copy_demo(demo_template, tmp_path / "demo"))
     yield workspace
     workspace.dispose()
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from planner import audit, auth
 from planner.models import utcnow
+from tests.conftest import workspace_url
 
 
 def test_entries_and_filters(session, admin, drafter):
@@ -70,6 +71,7 @@ def test_readable_entries_are_sentences_naming_objects(session, admin, drafter):
 # ---- tamper evidence: no REPLACE, a hash chain, verify -------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # PostgreSQL: test_postgres_chain_and_no_replace_or_truncate
 def test_insert_or_replace_cannot_overwrite_an_entry(session, admin):
     entry_id = int(audit.entries(session, limit=1).iloc[0]["id"])
     with pytest.raises(DBAPIError, match="append-only"):
@@ -101,6 +103,7 @@ def _raw_sqlite(ws):
     return sqlite3.connect(ws.engine.url.database)
 
 
+@pytest.mark.sqlite_only  # tampers through the SQLite file
 @pytest.mark.parametrize(
     "tamper",
     [
@@ -124,6 +127,7 @@ def test_verify_names_the_first_broken_link(ws, session, admin, drafter, viewer,
     assert report.line().startswith(f"BROKEN at audit entry {expected}:")
 
 
+@pytest.mark.sqlite_only
 def test_cli_audit_verify(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
@@ -151,7 +155,8 @@ def test_migration_backfills_the_chain_without_losing_entries(tmp_path):
 
     from planner import db
 
-    engine = db.create_db_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    url = workspace_url(tmp_path, "old", migrated=False)
+    engine = db.create_db_engine(url)
     cfg = db._alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -166,7 +171,7 @@ def test_migration_backfills_the_chain_without_losing_entries(tmp_path):
                 {"at": f"2026-11-0{i + 1} 10:00:00.000000", "i": str(i), "s": f"entry {i}"},
             )
     db.upgrade(engine)
-    ws = db.open_workspace(f"sqlite:///{tmp_path / 'old.db'}")
+    ws = db.open_workspace(url)
     with ws.session() as s:
         report = audit.verify(s)
         assert report.ok and report.count == 5
@@ -222,8 +227,7 @@ def test_chain_migration_downgrades_and_upgrades_without_loss(tmp_path):
 
     from planner import db
 
-    url = f"sqlite:///{tmp_path / 'ws.db'}"
-    ws = db.open_workspace(url)
+    ws = db.open_workspace(workspace_url(tmp_path))
     with ws.session() as s:
         auth.create_first_admin(s, "ada", "correct horse battery")
         auth.create_user(s, auth.actor_for(auth.get_user(s, "ada")), "rhea", "correct horse battery", "reviewer")

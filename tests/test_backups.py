@@ -11,6 +11,9 @@ from planner import audit, auth, backups, db
 from planner.cli import cli
 from tests.conftest import PASSWORD
 
+# Backups copy the SQLite file; on PostgreSQL they are pg_dump's (tests/test_postgres_flows.py).
+pytestmark = pytest.mark.sqlite_only
+
 CSV = "id,date,text\n1,2026-11-01T00:00:00Z,lantern walk\n2,2026-11-01T00:00:05Z,market day\n"
 
 

@@ -24,7 +24,7 @@ from planner import auth, channels
 from planner.db import open_workspace
 from planner.models import ScheduleEntry
 from tests.browser import act, browser_page, running_app, settled, watch_script_state
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import PASSWORD, ROOT, data_dir_url
 
 pytestmark = pytest.mark.browser
 
@@ -198,7 +198,7 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
     posts = tmp_path / "valley_posts.csv"
     _posts_csv(posts, now)
     data = tmp_path / "data"
-    ws = open_workspace(f"sqlite:///{data / 'counterpoint.db'}")
+    ws = open_workspace(data_dir_url(data))
     with ws.session() as s:
         ada = auth.create_first_admin(s, "ada", PASSWORD, "Ada (analyst)")
         admin = auth.actor_for(ada)
@@ -400,7 +400,7 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
     assert any(CAMPAIGN in h for h in headings), headings
     assert len(headings) >= 3
 
-    ws = open_workspace(f"sqlite:///{data / 'counterpoint.db'}")
+    ws = open_workspace(data_dir_url(data))
     with ws.session() as s:
         entry = s.query(ScheduleEntry).one()
         assert entry.status == "published" and entry.published_url == POST_URL

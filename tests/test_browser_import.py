@@ -11,7 +11,7 @@ from planner import auth
 from planner.db import open_workspace
 from planner.models import ImportBatch, Post
 from tests.browser import browser_page, running_app, screenshot
-from tests.conftest import FIXTURES, PASSWORD
+from tests.conftest import FIXTURES, PASSWORD, data_dir_url
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ def test_upload_dry_run_refusal_import_and_reimport(tmp_path):
     upload = tmp_path / "pheme_sample.csv"
     sample.to_csv(upload, index=False)
     data = tmp_path / "data"
-    ws = open_workspace(f"sqlite:///{data / 'counterpoint.db'}")
+    ws = open_workspace(data_dir_url(data))
     with ws.session() as session:
         auth.create_first_admin(session, "ada", PASSWORD)
     ws.dispose()
@@ -54,7 +54,7 @@ def test_upload_dry_run_refusal_import_and_reimport(tmp_path):
         page.get_by_role("button", name="Import", exact=True).click()  # the same file again adds nothing
         expect(page.get_by_text("pheme_sample.csv: imported 0, duplicates 119, rejected 1").first).to_be_visible()
 
-    ws = open_workspace(f"sqlite:///{data / 'counterpoint.db'}")
+    ws = open_workspace(data_dir_url(data))
     with ws.session() as session:
         assert session.scalar(select(func.count(Post.id))) == 119
         assert session.scalar(select(func.count(ImportBatch.id))) == 2

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 def test_schedule_pause_and_resume_in_the_browser(tmp_path, demo_template):
     db = copy_demo(demo_template, tmp_path / "data")
-    ws = open_workspace(f"sqlite:///{db}")
+    ws = open_workspace(db)
     with ws.session() as s:
         _row, token = subscription.create_token(s, auth.actor_for(auth.get_user(s, "ada")), "browser test")
         before = s.query(ScheduleEntry).count()
@@ -66,7 +66,7 @@ def test_schedule_pause_and_resume_in_the_browser(tmp_path, demo_template):
             assert r.status == 200 and r.headers["Content-Type"].startswith("text/calendar")
             feed = Calendar.from_ical(r.read())
 
-    ws = open_workspace(f"sqlite:///{db}")
+    ws = open_workspace(db)
     with ws.session() as s:
         assert s.query(ScheduleEntry).count() == before + 1
         newest = s.query(ScheduleEntry).order_by(ScheduleEntry.id.desc()).first()

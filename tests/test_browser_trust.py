@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from planner import auth
 from planner.db import open_workspace
 from tests.browser import browser_page, running_app, screenshot
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, data_dir_url
 
 pytestmark = pytest.mark.browser
 
@@ -107,7 +107,7 @@ def _assert_inert(page, where: str) -> None:
 
 def test_hostile_content_stays_inert_on_every_page(tmp_path):
     data = tmp_path / "data"
-    ws = open_workspace(f"sqlite:///{data / 'counterpoint.db'}")
+    ws = open_workspace(data_dir_url(data))
     with ws.session() as session:
         auth.create_first_admin(session, "ada", PASSWORD)
     ws.dispose()

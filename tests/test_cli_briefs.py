@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from planner.cli import cli
 from tests.brief_helpers import docx_headings, pdf_text
-from tests.conftest import copy_demo
+from tests.conftest import copy_demo, workspace_env
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def demo_dir(tmp_path_factory, demo_template):
 
 
 def run(demo_dir, *args):
-    return CliRunner().invoke(cli, list(args), env={"PLANNER_DATA_DIR": str(demo_dir), "PLANNER_DATABASE_URL": ""})
+    return CliRunner().invoke(cli, list(args), env=workspace_env(demo_dir))
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "docx", "html", "md"])

@@ -10,11 +10,12 @@ from coordination_helpers import add_posts, planted
 
 from planner.cli import cli
 from planner.db import open_workspace
+from tests.conftest import workspace_url
 
 
 @pytest.fixture
 def runner(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = workspace_url(tmp_path, "cli")
     monkeypatch.setenv("PLANNER_DATABASE_URL", url)
     ws = open_workspace(url)
     with ws.session() as session:

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import cli
-from tests.conftest import copy_demo
+from tests.conftest import copy_demo, workspace_env
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def demo_dir(tmp_path_factory, demo_template):
 
 
 def run(demo_dir, *args):
-    return CliRunner().invoke(cli, list(args), env={"PLANNER_DATA_DIR": str(demo_dir), "PLANNER_DATABASE_URL": ""})
+    return CliRunner().invoke(cli, list(args), env=workspace_env(demo_dir))
 
 
 def test_drafts_list_json_has_every_state(demo_dir):

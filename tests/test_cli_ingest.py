@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import cli
+from tests.conftest import use_workspace
 
 GOOD = "id,date,text\n1,2026-11-01T00:00:00Z,#GreyLanternRises at dusk\n2,2026-11-01T00:00:05Z,market day\n"
 BAD = GOOD + "3,not a date,broken\n"
@@ -13,8 +14,7 @@ BAD = GOOD + "3,not a date,broken\n"
 
 @pytest.fixture
 def run(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLANNER_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("PLANNER_DATABASE_URL", raising=False)
+    use_workspace(monkeypatch, tmp_path / "data")
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
 

@@ -9,12 +9,13 @@ from click.testing import CliRunner
 
 from planner.cli import cli
 from planner.db import open_workspace
+from tests.conftest import data_dir_url, workspace_env
 from tests.metrics_helpers import FIXTURES, build
 
 
 @pytest.fixture
 def data_dir(tmp_path):
-    ws = open_workspace(f"sqlite:///{tmp_path / 'counterpoint.db'}")
+    ws = open_workspace(data_dir_url(tmp_path))
     with ws.session() as s:
         build(s)
     ws.dispose()
@@ -22,8 +23,7 @@ def data_dir(tmp_path):
 
 
 def run(data_dir, *args):
-    env = {"PLANNER_DATA_DIR": str(data_dir), "PLANNER_DATABASE_URL": ""}
-    return CliRunner().invoke(cli, list(args), env=env)
+    return CliRunner().invoke(cli, list(args), env=workspace_env(data_dir))
 
 
 def test_import_with_preset_then_summary_json(data_dir):

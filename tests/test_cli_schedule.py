@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from icalendar import Calendar
 
 from planner.cli import cli
-from tests.conftest import copy_demo
+from tests.conftest import copy_demo, workspace_env
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def demo_dir(tmp_path, demo_template):
 
 
 def run(demo_dir, *args):
-    return CliRunner().invoke(cli, list(args), env={"PLANNER_DATA_DIR": str(demo_dir), "PLANNER_DATABASE_URL": ""})
+    return CliRunner().invoke(cli, list(args), env=workspace_env(demo_dir))
 
 
 def listed(demo_dir):

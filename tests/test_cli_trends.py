@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from planner.cli import cli
 from planner.db import open_workspace
+from tests.conftest import workspace_url
 from tests.trend_helpers import store_posts, synthetic_posts
 
 JSON_KEYS = {
@@ -33,7 +34,7 @@ JSON_KEYS = {
 
 @pytest.fixture
 def runner(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = workspace_url(tmp_path, "cli")
     monkeypatch.setenv("PLANNER_DATABASE_URL", url)
     ws = open_workspace(url)
     with ws.session() as session:

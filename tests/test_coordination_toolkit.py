@@ -13,6 +13,7 @@ from coordination_helpers import Toolkit, add_posts
 from planner.coordination.networks import Params, detect
 from planner.coordination.runs import run_detection
 from planner.db import open_workspace
+from tests.conftest import workspace_url
 
 pytest.importorskip("coordination_network_toolkit")
 
@@ -54,7 +55,7 @@ def ours(session, kind: str, window: float, min_weight: int, **extra) -> pd.Data
 def loaded(tmp_path_factory, name: str, frame: pd.DataFrame, platform: str):
     """Store `frame` in a fresh workspace and preprocess it for the toolkit once per module."""
     folder = tmp_path_factory.mktemp(name)
-    ws = open_workspace(f"sqlite:///{folder / 'ws.db'}")
+    ws = open_workspace(workspace_url(folder))
     with ws.session() as session:
         add_posts(session, frame, platform=platform)
     return ws, Toolkit(frame, folder / "toolkit")

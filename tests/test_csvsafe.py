@@ -17,6 +17,7 @@ from planner.coordination import exports as coordination_exports
 from planner.db import open_workspace
 from planner.ingest import ImportOptions, Source
 from planner.ingest.pipeline import Rejected
+from tests.conftest import workspace_url
 
 LINK = '=HYPERLINK("http://evil.example/x","click")'
 HOSTILE = [LINK, "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
@@ -93,7 +94,7 @@ def test_export_qut(session, admin):
 
 @pytest.fixture
 def cli_env(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = workspace_url(tmp_path, "cli")
     monkeypatch.setenv("PLANNER_DATABASE_URL", url)
     monkeypatch.chdir(tmp_path)
     return url

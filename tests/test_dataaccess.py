@@ -13,6 +13,7 @@ from planner import dataaccess as da
 from planner.db import open_workspace
 from planner.models import ImportBatch, Post
 from planner.postkeys import author_key_of, text_hash_of
+from tests.conftest import workspace_url
 
 T0 = datetime(2026, 11, 3, 9, 30, 15, 123456, tzinfo=UTC)
 
@@ -20,7 +21,7 @@ T0 = datetime(2026, 11, 3, 9, 30, 15, 123456, tzinfo=UTC)
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path):
     """A migrated workspace on each database (PostgreSQL skipped where no server runs, outside CI)."""
-    url = f"sqlite:///{tmp_path / 'ws.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    url = workspace_url(tmp_path) if request.param == "sqlite" else request.getfixturevalue("pg_url")
     ws = open_workspace(url)
     yield ws
     ws.dispose()

@@ -7,6 +7,7 @@ from sqlalchemy import inspect
 
 from planner import dataaccess
 from planner.db import open_workspace
+from tests.conftest import workspace_url
 
 COLUMNS = ("platform", "external_id", "author_id", "created_at", "text", "batch_id")
 EMPTY = ("author_handle", "author_name", "lang", "hashtags", "urls", "mentions", "url")
@@ -59,7 +60,7 @@ def _check_insert_and_indexes(ws):
 
 
 def test_sqlite(tmp_path):
-    ws = open_workspace(f"sqlite:///{tmp_path / 'b.db'}")
+    ws = open_workspace(workspace_url(tmp_path, "b"))
     try:
         _check_insert_and_indexes(ws)
     finally:

@@ -12,10 +12,12 @@ from sqlalchemy import inspect, text
 from planner import db
 from planner.config import load_settings
 from planner.models import Base
+from tests.conftest import workspace_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.sqlite_only
 def test_default_url_is_sqlite_file_in_data_dir(tmp_path):
     settings = load_settings({"PLANNER_DATA_DIR": str(tmp_path / "d")})
     assert settings.database_url == f"sqlite:///{(tmp_path / 'd' / 'counterpoint.db').resolve()}"
@@ -26,6 +28,7 @@ def test_default_url_is_sqlite_file_in_data_dir(tmp_path):
         ws.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_pragmas(ws):
     with ws.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -34,7 +37,7 @@ def test_sqlite_pragmas(ws):
 
 
 def test_upgrade_from_empty_then_again_is_noop(tmp_path):
-    engine = db.create_db_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    engine = db.create_db_engine(workspace_url(tmp_path, "x", migrated=False))
     before, after = db.upgrade(engine)
     assert before is None and after == db.schema_status(engine)[1]
     assert db.upgrade(engine) == (after, after)
@@ -53,7 +56,7 @@ def test_models_match_migrations(ws):
 
 
 def test_schema_head_constant_is_alembics_head(tmp_path):
-    engine = db.create_db_engine(f"sqlite:///{tmp_path / 'h.db'}")
+    engine = db.create_db_engine(workspace_url(tmp_path, "h", migrated=False))
     try:
         assert db.schema_status(engine) == (None, db.SCHEMA_HEAD)
     finally:
@@ -70,23 +73,23 @@ def test_current_workspace_opens_without_loading_alembic(ws, tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
-    old = tmp_path / "old.db"
-    engine = db.create_db_engine(f"sqlite:///{old}")
+    old = workspace_url(tmp_path, "old", migrated=False)
+    engine = db.create_db_engine(old)
     cfg = db._alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0012_audit_chain")
     engine.dispose()
-    out = subprocess.run([sys.executable, "-c", code, f"sqlite:///{old}"], capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", code, old], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert "alembic" in out.stdout  # a workspace behind the code is still migrated, through Alembic
-    engine = db.create_db_engine(f"sqlite:///{old}")
+    engine = db.create_db_engine(old)
     assert db.schema_status(engine)[0] == db.SCHEMA_HEAD
     engine.dispose()
 
 
 def test_newer_schema_is_refused(tmp_path):
-    engine = db.create_db_engine(f"sqlite:///{tmp_path / 'n.db'}")
+    engine = db.create_db_engine(workspace_url(tmp_path, "n", migrated=False))
     db.upgrade(engine)
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
@@ -117,6 +120,7 @@ def test_atomic_rolls_back(session):
     assert session.get(WorkspaceSetting, "k") is None
 
 
+@pytest.mark.sqlite_only
 def test_backup_copies_data(ws, session, admin, tmp_path):
     target = db.backup_sqlite(ws.engine, tmp_path / "backup.db")
     copy = db.open_workspace(f"sqlite:///{target}")

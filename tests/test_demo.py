@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from planner import auth, demo, workspace
 from planner.demo import posts as demo_posts
 from planner.models import AuditEntry, Post
+from tests.conftest import workspace_url
 
 
 def _post_frame(session):
@@ -44,7 +45,7 @@ def test_demo_is_reproducible(tmp_path, ws, session, admin):
     from planner.db import open_workspace
 
     demo.load_demo(session, admin, seed=5, now=NOW.to_pydatetime())
-    other = open_workspace(f"sqlite:///{tmp_path / 'other.db'}")
+    other = open_workspace(workspace_url(tmp_path, "other"))
     try:
         with other.session() as s2:
             demo.load_demo(s2, auth.CLI_ACTOR, seed=5, now=NOW.to_pydatetime())

@@ -514,8 +514,9 @@ def _check_bulk_load_rebuilds_indexes(session, actor, monkeypatch):
 
 def test_bulk_load_rebuilds_indexes(session, admin, monkeypatch):
     _check_bulk_load_rebuilds_indexes(session, admin, monkeypatch)
-    plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN SELECT id FROM posts WHERE created_at > '2026'")
-    assert "ix_posts_created_at" in " ".join(str(r) for r in plan)
+    if session.get_bind().dialect.name == "sqlite":  # PostgreSQL's planner scans a 100-row table whatever its indexes
+        plan = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN SELECT id FROM posts WHERE created_at > '2026'")
+        assert "ix_posts_created_at" in " ".join(str(r) for r in plan)
 
 
 @pytest.mark.postgres

@@ -23,6 +23,7 @@ from planner.errors import PlannerError
 from planner.ingest.source import Source
 from planner.metrics import importer as metrics_importer
 from planner.models import AuditEntry, ImportBatch, MetricImport, MetricSnapshot, Post
+from tests.conftest import workspace_url
 
 FILES = 1000
 IMPORTERS = ("csv", "twitter-json", "twitter-v2", "telegram", "metrics")
@@ -171,7 +172,7 @@ def _import(session, name: str, data: bytes) -> None:
 
 @pytest.mark.fuzz
 def test_malformed_files_get_one_line_errors_and_change_nothing(tmp_path):
-    ws = open_workspace(f"sqlite:///{tmp_path / 'fuzz.db'}")
+    ws = open_workspace(workspace_url(tmp_path, "fuzz"))
     counts: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     with ws.session() as session:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from planner import ingest
 from planner.cli import cli
 from planner.ingest import formats, jsonfmt
-from tests.conftest import ROOT
+from tests.conftest import ROOT, use_workspace, workspace_env
 
 MEMORY_CAP = 3 << 30
 BOMB = "[" * 100_000 + "]" * 100_000
@@ -42,8 +42,7 @@ def test_nesting_bomb_gets_one_line_error_under_memory_cap(tmp_path, fmt):
         cli(["import-posts", "--format", {fmt!r}, {str(path)!r}])
         """
     )
-    env = {**os.environ, "PLANNER_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
-    env.pop("PLANNER_DATABASE_URL", None)
+    env = {**os.environ, **workspace_env(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
     elapsed = time.monotonic() - started
@@ -147,8 +146,7 @@ def test_truncated_json_error_is_one_line(session, admin):
 
 @pytest.fixture
 def run(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLANNER_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("PLANNER_DATABASE_URL", raising=False)
+    use_workspace(monkeypatch, tmp_path / "data")
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)

@@ -9,6 +9,7 @@ from planner import auth, ingest
 from planner.db import open_workspace
 from planner.ingest import ImportOptions, Source, formats, parallel
 from planner.models import ImportReject, Post
+from tests.conftest import workspace_url
 
 COLUMNS = [c for c in Post.__table__.columns.keys() if c not in {"id", "batch_id"}]
 
@@ -29,7 +30,7 @@ def _stored(tmp_path, name, data, worker: bool, monkeypatch, **options):
     started = []
     real = parallel.ProcessPoolExecutor
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", lambda *a, **k: started.append(1) or real(*a, **k))
-    ws = open_workspace(f"sqlite:///{tmp_path / name}")
+    ws = open_workspace(workspace_url(tmp_path, name.removesuffix(".db")))
     try:
         with ws.session() as session:
             report = ingest.import_posts(

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from planner import db
 from planner.coordination.networks import normalise_text
 from planner.postkeys import EMPTY_TEXT, author_key_of, author_keys, text_hash_of, text_hashes
+from tests.conftest import workspace_url
 
 
 def test_hashes_are_pinned_so_stored_keys_keep_their_meaning():
@@ -46,7 +47,7 @@ def test_account_keys_tell_platforms_apart():
 def test_upgrade_from_0013_backfills_keys_of_existing_posts(tmp_path):
     from alembic import command
 
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+    url = workspace_url(tmp_path, "old", migrated=False)
     engine = db.create_db_engine(url)
     cfg = db._alembic_config()
     with engine.begin() as conn:

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from planner import auth, ingest
 from planner.db import open_workspace
+from tests.conftest import data_dir_url
 from tests.ui_helpers import assert_plain_words
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -22,7 +23,7 @@ CSV = (
 
 @pytest.fixture
 def app_ws(app_env):
-    ws = open_workspace(f"sqlite:///{(app_env / 'counterpoint.db').resolve()}")
+    ws = open_workspace(data_dir_url(app_env))
     yield ws
     ws.dispose()
 

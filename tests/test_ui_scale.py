@@ -20,6 +20,9 @@ from planner.models import Narrative, NarrativePost, Post
 from tests.conftest import ROOT, copy_demo
 from tests.ui_helpers import app_as
 
+# The pages' queries are re-run on the SQLite file to count their rows; the login check uses a data folder.
+pytestmark = pytest.mark.sqlite_only
+
 PAGES = {
     "Home": "planner/ui/home.py",
     "Import": "planner/ui/import_posts.py",

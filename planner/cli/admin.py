@@ -58,11 +58,10 @@ def backup(target: Path) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore(source: Path, yes: bool) -> None:
     """Replace the SQLite workspace with the backup SOURCE (checked first; the current one is kept aside)."""
-    revision = backups.check_backup(source)
     engine = db.create_db_engine(load_settings().database_url)
     try:
-        if engine.dialect.name != "sqlite":
-            raise backups.RestoreError(f"restore replaces SQLite workspaces only; this one is {engine.dialect.name}")
+        backups.require_sqlite(engine)  # before reading SOURCE: a pg_dump file is no SQLite file
+        revision = backups.check_backup(source)
         live = Path(engine.url.database)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         safety = live.with_name(f"{live.stem}.before-restore-{stamp}{live.suffix}")

@@ -345,17 +345,19 @@ def trend_filter(trend: Trend):
     key = (trend.key or "").strip()
     if not key:
         return None
+    # Keys match whatever the case (ILIKE on PostgreSQL, whose LIKE, unlike SQLite's, is case-sensitive): a URL
+    # trend keeps its path's case while keys are compared lower-cased.
     esc = _like_escape(key.lower())
     if trend.kind == "hashtag":
-        return _padded(Post.hashtags).like(f"% {_like_escape(key.lstrip('#').lower())} %", escape="\\")
+        return _padded(Post.hashtags).ilike(f"% {_like_escape(key.lstrip('#').lower())} %", escape="\\")
     if trend.kind == "term":
         return func.lower(Post.text).like(f"%{esc}%", escape="\\")
     if trend.kind == "url":
-        return _padded(Post.urls).like(f"% {esc} %", escape="\\")
+        return _padded(Post.urls).ilike(f"% {esc} %", escape="\\")
     if trend.kind == "domain":
         padded = _padded(Post.urls)
         return or_(
-            *(padded.like(f"%{pre}{esc}{post}%", escape="\\") for pre in ("://", ".") for post in ("/", " ", ":"))
+            *(padded.ilike(f"%{pre}{esc}{post}%", escape="\\") for pre in ("://", ".") for post in ("/", " ", ":"))
         )
     return None
 
