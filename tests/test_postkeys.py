@@ -57,7 +57,7 @@ def test_upgrade_from_0013_backfills_keys_of_existing_posts(tmp_path):
             text(
                 "INSERT INTO import_batches (created_at, filename, format, platform, rows_read, imported, "
                 "duplicates, rejected, pseudonymised, options) VALUES ('2026-01-01 00:00:00.000000', "
-                "'f', 'csv', 'x', 5, 5, 0, 0, 0, '{}')"
+                "'f', 'csv', 'x', 5, 5, 0, 0, FALSE, '{}')"
             )
         )
         for i, body in enumerate(["Hello @a world", "hello world", "", "other", "HELLO  WORLD"]):

@@ -93,7 +93,7 @@ def _rows_read(page: str, user_id: int, path) -> int:
 
 @pytest.fixture
 def demo_app(app_env, demo_template):
-    path = copy_demo(demo_template, app_env)
+    path = copy_demo(demo_template, app_env).removeprefix("sqlite:///")  # a URL; this module is SQLite-only
     ws = open_workspace(load_settings().database_url)
     with ws.session() as session:
         user_id = auth.get_user(session, "ada").id

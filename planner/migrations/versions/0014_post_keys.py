@@ -26,8 +26,6 @@ def upgrade() -> None:
 
 
 def _backfill(conn) -> None:
-    from planner.postkeys import author_keys, text_hashes
-
     last = -1
     while True:
         rows = conn.execute(
@@ -36,6 +34,9 @@ def _backfill(conn) -> None:
         ).all()
         if not rows:
             return
+        # Imported only when there are posts: a new workspace (the first page of a new install) loads no pandas.
+        from planner.postkeys import author_keys, text_hashes
+
         ids, platforms, authors, texts = zip(*rows, strict=True)
         conn.execute(
             sa.text("UPDATE posts SET text_hash = :h, author_key = :a WHERE id = :id"),
