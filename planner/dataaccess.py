@@ -35,10 +35,11 @@ def dialect(session: Session) -> str:
 def micros(column: str, name: str) -> str:
     """Return SQL for a UTCDateTime `column` as int64 microseconds since 1970 UTC, on dialect `name`.
 
-    SQLite stores these times as text "YYYY-MM-DD HH:MM:SS.ffffff" (UTC); PostgreSQL as timestamptz.
+    SQLite stores these times as text "YYYY-MM-DD HH:MM:SS.ffffff" (UTC); PostgreSQL as timestamptz. SQLite's
+    unixepoch() rounds a fraction of a second to the nearest second, so it is given the whole seconds only.
     """
     if name == "sqlite":
-        return f"(unixepoch({column}) * 1000000 + CAST(substr({column}, 21, 6) AS INTEGER))"
+        return f"(unixepoch(substr({column}, 1, 19)) * 1000000 + CAST(substr({column}, 21, 6) AS INTEGER))"
     return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
 
 

@@ -47,6 +47,15 @@ def _posts(session, n: int = 3) -> list[int]:
     return [p.id for p in posts]
 
 
+def test_micros_keeps_the_second_of_a_time_late_in_it(db):
+    with db.session() as s:
+        name = da.dialect(s)
+        stamp = "'2026-11-01 12:00:01.999999'" if name == "sqlite" else "TIMESTAMPTZ '2026-11-01 12:00:01.999999+00'"
+        got = da.read_ints(s, f"SELECT {da.micros(stamp, name)} AS t", ["t"])
+    expected = datetime(2026, 11, 1, 12, 0, 1, 999999, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    assert got.tolist() == [[expected // timedelta(microseconds=1)]]
+
+
 def test_read_ints_sees_uncommitted_rows_with_exact_micros(db):
     with db.session() as s:
         ids = _posts(s)  # flushed, not committed: the read must go through the same transaction

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -11,6 +11,7 @@ import pyarrow as pa
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from planner import dataaccess
 from planner.models import Post
 
 # Columns of the frame detection reads, in this order (created_at tz-aware UTC, microsecond precision).
@@ -30,22 +31,7 @@ _TEXT_COLUMNS = ("author_id", "author_handle", "text", "lang", "hashtags", "urls
 # Rows fetched from the driver at a time: the only per-row Python objects alive at once.
 FETCH_ROWS = 100_000
 
-# created_at as integer microseconds since the epoch, computed by the database (no per-row datetime objects).
-# SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff' text (SQLAlchemy's form); strftime would round the fraction to
-# milliseconds, so whole seconds and microseconds are read apart.
-_EPOCH_US = {
-    "sqlite": (
-        "CAST(strftime('%s', substr(created_at, 1, 19)) AS INTEGER) * 1000000 "
-        "+ CAST(substr(created_at, 21, 6) AS INTEGER)"
-    ),
-    "postgresql": "CAST(EXTRACT(EPOCH FROM created_at) * 1000000 AS BIGINT)",
-}
-
-
-def _bind(value: datetime, dialect: str):
-    value = value.astimezone(UTC)
-    # SQLite compares the stored text: bind the same form SQLAlchemy writes.
-    return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else value
+_DIALECTS = ("sqlite", "postgresql")
 
 
 def _query(dialect: str, start: datetime | None, end: datetime | None, ordered: bool = False) -> tuple[str, list]:
@@ -53,13 +39,14 @@ def _query(dialect: str, start: datetime | None, end: datetime | None, ordered: 
     where, params = [], []
     if start is not None:
         where.append(f"created_at >= {mark}")
-        params.append(_bind(start, dialect))
+        params.append(dataaccess.db_value(dialect, start))
     if end is not None:
         # On SQLite the unary plus keeps the planner off the created_at index for the end bound, which usually
         # holds every post: a plain table scan is several times faster than a lookup per row through the index.
         where.append(f"{'+' if dialect == 'sqlite' else ''}created_at < {mark}")
-        params.append(_bind(end, dialect))
-    columns = ", ".join(_EPOCH_US[dialect] if c == "created_at" else c for c in POST_COLUMNS)
+        params.append(dataaccess.db_value(dialect, end))
+    # created_at as integer microseconds computed by the database (no per-row datetime objects)
+    columns = ", ".join(dataaccess.micros(c, dialect) if c == "created_at" else c for c in POST_COLUMNS)
     sql = f"SELECT {columns} FROM posts" + (" WHERE " + " AND ".join(where) if where else "")
     # Unordered, sorting the integer columns afterwards is cheaper than reading in index order; a stream of
     # chunks needs the database's order.
@@ -71,7 +58,7 @@ def _batches(
 ) -> Iterator[list[tuple]]:
     conn = session.connection()
     dialect = conn.dialect.name
-    if dialect not in _EPOCH_US:
+    if dialect not in _DIALECTS:
         raise NotImplementedError(f"reading posts as columns is not written for {dialect}")
     sql, params = _query(dialect, start, end, ordered)
     raw = conn.connection.driver_connection
