@@ -14,10 +14,10 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, cast, delete, func, select
+from sqlalchemy import delete, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from planner import audit
+from planner import audit, dataaccess
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
@@ -343,12 +343,8 @@ def _stored_hours(counts: pd.Series) -> dict:
 def _bucket_counts(session: Session, step: pd.Timedelta, narrative_ids: list[int] | None = None) -> pd.DataFrame:
     """Count member posts per narrative and bucket in SQL, one row per (narrative, bucket): narrative_id,
     bucket_start, posts."""
-    seconds = int(step.total_seconds())
-    if session.get_bind().dialect.name == "sqlite":
-        epoch = cast(func.strftime("%s", Post.created_at), Integer)
-    else:
-        epoch = cast(func.floor(func.extract("epoch", Post.created_at)), Integer)
-    slot = (epoch // seconds).label("slot")
+    bucket = dataaccess.time_bucket("posts.created_at", int(step.total_seconds()), dataaccess.dialect(session))
+    slot = literal_column(bucket).label("slot")
     stmt = (
         select(NarrativePost.narrative_id, slot, func.count().label("posts"))
         .join(Post, Post.id == NarrativePost.post_id)
@@ -357,7 +353,7 @@ def _bucket_counts(session: Session, step: pd.Timedelta, narrative_ids: list[int
     if narrative_ids is not None:
         stmt = stmt.where(NarrativePost.narrative_id.in_(narrative_ids))
     frame = pd.DataFrame(session.execute(stmt).all(), columns=["narrative_id", "slot", "posts"])
-    frame["bucket_start"] = pd.to_datetime(frame["slot"].astype("int64") * seconds, unit="s", utc=True)
+    frame["bucket_start"] = pd.to_datetime(frame["slot"].astype("int64"), unit="us", utc=True)
     return frame[["narrative_id", "bucket_start", "posts"]]
 
 
