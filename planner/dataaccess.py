@@ -188,44 +188,28 @@ def insert_rows(
     """Insert the rows given as columns (name -> values, equal lengths) into `table`, in the session's transaction.
 
     With `conflict` (the columns of a unique key), rows whose key is already stored are skipped, or, with `update`,
-    those columns are overwritten (an upsert). SQLite: the driver's executemany of prepared tuples. PostgreSQL:
-    COPY (binary when every column is an integer array), through a temporary table when there is a conflict rule.
+    those columns are overwritten (an upsert). Written in parts of WRITE_ROWS through insert_tuples; on PostgreSQL,
+    columns that are all integer arrays go as one binary COPY per part instead.
     """
     names = list(columns)
     n = len(next(iter(columns.values()))) if names else 0
     if n == 0:
         return
     name = dialect(session)
-    raw = session.connection().connection.driver_connection
-    clause = _conflict_clause(conflict, update)
-    if name == "sqlite":
-        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) {clause}"
-        for start in range(0, n, WRITE_ROWS):
+    conn = session.connection()
+    sizes = None
+    if name == "postgresql" and all(
+        isinstance(columns[c], np.ndarray) and columns[c].dtype.kind in "iu" for c in names
+    ):
+        with conn.connection.driver_connection.cursor() as cur:
+            sizes = _pg_int_sizes(cur, table, names)
+    for start in range(0, n, WRITE_ROWS):
+        if sizes:
+            binary = _binary_ints([_part(columns[c], start) for c in names], sizes)
+            _copy_insert(conn, table, names, None, conflict, update, binary=binary)
+        else:
             lists = [_column_values(name, _part(columns[c], start)) for c in names]
-            raw.executemany(sql, zip(*lists, strict=True))
-        return
-    target = table
-    if conflict:
-        target = f"_load_{table}"
-        with raw.cursor() as cur:
-            cur.execute(f"DROP TABLE IF EXISTS {target}")
-            cols = ", ".join(names)
-            cur.execute(f"CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA")
-    integer = all(isinstance(columns[c], np.ndarray) and columns[c].dtype.kind in "iu" for c in names)
-    with raw.cursor() as cur:
-        sizes = _pg_int_sizes(cur, table, names) if integer else None
-        for start in range(0, n, WRITE_ROWS):
-            if sizes:
-                with cur.copy(f"COPY {target} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
-                    copy.write(_binary_ints([_part(columns[c], start) for c in names], sizes))
-            else:
-                lists = [_column_values(name, _part(columns[c], start)) for c in names]
-                with cur.copy(f"COPY {target} ({', '.join(names)}) FROM STDIN") as copy:
-                    for row in zip(*lists, strict=True):
-                        copy.write_row(row)
-        if conflict:
-            cols = ", ".join(names)
-            cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {target} {clause}")
+            insert_tuples(conn, table, names, zip(*lists, strict=True), conflict, update)
 
 
 def _part(values, start: int):
@@ -238,9 +222,9 @@ def _conflict_clause(conflict: Sequence[str], update: Sequence[str] | None) -> s
     if not conflict:
         return ""
     if not update:
-        return f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
-    sets = ", ".join(f"{c} = excluded.{c}" for c in update)
-    return f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {sets}"
+        return f"ON CONFLICT ({_names(*conflict)}) DO NOTHING"
+    sets = ", ".join(f"{c} = excluded.{c}" for c in _names(*update).split(", "))
+    return f"ON CONFLICT ({_names(*conflict)}) DO UPDATE SET {sets}"
 
 
 def json_text(name: str, column: str, key: str) -> str:
@@ -252,7 +236,7 @@ def json_text(name: str, column: str, key: str) -> str:
     return f"(CAST({column} AS jsonb) ->> '{key}')"
 
 
-# Streamed bulk loads of imported posts: tuples in, the inserted count out, indexes rebuilt after the load.
+# Bulk loads: names checked before they go into SQL, indexes rebuilt after large loads.
 # Names this module puts into SQL itself: table and column names come from the code, never from a file.
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 # maintenance_work_mem while PostgreSQL rebuilds indexes after a bulk load (the default, 64 MB, sorts on disk).
@@ -270,44 +254,53 @@ def _names(*names: str) -> str:
 
 
 def insert_tuples(
-    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple], conflict: Sequence[str]
+    conn: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[tuple],
+    conflict: Sequence[str] = (),
+    update: Sequence[str] | None = None,
 ) -> int:
-    """Insert `rows` (tuples in `columns` order) into `table`, skipping rows whose `conflict` key is stored already.
+    """Insert `rows` (tuples in `columns` order) into `table`; return how many rows went in (or were updated).
 
-    Returns how many rows went in. Runs in the connection's transaction. SQLite: the driver's executemany of
-    INSERT ... ON CONFLICT DO NOTHING (rows are consumed lazily, so a generator keeps memory flat). PostgreSQL:
-    COPY into a temporary staging table, then one INSERT ... SELECT ... ON CONFLICT DO NOTHING. Datetimes may be
-    given as ISO strings in UTC ("YYYY-MM-DD HH:MM:SS.ffffff"), the form both databases take fastest.
+    `conflict` and `update` as for insert_rows. Runs in the connection's transaction. SQLite: the driver's
+    executemany (rows are consumed lazily, so a generator keeps memory flat; ON CONFLICT DO NOTHING rather than
+    INSERT OR IGNORE, which would also drop rows breaking NOT NULL or CHECK silently). PostgreSQL: COPY, through a
+    temporary staging table when there is a conflict rule. Datetimes may be given as ISO strings in UTC
+    ("YYYY-MM-DD HH:MM:SS.ffffff"), the form both databases take fastest.
     """
-    _names(table, *columns, *conflict)
+    _names(table)
+    cols = _names(*columns)
+    clause = _conflict_clause(conflict, update)
     if conn.dialect.name == "sqlite":
         dbapi = conn.connection.driver_connection
         before = dbapi.total_changes
-        values = ", ".join("?" * len(columns))
-        # Not INSERT OR IGNORE: that also drops rows breaking NOT NULL or CHECK silently; this skips key conflicts only.
-        sql = f"INSERT INTO {table} ({_names(*columns)}) VALUES ({values}) ON CONFLICT ({_names(*conflict)}) DO NOTHING"
-        dbapi.executemany(sql, rows)
+        dbapi.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(columns))}) {clause}", rows)
         return dbapi.total_changes - before
     if conn.dialect.name == "postgresql":
-        return _copy_insert(conn, table, columns, rows, conflict)
+        return _copy_insert(conn, table, columns, rows, conflict, update)
     raise NotImplementedError(f"bulk insert on {conn.dialect.name}")
 
 
-def _copy_insert(conn: Connection, table: str, columns: Sequence[str], rows, conflict: Sequence[str]) -> int:
+def _copy_insert(conn, table, columns, rows, conflict, update, binary: bytes | None = None) -> int:
+    """COPY `rows` (or the `binary` COPY payload) into `table`, through a staging table when `conflict` is set."""
     cols = _names(*columns)
-    stage = f"_bulk_{table}"
+    target = f"_load_{table}" if conflict else table
     with conn.connection.driver_connection.cursor() as cur:
-        # The staging table has the target's column types and no constraints; it lives for this transaction only.
-        cur.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"
-        )
-        cur.execute(f"TRUNCATE {stage}")
-        with cur.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cur.execute(
-            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} ON CONFLICT ({_names(*conflict)}) DO NOTHING"
-        )
+        if conflict:  # the staging table: these columns' types, no constraints, gone with the transaction
+            cur.execute(f"DROP TABLE IF EXISTS {target}")
+            cur.execute(f"CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA")
+        with cur.copy(
+            f"COPY {target} ({cols}) FROM STDIN" + (" (FORMAT BINARY)" if binary is not None else "")
+        ) as copy:
+            if binary is not None:
+                copy.write(binary)
+            else:
+                for row in rows:
+                    copy.write_row(row)
+        if not conflict:
+            return cur.rowcount
+        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {target} {_conflict_clause(conflict, update)}")
         return cur.rowcount
 
 
