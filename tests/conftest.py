@@ -16,6 +16,7 @@ from tests.workspaces import (  # noqa: F401 - re-exported: tests import these h
     POSTGRES_VAR,
     copy_demo,
     data_dir_url,
+    engine_at_revision,
     use_workspace,
     workspace_env,
     workspace_url,

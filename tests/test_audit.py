@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from planner import audit, auth
 from planner.models import utcnow
-from tests.conftest import workspace_url
+from tests.conftest import engine_at_revision, workspace_url
 
 
 def test_entries_and_filters(session, admin, drafter):
@@ -151,16 +151,9 @@ def test_cli_audit_verify(tmp_path, monkeypatch):
 
 
 def test_migration_backfills_the_chain_without_losing_entries(tmp_path):
-    from alembic import command
-
     from planner import db
 
-    url = workspace_url(tmp_path, "old", migrated=False)
-    engine = db.create_db_engine(url)
-    cfg = db._alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0011_briefs")
+    engine = engine_at_revision(tmp_path, "0011_briefs")
     with engine.begin() as conn:
         for i in range(5):
             conn.execute(
@@ -171,7 +164,7 @@ def test_migration_backfills_the_chain_without_losing_entries(tmp_path):
                 {"at": f"2026-11-0{i + 1} 10:00:00.000000", "i": str(i), "s": f"entry {i}"},
             )
     db.upgrade(engine)
-    ws = db.open_workspace(url)
+    ws = db.open_workspace(engine.url.render_as_string(hide_password=False))
     with ws.session() as s:
         report = audit.verify(s)
         assert report.ok and report.count == 5

@@ -12,7 +12,7 @@ from sqlalchemy import inspect, text
 from planner import db
 from planner.config import load_settings
 from planner.models import Base
-from tests.conftest import workspace_url
+from tests.conftest import engine_at_revision, workspace_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,7 +64,6 @@ def test_schema_head_constant_is_alembics_head(tmp_path):
 
 
 def test_current_workspace_opens_without_loading_alembic(ws, tmp_path):
-    from alembic import command
 
     url = ws.url
     code = (
@@ -73,12 +72,8 @@ def test_current_workspace_opens_without_loading_alembic(ws, tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
-    old = workspace_url(tmp_path, "old", migrated=False)
-    engine = db.create_db_engine(old)
-    cfg = db._alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0012_audit_chain")
+    engine = engine_at_revision(tmp_path, "0012_audit_chain")
+    old = engine.url.render_as_string(hide_password=False)
     engine.dispose()
     out = subprocess.run([sys.executable, "-c", code, old], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from planner import db
 from planner.coordination.networks import normalise_text
 from planner.postkeys import EMPTY_TEXT, author_key_of, author_keys, text_hash_of, text_hashes
-from tests.conftest import workspace_url
+from tests.conftest import engine_at_revision
 
 
 def test_hashes_are_pinned_so_stored_keys_keep_their_meaning():
@@ -45,14 +45,8 @@ def test_account_keys_tell_platforms_apart():
 
 
 def test_upgrade_from_0013_backfills_keys_of_existing_posts(tmp_path):
-    from alembic import command
-
-    url = workspace_url(tmp_path, "old", migrated=False)
-    engine = db.create_db_engine(url)
-    cfg = db._alembic_config()
+    engine = engine_at_revision(tmp_path, "0013_sessions")
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0013_sessions")
         conn.execute(
             text(
                 "INSERT INTO import_batches (created_at, filename, format, platform, rows_read, imported, "

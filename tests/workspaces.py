@@ -149,6 +149,20 @@ def workspace_url(folder: Path, name: str = "ws", *, migrated: bool = True) -> s
     return pg_url_of(db_name)
 
 
+def engine_at_revision(folder: Path, revision: str, name: str = "old") -> Engine:
+    """Return an engine on a new test workspace migrated only up to `revision`, for upgrade tests (caller disposes)."""
+    from alembic import command
+
+    from planner import db
+
+    engine = db.create_db_engine(workspace_url(folder, name, migrated=False))
+    cfg = db._alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    return engine
+
+
 def data_dir_url(data_dir: Path, *, migrated: bool = True) -> str:
     """Return the URL of the workspace the app and the CLI open for PLANNER_DATA_DIR=`data_dir` in this mode."""
     if not POSTGRES:
