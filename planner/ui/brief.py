@@ -26,7 +26,7 @@ if frame.empty:
 
 names = dict(zip(frame["id"].astype(int), frame["name"], strict=True))
 titles = {name: sec.title for name, sec in briefs.SECTIONS.items()}
-f1, f2 = st.columns([1, 2])
+f1, _ = st.columns([1, 2])
 # The campaign sits in the URL (?campaign=ID), so a brief page can be shared or opened from the Campaigns page.
 wanted = st.query_params.get("campaign", "")
 ids = list(names)
@@ -38,7 +38,8 @@ campaign_id = f1.selectbox(
     key="brief_campaign",
 )
 st.query_params["campaign"] = str(campaign_id)
-chosen = f2.pills(
+# Full width: the eleven section names wrap onto a second line instead of scrolling out of sight in a column.
+chosen = st.pills(
     "Sections",
     list(briefs.SECTIONS),
     selection_mode="multi",
