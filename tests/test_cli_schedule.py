@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -38,6 +39,46 @@ def test_list_json_has_the_documented_fields(demo_dir):
     assert all(r["at"].endswith("+00:00") for r in rows)
     table = run(demo_dir, "schedule", "list")
     assert table.exit_code == 0 and "Mentoring evening reminder" in table.output
+    # People read times as words in the table (JSON keeps ISO 8601)
+    assert "+00:00" not in table.output and re.search(
+        r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d+ \w{3} 20\d\d, \d\d:\d\d UTC", table.output
+    )
+
+
+def test_resume_names_each_missed_post_by_title_channel_and_readable_time(tmp_path, demo_template):
+    from sqlalchemy import create_engine, select, update
+    from sqlalchemy.orm import Session
+
+    from planner.models import Draft, ScheduleEntry, SchedulePause
+
+    data = tmp_path / "cli"
+    url = copy_demo(demo_template, data)
+    ended = run(data, "pause", "--scope", "all", "--reason", "incident", "--until", "2030-01-01T10:00")
+    assert ended.exit_code == 0 and "until Tue 1 Jan 2030, 10:00 UTC" in ended.output
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            entry = session.scalars(
+                select(ScheduleEntry).where(ScheduleEntry.status == "planned").order_by(ScheduleEntry.scheduled_at)
+            ).first()
+            title = session.get(Draft, entry.draft_id).title
+            due = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+            entry.scheduled_at = due
+            entry_id = entry.id
+            # The pause began before that post was due: resuming now finds it missed.
+            session.execute(
+                update(SchedulePause)
+                .where(SchedulePause.resumed_at.is_(None))
+                .values(starts_at=datetime(2026, 1, 1, tzinfo=UTC))
+            )
+    finally:
+        engine.dispose()
+    resumed = run(data, "resume", "--scope", "all")
+    assert resumed.exit_code == 0, resumed.output
+    assert re.search(r"resumed all: \d+ posts? missed during the pause", resumed.output)
+    line = next(x for x in resumed.output.splitlines() if x.strip().startswith(f"#{entry_id} "))
+    assert "was due Mon 5 Jan 2026, 09:30 UTC" in line and " on " in line and "channel " not in line
+    assert f"'{title}'" in line
 
 
 def test_pause_shows_paused_in_list_and_resume_reports_missed(demo_dir):
@@ -52,7 +93,7 @@ def test_pause_shows_paused_in_list_and_resume_reports_missed(demo_dir):
     again = run(demo_dir, "pause", "--scope", "channel:@ValleyVoicesNet", "--reason", "twice")
     assert again.exit_code == 1 and "already paused" in again.output
     resumed = run(demo_dir, "resume", "--scope", "channel:@ValleyVoicesNet")
-    assert resumed.exit_code == 0 and "post(s) missed during the pause" in resumed.output
+    assert resumed.exit_code == 0 and re.search(r"\d+ posts? missed during the pause", resumed.output)
     assert "paused" not in {r["status"] for r in listed(demo_dir) if r["status"] != "published" and not r["paused"]}
 
 

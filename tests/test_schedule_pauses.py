@@ -55,7 +55,7 @@ def test_resume_marks_missed_and_audits(session, reviewer):
     assert (got[e_x.id], got[e_tg.id]) == ("missed", "planned")
     log = audit.entries(session)
     assert "paused all until resumed: flood warning" in set(log["summary"])
-    assert any(s.startswith(f"resumed all; 1 post(s) missed during the pause: #{e_x.id}") for s in log["summary"])
+    assert any(s.startswith(f"resumed all; 1 post missed during the pause: #{e_x.id}") for s in log["summary"])
     with pytest.raises(ScheduleError, match="not paused now"):
         pauses.resume(session, reviewer, "all", now=NOW + timedelta(hours=3))
 

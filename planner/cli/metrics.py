@@ -9,6 +9,7 @@ import click
 
 from planner import auth
 from planner.cli.common import workspace_session
+from planner.wording import plural
 
 
 @click.group("metrics")
@@ -56,7 +57,7 @@ def metrics_import(file: str, preset: str, maps: tuple[str, ...], dry_run: bool)
             sys.exit(1)
     click.echo("\n".join(report.lines()))
     if report.proposals and not dry_run:
-        click.echo(f"{report.unmatched} row(s) need a person: confirm them on the Results page (Import tab).")
+        click.echo(f"{plural(report.unmatched, 'row')} need a person: confirm them on the Results page (Import tab).")
     if not report.ok:
         sys.exit(1)
 

@@ -11,6 +11,7 @@ import click
 
 from planner.auth import CLI_ACTOR
 from planner.cli.common import RAW_OPTION, echo_frame, workspace_session
+from planner.wording import plural, when
 
 BASE_URL_VAR = "PLANNER_PUBLIC_URL"
 DEFAULT_BASE_URL = "http://localhost:8501"
@@ -99,7 +100,6 @@ def schedule_list(campaign: str | None, start: str | None, end: str | None, fmt:
                 hi or datetime(9999, 1, 1, tzinfo=UTC),
                 campaign_id=camp_id,
             )
-    rows = frame.assign(at=frame["at"].map(lambda t: t.isoformat()))
     cols = [
         "id",
         "draft_id",
@@ -113,8 +113,9 @@ def schedule_list(campaign: str | None, start: str | None, end: str | None, fmt:
         "published_url",
         "conflict_note",
     ]
-    rows = rows[cols].rename(columns={"conflict_note": "conflict"})
+    rows = frame[cols].rename(columns={"conflict_note": "conflict"})
     if fmt == "json":
+        rows = rows.assign(at=rows["at"].map(lambda t: t.isoformat()))
         click.echo(json.dumps(rows.to_dict(orient="records"), indent=2, ensure_ascii=False, default=str))
     else:
         echo_frame(rows.drop(columns=["draft_id"]), fmt)
@@ -162,7 +163,7 @@ def schedule_import(path: Path, campaign: str, dry_run: bool) -> None:
     with workspace_session() as (_ws, session):
         result = exports.import_planned_csv(session, CLI_ACTOR, campaign, path.read_bytes(), dry_run=dry_run)
     verb = "would create" if dry_run else "created"
-    click.echo(f"{verb} {len(result.rows)} draft(s) {result.draft_ids if result.draft_ids else ''}".rstrip())
+    click.echo(f"{verb} {plural(len(result.rows), 'draft')} {result.draft_ids if result.draft_ids else ''}".rstrip())
 
 
 @schedule_group.command("publish")
@@ -195,17 +196,21 @@ def pause_cmd(scope: str, reason: str, until: str | None) -> None:
     with workspace_session() as (_ws, session):
         row = pauses.pause(session, CLI_ACTOR, scope, reason, ends_at=_when(until, "--until"))
         text = pauses.scope_of(session, row).text()
-    click.echo(f"paused {text} (pause #{row.id})" + (f" until {row.ends_at.isoformat()}" if row.ends_at else ""))
+    click.echo(f"paused {text} (pause #{row.id})" + (f" until {when(row.ends_at)}" if row.ends_at else ""))
 
 
 @click.command("resume")
 @SCOPE
 def resume_cmd(scope: str) -> None:
     """End the pause of a scope; list the posts missed during it (reschedule them in the app or with auto)."""
+    from planner import channels
+    from planner.models import Channel, Draft
     from planner.schedule import pauses
 
     with workspace_session() as (_ws, session):
         done = pauses.resume(session, CLI_ACTOR, scope)
-        click.echo(f"resumed {scope}: {len(done.missed)} post(s) missed during the pause")
+        click.echo(f"resumed {scope}: {plural(len(done.missed), 'post')} missed during the pause")
         for e in done.missed:
-            click.echo(f"  #{e.id} draft {e.draft_id} channel {e.channel_id} was due {e.scheduled_at.isoformat()}")
+            title = session.get(Draft, e.draft_id).title
+            channel = channels.label(session.get(Channel, e.channel_id))
+            click.echo(f"  #{e.id} '{title}' on {channel} was due {when(e.scheduled_at)}")

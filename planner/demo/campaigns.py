@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from planner import auth, checks
+from planner import auth, checks, wording
 from planner.demo import DemoContext
 from planner.drafts import content_hash, snapshot
 from planner.models import (
@@ -411,5 +411,5 @@ def add_campaigns(ctx: DemoContext) -> str:
     for draft in made:
         draft.updated_at = utcnow()
     session.flush()
-    states = sorted({d.status for d in made})
+    states = sorted({wording.label(d.status, "status").lower() for d in made})
     return f"{len(chans)} channels, 2 campaigns, {len(made)} drafts ({', '.join(states)}), 3 demo colleagues"

@@ -16,6 +16,7 @@ from planner.db import atomic
 from planner.errors import PlannerError
 from planner.models import Channel, Draft, ScheduleEntry, SchedulePause, utcnow
 from planner.schedule import ScheduleError
+from planner.wording import plural
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,7 @@ def resume(session: Session, actor: Actor, scope: str | Scope, *, now: datetime 
             "schedule.resume",
             "pause",
             ",".join(str(p.id) for p in found),
-            f"resumed {sc.text()}; {len(missed)} post(s) missed during the pause: {ids}",
+            f"resumed {sc.text()}; {plural(len(missed), 'post')} missed during the pause: {ids}",
         )
     return Resumed(found, sorted(missed.values(), key=lambda e: (e.scheduled_at, e.id)))
 
