@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pandas as pd
 import pytest
 from coordination_helpers import add_posts, planted
 from sqlalchemy import func, select
@@ -45,19 +46,61 @@ def test_viewers_may_not_run_detection(session, viewer):
 
 
 def test_coordination_share_per_trend(session, admin):
+    """Share = the trend's posts since detection written by clustered accounts / its total volume then."""
     frame = planted()
     add_posts(session, frame)
-    tags = [trend("hashtag", "#lanterncalls"), trend("hashtag", "#valleyton"), trend("narrative", "n1")]
-    session.add_all([*tags, trend("hashtag", "#nobodyusesthis"), trend("term", "CITIES HIDE")])
+    start, clock = pd.Timestamp("2026-11-10T18:00Z"), pd.Timestamp("2026-11-11T00:00Z")
+    lantern = frame["hashtags"].str.split().map(lambda h: "lanterncalls" in h)
+    grouped = frame["account"].str.startswith("g")
+
+    def measured(kind, key, volume, detected=start):
+        return Trend(
+            kind=kind, key=key, detected_at=detected, peak_at=detected, last_seen_at=clock, as_of=clock,
+            total_volume=int(volume),
+        )  # fmt: skip
+
+    session.add_all(
+        [
+            measured("hashtag", "#lanterncalls", lantern.sum()),
+            measured("hashtag", "#LanternLate", 0),  # no volume: not measured
+            measured("hashtag", "#valleyton", 250),
+            measured("term", "CITIES HIDE", 48),
+            measured("url", "https://greylantern-news.example/x", 96),  # a volume above what they wrote
+            trend("narrative", "n1"),
+            trend("hashtag", "#nobodyusesthis"),
+        ]
+    )
     session.commit()
     detect_and_store(session, admin, Params())
     shares = dict(session.execute(select(Trend.key, Trend.coordination_share)).all())
-    lantern = frame["hashtags"].str.split().map(lambda h: "lanterncalls" in h)
-    expected = (lantern & frame["account"].str.startswith("g")).sum() / lantern.sum()
-    assert shares["#lanterncalls"] == pytest.approx(expected) and 0 < expected < 1
+    assert shares["#lanterncalls"] == pytest.approx((lantern & grouped).sum() / lantern.sum()) == pytest.approx(48 / 91)
     assert shares["#valleyton"] == 0.0
-    assert shares["CITIES HIDE"] == 1.0
-    assert shares["n1"] is None and shares["#nobodyusesthis"] is None
+    assert shares["CITIES HIDE"] == 1.0  # every post with the bigram came from the group; keys compared lower-case
+    assert shares["https://greylantern-news.example/x"] == 0.5  # 48 of the 96 posts the trend counted
+    assert shares["n1"] is None and shares["#nobodyusesthis"] is None and shares["#LanternLate"] is None
+
+
+def test_coordination_share_counts_only_the_trend_period_the_run_covered(session, admin):
+    frame = planted()
+    add_posts(session, frame)
+    start, clock = pd.Timestamp("2026-11-10T18:00Z"), pd.Timestamp("2026-11-11T00:00Z")
+    detected = start + pd.Timedelta(hours=3)
+    lantern = frame["hashtags"].str.split().map(lambda h: "lanterncalls" in h)
+    since = lantern & (frame["created_at"] >= detected)
+    grouped = frame["account"].str.startswith("g")
+    session.add(
+        Trend(
+            kind="hashtag", key="#lanterncalls", detected_at=detected, peak_at=detected, last_seen_at=clock,
+            as_of=clock, total_volume=int(since.sum()),
+        )
+    )  # fmt: skip
+    session.commit()
+    detect_and_store(session, admin, Params())
+    share = session.scalar(select(Trend.coordination_share))
+    assert share == pytest.approx((since & grouped).sum() / since.sum()) and 0 < share < 1
+    # A run that starts after the trend was detected did not see all of its posts: no share.
+    detect_and_store(session, admin, Params(), since=detected + pd.Timedelta(minutes=30))
+    assert session.scalar(select(Trend.coordination_share)) is None
 
 
 def test_since_until_limit_the_posts(session):
@@ -80,7 +123,8 @@ def test_accounts_of_several_platforms_are_told_apart(session):
 
 def test_share_sentence():
     assert share_sentence(None) == ""
-    assert share_sentence(0.376).startswith("38% of its posts came from accounts in coordinated clusters")
+    sentence = share_sentence(0.376)
+    assert sentence.startswith("38% of its posts since detection came from accounts in coordinated clusters")
     assert "not proof" in share_sentence(0.0)
 
 
@@ -92,13 +136,19 @@ def test_detect_and_store_on_postgres(pg_url):
     try:
         with ws.session() as session:
             add_posts(session, planted())
-            session.add(trend("hashtag", "#lanterncalls"))
+            start = datetime(2026, 11, 10, 18, tzinfo=UTC)
+            session.add(
+                Trend(
+                    kind="hashtag", key="#lanterncalls", detected_at=start, peak_at=start, last_seen_at=NOW,
+                    as_of=NOW, total_volume=91,
+                )
+            )  # fmt: skip
             session.commit()
             result = detect_and_store(session, CLI_ACTOR, Params(kind="co-link"))
             run = session.get(CoordinationRun, result.run_id)
             assert (run.edge_count, run.cluster_count) == (56, 1)
             assert session.scalar(select(func.count(CoordinationMember.id))) == 8
-            assert 0 < session.scalar(select(Trend.coordination_share)) < 1
+            assert session.scalar(select(Trend.coordination_share)) == pytest.approx(48 / 91)
     finally:
         ws.dispose()
 

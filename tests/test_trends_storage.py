@@ -73,7 +73,8 @@ def test_records_carry_excess_also_and_clock(session, admin):
     trend.coordination_share = 0.43
     trend.watchlisted = True
     line = trends.explanation_for(trend)
-    assert "43% of its posts came from accounts acting in coordination" in line and line.endswith("on a watchlist")
+    assert "43% of its posts since detection came from accounts acting in coordination" in line
+    assert line.endswith("on a watchlist")
     rec = trends.trend_record(trend)
     assert rec["explanation"] == line and rec["also"] == ["greylantern-news.example"]
     assert rec["as_of"] == "2026-11-07T00:00:00+00:00" and rec["excess"] == round(trend.excess, 1)

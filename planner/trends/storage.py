@@ -210,8 +210,8 @@ def explanation_for(trend: Trend) -> str:
     parts = [trend.explanation]
     if trend.coordination_share is not None:
         parts.append(
-            f"{trend.coordination_share:.0%} of its posts came from accounts acting in coordination (a signal, "
-            "not proof of who is behind it)"
+            f"{trend.coordination_share:.0%} of its posts since detection came from accounts acting in coordination "
+            "(a signal, not proof of who is behind it)"
         )
     if trend.watchlisted:
         parts.append("on a watchlist")

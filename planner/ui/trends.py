@@ -182,7 +182,7 @@ event = common.show_table(
             min_value=0.0,
             max_value=1.0,
             format="percent",
-            help="Share of posts from coordinated accounts",
+            help="Share of its posts since detection that came from accounts in coordinated clusters (latest run)",
         ),
         "status": st.column_config.TextColumn("Triage", width=75),
         "also": st.column_config.TextColumn("Also", help="Keys that burst in the same posts, folded into this trend"),
