@@ -302,14 +302,19 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# The floor of start-up: a one-button Streamlit script, served and shown the same way.
+BARE_SCRIPT = 'import streamlit as st\n\nst.button("Log in")\n'
+
+
 @contextmanager
-def served(url: str, port: int):
-    """Run `streamlit run server.py` on the workspace at `url`; yield (process, base URL, start moment)."""
+def served(url: str, port: int, script: Path | None = None):
+    """Run `streamlit run server.py` (or `script`) on the workspace at `url`; yield (process, base URL, start)."""
     env = {**os.environ, "PLANNER_DATABASE_URL": url}
-    cmd = [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(port)]
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script or "server.py"), "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cwd = script.parent if script else ROOT
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(proc, base, timeout=120, poll=0.05)
@@ -348,15 +353,32 @@ def _visit(page, proc, nav, title: str) -> tuple[float, float]:
     return (done - clicked) / 1000, _cpu_seconds(proc.pid) - cpu
 
 
+def _bare_start_up(chromium, port: int) -> float:
+    """Return the seconds from `streamlit run` of BARE_SCRIPT to its button shown (the same browser, the same way)."""
+    from playwright.sync_api import expect
+
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "bare.py"
+        script.write_text(BARE_SCRIPT)
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        with served("", port, script) as (_proc, base, started):
+            page.goto(base)
+            expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=180_000)
+            shown = time.perf_counter() - started
+        page.close()
+    return shown
+
+
 def browser(urls: dict[int, str], port: int, rounds: int) -> dict[int, dict]:
     """Serve each workspace, log in, then visit every page `rounds` times, the workspaces in turn page by page (so
     both meet the same load); return per size {"start-up": [s, healthy_s, cpu_s], title: [(s, cpu_s) per visit]}."""
     from playwright.sync_api import expect, sync_playwright
 
-    out: dict[int, dict] = {n: {} for n in urls}
+    out: dict = {n: {} for n in urls}
     with sync_playwright() as pw, ExitStack() as stack:
         # The browser is open before a server starts, as a person's is: start-up is the server's and the page's.
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        out["bare"] = _bare_start_up(chromium, port + len(urls))
         apps = {}
         for i, (n, url) in enumerate(urls.items()):
             page = chromium.new_page(viewport={"width": 1400, "height": 900})
@@ -409,6 +431,10 @@ def report(small: int, large: int, measured: dict) -> bool:
             f"healthy after {healthy:.2f} s; server CPU {cpu:.2f} s)"
         )
         ok_all &= total <= 3.0
+    print(
+        f"start-up floor: a one-button Streamlit script, `streamlit run` to its button shown "
+        f"{measured['bare']:.2f} s (same browser, same run)"
+    )
     rounds = len(a["browser"]["Home"])
     print(f"first visit, then the median of the {rounds - 1} later visits (server CPU seconds in brackets)")
     head = f"{'page':<12} {'first ' + f'{small:,}':>13} {'first ' + f'{large:,}':>15} {f'{small:,}':>13} "
@@ -455,8 +481,10 @@ def main() -> int:
             measured[n] = {"apptest": apptest(url)}
         if not args.no_browser:
             print(f"measuring both in Chromium ({load()})...", flush=True)
-            for n, figures in browser(urls, args.port, args.rounds).items():
-                measured[n]["browser"] = figures
+            figures = browser(urls, args.port, args.rounds)
+            measured["bare"] = figures.pop("bare")
+            for n, side in figures.items():
+                measured[n]["browser"] = side
         ok = report(args.small, args.posts, measured)
     finally:
         if not args.keep:
