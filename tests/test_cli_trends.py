@@ -69,7 +69,7 @@ def test_json_has_the_documented_fields(runner):
 def test_table_csv_top_since_until_bucket(runner):
     table = _run(runner, "detect-trends", "--top", "1")
     lines = table.output.strip().splitlines()
-    assert table.exit_code == 0 and lines[0] == "Lifecycle as of 2026-11-07 00:00 UTC (the newest monitored post)."
+    assert table.exit_code == 0 and lines[0] == "Lifecycle as of Sat 7 Nov 2026, 00:00 UTC (the newest monitored post)."
     assert "trends in 6,660 monitored posts; the best 1 by score:" in lines[1]
     assert "#rising" in table.output and len(lines) == 4 and "Excess" in lines[2] and "Expected" in lines[2]
     assert "detected_at" not in table.output and "+00:00" not in table.output
@@ -82,7 +82,8 @@ def test_table_csv_top_since_until_bucket(runner):
     domain = pd.read_csv(io.StringIO(_run(runner, "detect-trends", "--kind", "domain", "--format", "csv").output))
     assert domain["key"].tolist() == ["greylantern-news.example"]
     chosen = _run(runner, "detect-trends", "--as-of", "2026-11-04T20:00Z", "--kind", "hashtag")
-    assert "Lifecycle as of 2026-11-04 20:00 UTC (a chosen time)." in chosen.output and "#rising" not in chosen.output
+    assert "Lifecycle as of Wed 4 Nov 2026, 20:00 UTC (a chosen time)." in chosen.output
+    assert "#rising" not in chosen.output
     ranged = _run(
         runner, "detect-trends", "--since", "2026-11-06T00:00", "--until", "2026-11-07T00:00Z", "--format", "json"
     )

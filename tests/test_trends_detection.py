@@ -52,8 +52,8 @@ def test_planted_bursts_found_quiet_keys_not(detection):
     assert blitz["excess"] == pytest.approx(blitz["peak_volume"] - blitz["baseline"]) and blitz["baseline"] < 2
     assert blitz["lifecycle"] == "dormant"
     assert blitz["bursts"] == [["2026-11-04T18:00:00+00:00", "2026-11-04T21:00:00+00:00"]]
-    assert blitz["explanation"].startswith(f"{blitz['peak_volume']} posts in the hour from 2026-11-04 ")
-    assert f"from {blitz['unique_authors']} accounts; dormant as of 2026-11-07 00:00 UTC" in blitz["explanation"]
+    assert blitz["explanation"].startswith(f"{blitz['peak_volume']} posts in the hour from Wed 4 Nov 2026, ")
+    assert f"from {blitz['unique_authors']} accounts; dormant as of Sat 7 Nov 2026, 00:00 UTC" in blitz["explanation"]
     rising = _row(detection, "#rising")
     assert rising["lifecycle"] == "emerging" and rising["growth"] > 0.25
     assert rising["peak_at"] == START + pd.Timedelta(days=5, hours=23)

@@ -37,7 +37,7 @@ def test_recent_data_means_the_clock_is_now():
 def test_historical_import_uses_the_end_of_the_newest_posts_bucket():
     clock = lifecycle.resolve_clock(pd.Timestamp("2015-03-27T20:17Z"), HOUR, now=NOW.to_pydatetime())
     assert clock == lifecycle.Clock(pd.Timestamp("2015-03-27T21:00Z"), "newest post")
-    assert clock.describe() == "as of 2015-03-27 21:00 UTC (the newest monitored post)"
+    assert clock.describe() == "as of Fri 27 Mar 2015, 21:00 UTC (the newest monitored post)"
     # 'now' can be asked for explicitly, and a range ending in the past is historical.
     assert lifecycle.resolve_clock(pd.Timestamp("2015-03-27T20:17Z"), HOUR, "now", now=NOW).kind == "now"
     until = datetime.fromisoformat("2026-12-02T10:00+00:00")

@@ -60,7 +60,7 @@ def test_since_until_and_clock(session, admin):
         trends.detect_trends(session, admin, since=START.tz_localize(None).to_pydatetime())
     run = trends.detect_trends(session, admin, kinds=("hashtag",), as_of=(START + pd.Timedelta(days=4)).to_pydatetime())
     assert run.clock == "chosen time"
-    assert trends.run_clock(run).describe() == "as of 2026-11-05 00:00 UTC (a chosen time)"
+    assert trends.run_clock(run).describe() == "as of Thu 5 Nov 2026, 00:00 UTC (a chosen time)"
     blitz = session.scalar(select(Trend).where(Trend.key == "#blitz"))
     assert blitz.lifecycle == "dormant" and pd.Timestamp(blitz.as_of) == START + pd.Timedelta(days=4)
 

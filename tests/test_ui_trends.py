@@ -90,7 +90,7 @@ def test_filters(app_env):
     at.pills(key="f_life").set_value([]).run()
     table = at.dataframe[0].value
     assert {"score", "excess", "peak_volume"} <= set(table.columns) and table["score"].is_monotonic_decreasing
-    assert any("Lifecycle as of 2026-11-07" in c.value for c in at.caption)
+    assert any("Lifecycle as of Sat 7 Nov 2026" in c.value for c in at.caption)
 
 
 def test_viewer_cannot_run_or_triage(app_env):

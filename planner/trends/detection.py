@@ -70,9 +70,9 @@ def explanation(rec: dict, bucket: pd.Timedelta) -> str:
     """Return the one-line reason a trend is one: the peak against what was expected, its accounts, its stage."""
     words = _bucket_words(bucket)
     return (
-        f"{rec['peak_volume']:,} posts in the {words} from {rec['peak_at']:%Y-%m-%d %H:%M} UTC where "
+        f"{rec['peak_volume']:,} posts in the {words} from {wording.when(rec['peak_at'])} where "
         f"{rec['baseline']:.1f} were expected ({rec['excess']:+,.0f}), from {rec['unique_authors']:,} accounts; "
-        f"{rec['lifecycle']} as of {rec['as_of']:%Y-%m-%d %H:%M} UTC"
+        f"{rec['lifecycle']} as of {wording.when(rec['as_of'])}"
     )
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, tzinfo
 import numpy as np
 import pandas as pd
 
+from planner import wording
 from planner.models import utcnow
 from planner.trends.params import TrendError
 
@@ -29,14 +30,14 @@ class Clock:
     kind: str  # one of CLOCKS
 
     def describe(self, zone: tzinfo | None = None) -> str:
-        """Return e.g. 'as of 2026-11-15 00:00 UTC (the newest monitored post)'."""
+        """Return e.g. 'as of Sun 15 Nov 2026, 00:00 UTC (the newest monitored post)'."""
         when = self.as_of.tz_convert(zone) if zone is not None else self.as_of
         why = {
             "now": "now: live monitoring",
             "newest post": "the newest monitored post",
             "chosen time": "a chosen time",
         }
-        return f"as of {when:%Y-%m-%d %H:%M} {when.tzname() or 'UTC'} ({why[self.kind]})"
+        return f"as of {wording.when(when, when.tzinfo or 'UTC')} ({why[self.kind]})"
 
 
 def resolve_clock(

@@ -237,7 +237,8 @@ fig.update_layout(
     "(shaded: Kleinberg bursts)",
     xaxis_title=f"Time ({zone.key})",
     yaxis_title="Monitored posts",
-    legend={"orientation": "h"},
+    legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+    margin={"t": 90},
 )
 st.plotly_chart(fig, width="stretch", key="trend_chart")
 
@@ -250,7 +251,12 @@ with left:
         st.text(f"{wording.handle(rec.author_handle)} · {common.when(rec.created_at, zone)}\n{rec.text}")
 with right:
     st.markdown("**Top accounts since detection**")
-    common.show_table(accounts, hide_index=True, width="stretch", key="trend_accounts")
+    common.show_table(
+        accounts.rename(columns={"account": "Account", "posts": "Posts"}),
+        hide_index=True,
+        width="stretch",
+        key="trend_accounts",
+    )
     st.markdown("**Narrative**")
     st.text(narrative or "No narratives built yet (Narratives page).")
 
