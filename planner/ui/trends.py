@@ -216,12 +216,12 @@ if folded:
 colour = common.LIFECYCLE_COLOURS.get(trend.lifecycle, "#8d99ae")
 frame = series.frame.assign(bucket_start=common.local_times(series.frame["bucket_start"], zone))
 fig = go.Figure()
-fig.add_bar(x=frame["bucket_start"], y=frame["posts"], name="posts", marker_color=colour)
+fig.add_bar(x=frame["bucket_start"], y=frame["posts"], name="posts seen", marker_color=colour)
 fig.add_scatter(x=frame["bucket_start"], y=frame["expected"], name="expected", line={"color": "#1f5f8b"})
 fig.add_scatter(
     x=frame["bucket_start"],
     y=frame["needed"],
-    name="least a bucket needs to count",
+    name="minimum to be flagged",
     line={"color": "#1f5f8b", "dash": "dot"},
 )
 for start, end in series.bursts:
