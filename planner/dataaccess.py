@@ -71,7 +71,10 @@ def read_ints(session: Session, sql: str, columns: Sequence[str], params: dict |
     """Return the rows of `sql` as an int64 array of shape (rows, len(columns)), read in the session's transaction.
 
     `sql` selects exactly `columns` (integer values, no NULLs: use COALESCE) and takes `:name` parameters.
-    PostgreSQL sends the rows with binary COPY, parsed by numpy; SQLite's rows are turned into arrays batch by batch.
+    SQLite's rows are turned into arrays batch by batch, in the query's order. PostgreSQL aggregates each column into
+    one bytea that numpy reads; the rows stay aligned across columns, and come in the order of an ORDER BY in `sql`
+    as PostgreSQL feeds a sorted subquery to an aggregate (what its manual says "usually" works, not a promise):
+    sort the arrays when the order matters.
     """
     name = dialect(session)
     params = db_values(name, params or {})
@@ -88,44 +91,26 @@ def read_ints(session: Session, sql: str, columns: Sequence[str], params: dict |
         finally:
             cursor.close()
         return np.concatenate(parts) if parts else np.zeros((0, width), np.int64)
-    cast = ", ".join(f"CAST(q.{c} AS BIGINT)" for c in columns)
+    # Each column comes back as one bytea of 8-byte big-endian integers, aggregated by the server in one pass (all
+    # aggregates of one scan see the rows in the same order). A binary COPY sends a message per row, which psycopg
+    # reads one at a time: 2.5x slower for 1M rows of 4 columns (1.41 s against 0.55 s). A bytea holds up to 1 GB:
+    # 134M rows per column.
+    aggregates = ", ".join(f"string_agg(int8send(CAST(q.{c} AS BIGINT)), ''::bytea)" for c in columns)
     query = _pyformat(sql) if params else sql  # psycopg reads placeholders (and %%) only when given parameters
-    statement = f"COPY (SELECT {cast} FROM ({query}) AS q) TO STDOUT (FORMAT BINARY)"
-    with raw.cursor() as cursor, cursor.copy(statement, params or None) as copy:
-        data = b"".join(bytes(block) for block in copy)
-    return _parse_binary_ints(data, width)
+    with raw.cursor(binary=True) as cursor:
+        cursor.execute(f"SELECT {aggregates} FROM ({query}) AS q", params or None)
+        values = cursor.fetchone()
+    if values[0] is None:  # no rows
+        return np.zeros((0, width), np.int64)
+    out = np.empty((len(values[0]) // 8, width), np.int64)
+    for i, value in enumerate(values):
+        out[:, i] = np.frombuffer(value, ">i8")
+    return out
 
 
 def _pyformat(sql: str) -> str:
     """Return `sql` with :name parameters as psycopg's %(name)s (and literal % doubled)."""
     return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
-
-
-def _row_dtype(width: int) -> np.dtype:
-    fields = [("n", ">i2")]
-    for i in range(width):
-        fields += [(f"len{i}", ">i4"), (f"v{i}", ">i8")]
-    return np.dtype(fields)
-
-
-def _parse_binary_ints(data: bytes, width: int) -> np.ndarray:
-    """Return the int64 rows of a PostgreSQL binary COPY of `width` non-null BIGINT columns."""
-    if not data.startswith(_PG_BINARY_HEADER[:11]):
-        raise ValueError("not a PostgreSQL binary COPY stream")
-    (extension,) = struct.unpack(">i", data[15:19])
-    body = memoryview(data)[19 + extension : len(data) - 2]  # the stream ends with the 16-bit -1 trailer
-    dtype = _row_dtype(width)
-    if len(body) % dtype.itemsize:
-        raise ValueError("COPY rows are not all non-null BIGINT: a column holds NULL or another type")
-    rows = np.frombuffer(body, dtype=dtype)
-    if len(rows) and (
-        (rows["n"] != width).any() or any((rows[f"len{i}"] != 8).any() for i in range(width))
-    ):  # pragma: no cover - the CAST in the query makes every field 8 bytes
-        raise ValueError("COPY rows are not all non-null BIGINT")
-    out = np.empty((len(rows), width), np.int64)
-    for i in range(width):
-        out[:, i] = rows[f"v{i}"]
-    return out
 
 
 _PG_INT_SIZES = {"smallint": 2, "integer": 4, "bigint": 8}
