@@ -193,8 +193,10 @@ def add_schedule(ctx: DemoContext) -> str:
             add(key, channel, at, status, answers=trend, why=scorer.why(at, ZONE))
             answered += 1
         if picks:
-            follow_up = picks[0] + timedelta(hours=1)
-            add("answer", tg, follow_up, "published" if follow_up < now else "planned", answers=trend)
+            # A first line on Telegram two hours after detection, whatever the hour (published by the time the demo
+            # loads, so Results shows a time to response at any hour); the X answers wait for the audience's hours.
+            first = cadence.floor_hour(window.start) + timedelta(hours=2)
+            add("answer", tg, first, "published" if first < now else "planned", answers=trend)
 
     # Next week: planned posts, and two at the same minute on Telegram (kept, flagged as a conflict).
     add("next1", x, _local(now, 1, 18, 30))
