@@ -405,6 +405,17 @@ def test_skip_bad_rows_keeps_rejects(session, admin):
     assert text.splitlines()[0] == "row,field,reason,raw" and "lots" in text
 
 
+def test_refused_file_lists_its_first_rejects_with_their_rows(session, admin, monkeypatch):
+    monkeypatch.setattr("planner.ingest.importer.REPORT_REJECTS", 2)
+    data = "id,date,text\n" + "".join(f"{i},when {i},post {i}\n" for i in range(1, 6))
+    with pytest.raises(ingest.ImportRefused) as caught:
+        _import(session, admin, "late.csv", data)
+    report = caught.value.report
+    assert report.rejected == 5
+    assert [(r.row, json.loads(r.raw)["date"]) for r in report.rejects] == [(1, "when 1"), (2, "when 2")]
+    assert session.scalar(select(func.count(Post.id))) == 0
+
+
 def test_undo_deletes_the_batch_and_is_audited(session, admin, drafter):
     report = _import(session, admin, "bad.csv", BAD, skip_bad_rows=True)
     with pytest.raises(auth.PermissionDenied):
