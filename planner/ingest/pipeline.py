@@ -251,11 +251,11 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
             "author_handle": handle,
             "author_name": name,
             "created_at": created,
-            "text": texts,
+            "text": _objects(texts, frame.index),
             "lang": lang,
-            "hashtags": hashtags,
-            "urls": urls,
-            "mentions": mentions,
+            "hashtags": _objects(hashtags, frame.index),
+            "urls": _objects(urls, frame.index),
+            "mentions": _objects(mentions, frame.index),
             "repost_of": _none_if_empty(ids["repost_of"]),
             "reply_to": _none_if_empty(ids["reply_to"]),
             "quote_of": _none_if_empty(ids["quote_of"]),
@@ -273,6 +273,12 @@ def content_id(author: str, stamp: str, text: str) -> str:
     """Return the stable id of a post that has none: a hash of its author, time and text."""
     digest = hashlib.sha256(f"{author}\x1f{stamp}\x1f{text}".encode()).hexdigest()
     return "sha256:" + digest[:32]
+
+
+def _objects(values: list[str], index: pd.Index) -> pd.Series:
+    """Return a list of strings as a column of Python strings: the inserts take them as they are, while an Arrow
+    column (what pandas makes of a list) costs a conversion here and another back in the inserts."""
+    return pd.Series(values, index=index, dtype=object)
 
 
 def _none_if_empty(values: pd.Series) -> pd.Series:
