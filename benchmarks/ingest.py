@@ -33,6 +33,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# Bumped when generate() writes different rows: a kept CSV from an older generator is written again.
+GENERATOR = 2
 TARGETS = {"lang": 1.5, "nolang": 2.0}
 TARGET_PEAK_MB = 1536
 TAGS = np.array(["greylanternrises", "valleyton", "riverfestival", "marketday", "alleyesonthelantern", "weather"])
@@ -41,6 +43,9 @@ WORDS = {
     "ru": "рынок река фонарь долина ночь праздник открыт мост совет новости дождь сегодня".split(),
     "ar": "السوق النهر الفانوس الوادي الليل المهرجان يفتح الجسر المجلس الأخبار المطر اليوم".split(),
 }
+# The first post of a small file, the last of a big one (the spacing is fixed).
+FIRST_POST = np.datetime64("2026-11-01T00:00:00")
+LAST_POST = np.datetime64("2026-11-20T00:00:00")
 COLUMNS = "platform, external_id, author_id, author_handle, author_name, created_at, text, lang, hashtags, urls, "
 COLUMNS += "mentions, repost_of, reply_to, quote_of, likes, reposts, replies, views, url, batch_id"
 FLOOR_TABLE = """CREATE TABLE posts (
@@ -59,10 +64,12 @@ FLOOR_INDEXES = (
 def generate(path: Path, rows: int, seed: int = 7, lang_column: bool = True) -> None:
     """Write `rows` fictional posts as a listening-tool CSV: ids, author, ISO time, text with entities, counts.
 
-    Texts are in English (80%), Russian and Arabic, built from a small fictional vocabulary.
+    Texts are in English (80%), Russian and Arabic, built from a small fictional vocabulary. Posts are 1.2 s apart
+    and end by LAST_POST at the latest (10M posts start months earlier), so none is in the future: an import
+    rejects those.
     """
     rng = np.random.default_rng(seed)
-    start = np.datetime64("2026-11-01T00:00:00")
+    start = min(FIRST_POST, LAST_POST - np.timedelta64(rows * 6 // 5, "s"))
     langs = np.array(list(WORDS))
     vocab = {k: np.array(v) for k, v in WORDS.items()}
     for first in range(0, rows, 200_000):
@@ -111,11 +118,19 @@ def timed_child(args: list[str], env: dict) -> dict:
     return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "last": lines[-1] if lines else ""}
 
 
-def run_import(csv_path: Path, url: str) -> dict:
+# `python -m planner` with the normalising worker whatever the load (the import skips it on a busy machine).
+FORCED_WORKER = (
+    "import runpy, sys; import planner.ingest.parallel as p; p.use_worker = lambda: True; "
+    "runpy.run_module('planner', run_name='__main__', alter_sys=True)"
+)
+
+
+def run_import(csv_path: Path, url: str, force_worker: bool = False) -> dict:
     env = {**os.environ, "PLANNER_DATABASE_URL": url}
     upgrade = [sys.executable, "-m", "planner", "db", "upgrade"]
     subprocess.run(upgrade, cwd=ROOT, env=env, check=True, capture_output=True)  # untimed: an existing workspace
-    fig = timed_child([sys.executable, "-m", "planner", "import-posts", str(csv_path), "--platform", "x"], env)
+    launch = [sys.executable, "-c", FORCED_WORKER] if force_worker else [sys.executable, "-m", "planner"]
+    fig = timed_child([*launch, "import-posts", str(csv_path), "--platform", "x"], env)
     imported = int(re.search(r"imported ([\d,]+),", fig["last"]).group(1).replace(",", ""))
     return {"seconds": fig["seconds"], "peak_mb": fig["peak_mb"], "imported": imported}
 
@@ -206,10 +221,17 @@ def floor_child(url: str, db_path: Path, dialect: str) -> dict:
 
 def measure(variant: str, args, folder: Path) -> None:
     csv_path = folder / f"posts-{variant}.csv"
+    stamp = csv_path.with_suffix(".rows")  # the row count of a kept CSV, written once the file is complete
     start = time.perf_counter()
-    generate(csv_path, args.rows, lang_column=variant == "lang")
+    if stamp.exists() and stamp.read_text() == f"{args.rows} {GENERATOR}" and csv_path.exists():
+        verb = "reused"
+    else:
+        stamp.unlink(missing_ok=True)
+        generate(csv_path, args.rows, lang_column=variant == "lang")
+        stamp.write_text(f"{args.rows} {GENERATOR}")
+        verb = "generated"
     size_mb = csv_path.stat().st_size / 2**20
-    print(f"\n{variant}: generated {args.rows:,} posts ({size_mb:,.0f} MB CSV) in {time.perf_counter() - start:.1f} s")
+    print(f"\n{variant}: {verb} {args.rows:,} posts ({size_mb:,.0f} MB CSV) in {time.perf_counter() - start:.1f} s")
     runs: dict[str, list[dict]] = {"import": [], "floor": [], "pgfloor": []}
     for _ in range(max(args.repeat, 1)):
         floor_db = folder / "floor.db"
@@ -221,7 +243,7 @@ def measure(variant: str, args, folder: Path) -> None:
         if args.url:
             url, drop = _fresh_pg(args.url)
         try:
-            runs["import"].append(run_import(csv_path, url))
+            runs["import"].append(run_import(csv_path, url, args.force_worker))
             if args.import_only:
                 continue
             runs["floor"].append(floor_child(url, floor_db, "sqlite"))
@@ -270,6 +292,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="Runs of each side, interleaved; the best counts.")
     parser.add_argument(
         "--import-only", action="store_true", help="Skip the floor (at 10M rows it would hold every row in memory)."
+    )
+    parser.add_argument(
+        "--force-worker",
+        action="store_true",
+        help="Give the import its normalising worker even on a busy machine (it skips it at a load above 1).",
     )
     parser.add_argument("--part", choices=["floor"], help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)

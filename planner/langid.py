@@ -17,8 +17,9 @@ import pyarrow.compute as pc
 
 # Fewer letters than this and a language guess is noise (planner.text uses the same figure).
 MIN_LETTERS = 12
-# The first characters tell the language as well as the whole text does, at a fraction of the cost.
-SAMPLE_CHARS = 280
+# The first characters tell the language as well as the whole text does, at a fraction of the cost: on the committed
+# real posts (benchmarks/langdetect.py) 120 keep the accuracy of 280 (99.32%) for 31% less CPU; 80 lose 0.13 point.
+SAMPLE_CHARS = 120
 # What the cleaning removes before detection: links, @handles, #hashtags (RE2 syntax, run by Arrow in C++).
 _NOISE = r"(?i)(?:https?://|www\.)\S+|[@＠#＃][\pL\pM\pN_]+"
 _LABEL = len("__label__")

@@ -405,6 +405,29 @@ def test_skip_bad_rows_keeps_rejects(session, admin):
     assert text.splitlines()[0] == "row,field,reason,raw" and "lots" in text
 
 
+def test_counts_are_exact_whole_numbers(session, admin):
+    data = (
+        "id,date,text,likes,reposts\n"
+        "1,2026-11-01T00:00:00Z,big,9007199254740993,1.0\n"  # 2**53 + 1: a float would store ...992
+        "2,2026-11-01T00:00:01Z,none,,1e3\n"
+        '3,2026-11-01T00:00:02Z,grouped,"1,204",007\n'
+    )
+    report = _import(session, admin, "counts.csv", data)
+    assert (report.imported, report.rejected) == (3, 0)
+    assert [(p.likes, p.reposts) for p in _posts(session)] == [(9007199254740993, 1), (None, 1000), (1204, 7)]
+
+
+def test_refused_file_lists_its_first_rejects_with_their_rows(session, admin, monkeypatch):
+    monkeypatch.setattr("planner.ingest.importer.REPORT_REJECTS", 2)
+    data = "id,date,text\n" + "".join(f"{i},when {i},post {i}\n" for i in range(1, 6))
+    with pytest.raises(ingest.ImportRefused) as caught:
+        _import(session, admin, "late.csv", data)
+    report = caught.value.report
+    assert report.rejected == 5
+    assert [(r.row, json.loads(r.raw)["date"]) for r in report.rejects] == [(1, "when 1"), (2, "when 2")]
+    assert session.scalar(select(func.count(Post.id))) == 0
+
+
 def test_undo_deletes_the_batch_and_is_audited(session, admin, drafter):
     report = _import(session, admin, "bad.csv", BAD, skip_bad_rows=True)
     with pytest.raises(auth.PermissionDenied):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 from sqlalchemy import select
 
 from planner import auth, ingest
 from planner.db import open_workspace
 from planner.ingest import ImportOptions, Source, formats, parallel
+from planner.ingest.pipeline import normalise_chunk
 from planner.models import ImportReject, Post
 from tests.conftest import workspace_url
 
@@ -59,3 +63,27 @@ def test_worker_stores_the_same_rows(tmp_path, monkeypatch):
 def test_worker_refusal_writes_nothing(tmp_path, monkeypatch):
     with pytest.raises(ingest.ImportRefused, match="row 2900"):
         _stored(tmp_path, "c.db", _csv(3000, bad_at=2899), True, monkeypatch)
+
+
+_PARENT = os.getpid()
+_LOCAL: list[int] = []  # sizes of the chunks this (the test's) process normalised
+
+
+def _slow_in_worker(frame, ctx):
+    """normalise_chunk, 0.3 s slower in the forked worker (which inherits this module), counted in this process."""
+    if os.getpid() == _PARENT:
+        _LOCAL.append(len(frame))
+    else:
+        time.sleep(0.3)
+    return normalise_chunk(frame, ctx)
+
+
+def test_this_process_normalises_chunks_while_the_worker_is_behind(tmp_path, monkeypatch):
+    data = _csv(3000, bad_at=1500)
+    one, rows_one, rejects_one = _stored(tmp_path, "d.db", data, False, monkeypatch, skip_bad_rows=True)
+    monkeypatch.setattr(parallel, "normalise_chunk", _slow_in_worker)
+    _LOCAL.clear()
+    two, rows_two, rejects_two = _stored(tmp_path, "e.db", data, True, monkeypatch, skip_bad_rows=True)
+    assert 0 < len(_LOCAL) < 6  # 6 chunks (1000 rows, then 400s): both processes took some
+    assert (two.imported, two.rejected) == (one.imported, one.rejected) == (2999, 1)
+    assert rows_two == rows_one and rejects_two == rejects_one and rejects_one[0][0] == 1501

@@ -127,16 +127,20 @@ class Chunk:
     frame: pd.DataFrame
     raw: pd.DataFrame | list
 
-    def raw_row(self, position: int) -> str:
-        """Return the source row at `position` as JSON, cut to RAW_MAX characters."""
-        if isinstance(self.raw, pd.DataFrame):
-            row = self.raw.iloc[position].to_dict()
+    def raw_rows(self, positions: list[int]) -> list[str]:
+        """Return the source rows at `positions` as JSON, each cut to RAW_MAX characters."""
+        if isinstance(self.raw, pd.DataFrame):  # one selection for all: a row at a time costs ~0.1 ms each
+            rows = self.raw.iloc[positions].to_dict("records") if positions else []
         else:
-            row = self.raw[position]
-        try:
-            return json.dumps(row, ensure_ascii=False, default=str)[:RAW_MAX]
-        except (TypeError, ValueError):
-            return str(row)[:RAW_MAX]
+            rows = [self.raw[position] for position in positions]
+        return [_raw_json(row) for row in rows]
+
+
+def _raw_json(row) -> str:
+    try:
+        return json.dumps(row, ensure_ascii=False, default=str)[:RAW_MAX]
+    except (TypeError, ValueError):
+        return str(row)[:RAW_MAX]
 
 
 @dataclass

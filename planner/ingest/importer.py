@@ -195,8 +195,9 @@ def _context(options: ImportOptions, fmt: Format, state: ReadState, secret: byte
 
 
 def _attach_raw(chunk: Chunk, rejects: list[Rejected], positions: list[int]) -> None:
-    for reject, position in zip(rejects, positions, strict=True):
-        reject.raw = chunk.raw_row(position)
+    """Give the first len(rejects) rejected rows their source row (`positions` may run on: the rest get none)."""
+    for reject, raw in zip(rejects, chunk.raw_rows(positions[: len(rejects)]), strict=True):
+        reject.raw = raw
 
 
 def import_posts(
@@ -304,17 +305,19 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
             report.mapping, report.ignored_columns = dict(state.mapping), list(state.ignored_columns)
             if batch is not None:
                 batch.platform = ctx.platform
-        _attach_raw(chunk, rejects, positions)
+        refused = refused or (bool(rejects) and not options.skip_bad_rows)
+        listed = rejects[: max(REPORT_REJECTS - len(report.rejects), 0)]
+        # Source rows go with the rejects stored for the rejects CSV, else only with those the report lists: a
+        # refused file of many bad rows is still counted to the end, without that cost for each.
+        _attach_raw(chunk, rejects if batch is not None and not refused else listed, positions)
         report.rows_read += len(chunk.frame)
         report.valid += len(valid)
         report.rejected += len(rejects)
-        room = REPORT_REJECTS - len(report.rejects)
-        report.rejects.extend(rejects[: max(room, 0)])
+        report.rejects.extend(listed)
         if len(valid):
             first, last = valid["created_at"].min(), valid["created_at"].max()
             report.first_at = min(filter(None, [report.first_at, first.to_pydatetime()]))
             report.last_at = max(filter(None, [report.last_at, last.to_pydatetime()]))
-        refused = refused or (bool(rejects) and not options.skip_bad_rows)
         if batch is None:
             report.duplicates += _count_duplicates(session, ctx.platform, valid["external_id"], seen)
         elif not refused:

@@ -2,7 +2,9 @@
 
 Reading the file and writing rows stay in the calling process (they hold the file and the transaction); the
 worker gets each chunk's records and returns its validated rows. On two cores the validation, entity extraction and
-language detection (fastText holds the GIL, so a thread would not do) then overlap with the inserts.
+language detection (fastText holds the GIL, so a thread would not do) then overlap with the inserts. When the worker
+falls behind (language detection makes its side the slower one), the calling process normalises the next chunk
+itself instead of waiting, so both cores stay busy; rows still come out in file order.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from planner.ingest.pipeline import Context, Rejected, normalise_chunk
 
 # Files expected to hold at least this many rows get a worker: below it, starting one costs more than it saves.
 WORKER_ROWS = 100_000
+# Chunks the worker holds at once; with this many still running, this process normalises the next one itself.
+WORKER_AHEAD = 2
+# Chunks read but not yet handed on (bounds memory): with this many, wait for the oldest.
+MAX_PENDING = 4
 
 Normalised = tuple[pd.DataFrame, list[Rejected], list[int]]
 
@@ -47,7 +53,7 @@ def normalised(
     """
     ctx: Context | None = None
     pool: ProcessPoolExecutor | None = None
-    pending: deque[tuple[Chunk, int, Future]] = deque()
+    pending: deque[tuple[Chunk, int, Future | Normalised]] = deque()
     rows = 0
     try:
         for chunk in chunks:
@@ -59,13 +65,24 @@ def normalised(
             if pool is None:
                 yield chunk, ctx, bytes_read, normalise_chunk(chunk.frame, ctx)
                 continue
-            pending.append((chunk, bytes_read, pool.submit(normalise_chunk, chunk.frame, ctx)))
-            if len(pending) > 1:
-                done, read, future = pending.popleft()
-                yield done, ctx, read, future.result()
+            running = sum(isinstance(work, Future) and not work.done() for _c, _r, work in pending)
+            if running < WORKER_AHEAD:
+                pending.append((chunk, bytes_read, pool.submit(normalise_chunk, chunk.frame, ctx)))
+            else:
+                pending.append((chunk, bytes_read, normalise_chunk(chunk.frame, ctx)))
+            while pending and (len(pending) >= MAX_PENDING or _ready(pending[0][2])):
+                yield _handed_on(pending.popleft(), ctx)
         while pending:
-            done, read, future = pending.popleft()
-            yield done, ctx, read, future.result()
+            yield _handed_on(pending.popleft(), ctx)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ready(work: Future | Normalised) -> bool:
+    return not isinstance(work, Future) or work.done()
+
+
+def _handed_on(item: tuple[Chunk, int, Future | Normalised], ctx: Context) -> tuple[Chunk, Context, int, Normalised]:
+    chunk, read, work = item
+    return chunk, ctx, read, work.result() if isinstance(work, Future) else work

@@ -88,6 +88,19 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return col.str.strip()
 
 
+def _numbers(raw: pd.Series) -> pd.Series:
+    """Return the numbers written in `raw` (stripped strings), NA where empty or not a number.
+
+    Columns of plain integers (the usual case) are cast by Arrow, exactly, in C; any other value sends the column
+    through pandas.to_numeric (decimals, exponents), several times slower.
+    """
+    try:
+        values = pa.array(raw.where(raw != "", None), type=pa.large_string()).cast(pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pd.to_numeric(raw.where(raw != "", None), errors="coerce")
+    return pd.Series(values, index=raw.index, dtype=pd.ArrowDtype(pa.int64())).astype("Int64")
+
+
 def _excerpt(value: str, width: int = 40) -> str:
     value = str(value)
     return repr(value if len(value) <= width else value[:width] + "...")
@@ -163,8 +176,8 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
             counts[name] = pd.Series(np.nan, index=frame.index)
             continue
         raw = _column(frame, name).str.replace(",", "", regex=False).str.replace("_", "", regex=False)
-        number = pd.to_numeric(raw.where(raw != "", None), errors="coerce")
-        bad = (raw != "") & (number.isna() | (number < 0) | (number % 1 != 0) | (number > 2**62))
+        number = _numbers(raw)
+        bad = (raw != "") & (number.isna() | (number < 0) | (number % 1 != 0) | (number > 2**62)).fillna(True)
         reasons.flag(bad, name, f"{name}: {{v}} is not a whole number of 0 or more", raw)
         counts[name] = number.where(~bad)
 
@@ -238,11 +251,11 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
             "author_handle": handle,
             "author_name": name,
             "created_at": created,
-            "text": texts,
+            "text": _objects(texts, frame.index),
             "lang": lang,
-            "hashtags": hashtags,
-            "urls": urls,
-            "mentions": mentions,
+            "hashtags": _objects(hashtags, frame.index),
+            "urls": _objects(urls, frame.index),
+            "mentions": _objects(mentions, frame.index),
             "repost_of": _none_if_empty(ids["repost_of"]),
             "reply_to": _none_if_empty(ids["reply_to"]),
             "quote_of": _none_if_empty(ids["quote_of"]),
@@ -260,6 +273,12 @@ def content_id(author: str, stamp: str, text: str) -> str:
     """Return the stable id of a post that has none: a hash of its author, time and text."""
     digest = hashlib.sha256(f"{author}\x1f{stamp}\x1f{text}".encode()).hexdigest()
     return "sha256:" + digest[:32]
+
+
+def _objects(values: list[str], index: pd.Index) -> pd.Series:
+    """Return a list of strings as a column of Python strings: the inserts take them as they are, while an Arrow
+    column (what pandas makes of a list) costs a conversion here and another back in the inserts."""
+    return pd.Series(values, index=index, dtype=object)
 
 
 def _none_if_empty(values: pd.Series) -> pd.Series:
