@@ -119,8 +119,7 @@ def _terms(text, lang) -> tuple[np.ndarray, pa.Array]:
     return np.concatenate([rows, rows[:-1][same]]), pa.concat_arrays([words, bigrams])
 
 
-def chunk_keys(chunk: pd.DataFrame | pa.Table, kinds: tuple[str, ...]) -> dict[str, tuple[np.ndarray, pa.Array]]:
-    """Return {kind: (row position in `chunk`, key)} of the posts of `chunk` (text, lang, hashtags, urls)."""
+def _chunk_keys(chunk: pd.DataFrame | pa.Table, kinds: tuple[str, ...]) -> dict[str, tuple[np.ndarray, pa.Array]]:
     out: dict[str, tuple[np.ndarray, pa.Array]] = {}
     if "hashtag" in kinds:
         rows, tags = _split(pc.utf8_lower(_arrow(chunk["hashtags"])), r"[\s#]+")
@@ -136,6 +135,26 @@ def chunk_keys(chunk: pd.DataFrame | pa.Table, kinds: tuple[str, ...]) -> dict[s
             out["domain"] = rows[ok], domains.filter(pa.array(ok))
     if "term" in kinds:
         out["term"] = _terms(chunk["text"], chunk["lang"])
+    return out
+
+
+def chunk_keys(
+    chunk: pd.DataFrame | pa.Table, kinds: tuple[str, ...]
+) -> dict[str, tuple[np.ndarray, np.ndarray, pa.Array]]:
+    """Return {kind: (row position in `chunk`, local code, the chunk's distinct keys)} of the posts of `chunk`
+    (text, lang, hashtags, urls): each (row, key) once, ordered by (row, local code); local codes follow first
+    appearance in the chunk. Chunks are independent, so they can be read by several threads."""
+    out = {}
+    for kind, (rows, values) in _chunk_keys(chunk, kinds).items():
+        if not len(rows):
+            continue
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        encoded = pc.dictionary_encode(values.cast(pa.large_string()))  # first appearance order
+        local = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        pairs = np.sort((rows.astype(np.int64) << 32) | local)
+        pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]  # each (post, key) once
+        out[kind] = (pairs >> 32, pairs & 0xFFFFFFFF, encoded.dictionary)
     return out
 
 
@@ -165,15 +184,11 @@ class _Vocabulary:
         self.pending: dict[str, list[pa.Array]] = {kind: [] for kind in KEY_KINDS}
         self.pending_size = dict.fromkeys(KEY_KINDS, 0)
 
-    def codes(self, kind: str, values: pa.Array) -> np.ndarray:
-        """Return the provisional codes of `values`."""
-        if isinstance(values, pa.ChunkedArray):
-            values = values.combine_chunks()
-        encoded = pc.dictionary_encode(values.cast(pa.large_string()))  # first appearance order
-        local = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    def codes(self, kind: str, local: np.ndarray, distinct: pa.Array) -> np.ndarray:
+        """Return the provisional codes of a chunk's keys, given as codes into its `distinct` keys."""
         offset = len(self.settled[kind]) + self.pending_size[kind]
-        self.pending[kind].append(encoded.dictionary)
-        self.pending_size[kind] += len(encoded.dictionary)
+        self.pending[kind].append(distinct)
+        self.pending_size[kind] += len(distinct)
         return (local + offset) * len(KEY_KINDS) + KEY_KINDS.index(kind)
 
     def unsettled(self) -> bool:
@@ -265,22 +280,19 @@ class KeyReader:
         """Read the keys of the next posts (text, lang, hashtags, urls)."""
         self.add_keys(chunk_keys(chunk, self.kinds), len(chunk))
 
-    def add_keys(self, found: dict[str, tuple[np.ndarray, pa.Array]], n_posts: int) -> None:
+    def add_keys(self, found: dict[str, tuple[np.ndarray, np.ndarray, pa.Array]], n_posts: int) -> None:
         """Add the keys chunk_keys found in the next `n_posts` posts."""
         start = self.posts
-        parts = []
-        for kind, (rows, values) in found.items():
-            if not len(rows):
-                continue
-            codes = self.vocab.codes(kind, values)
-            pairs = np.sort(((rows + start).astype(np.int64) << 32) | codes)
-            parts.append(pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])])  # each (post, key) once
-        pairs = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        posts, codes = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        for kind, (rows, local, distinct) in found.items():
+            posts.append(rows + start)
+            codes.append(self.vocab.codes(kind, local, distinct))
+        size = sum(map(len, posts))
         # Room for the pairs expected of every post still to come, at this chunk's rate, with 5% to spare.
         to_come = max(self.expect_posts - start - n_posts, 0)
-        expect = self.post.size + int(len(pairs) * (1 + 1.05 * to_come / max(n_posts, 1)))
-        self.post.extend((pairs >> 32).astype(np.int32), expect)
-        self.key.extend((pairs & 0xFFFFFFFF).astype(np.int32), expect)
+        expect = self.post.size + int(size * (1 + 1.05 * to_come / max(n_posts, 1)))
+        self.post.extend(np.concatenate(posts).astype(np.int32), expect)
+        self.key.extend(np.concatenate(codes).astype(np.int32), expect)
         self.posts = start + n_posts
         if self.vocab.unsettled():
             _move_codes(self.key.data[: self.key.size], self.vocab.settle())
