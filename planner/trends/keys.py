@@ -94,29 +94,43 @@ def _split(values: pa.Array, pattern: str, regex: bool = True) -> tuple[np.ndarr
     return pc.filter(rows, keep).to_numpy().astype(np.int64), pc.filter(parts, keep)
 
 
-def _terms(text, lang) -> tuple[np.ndarray, pa.Array]:
-    """Return (row positions, unigram and bigram terms) after removing each post's language's stop words."""
+def _terms(text, lang) -> tuple[np.ndarray, pa.DictionaryArray]:
+    """Return (row positions, unigram and bigram terms) after removing each post's language's stop words.
+
+    The terms come dictionary-encoded in first appearance order (words, then bigrams): words are coded once, and
+    stop words, short words and bigrams are worked out on the codes, so only distinct terms are ever strings.
+    """
     # One regex pass turns links, mentions, hashtags and every run of non-letters into a space (the same words as
     # removing the noise, then splitting on non-letters: noise starts at a letter, '@' or '#', which the run of
     # non-letters never takes), then a plain split.
     clean = pc.replace_substring_regex(pc.utf8_lower(_arrow(text)), pattern=_TERM_SPLIT_RE, replacement=" ")
     rows, words = _split(clean, " ", regex=False)
-    long_enough = pc.greater_equal(pc.utf8_length(words), 2).to_numpy(zero_copy_only=False)
+    encoded = pc.dictionary_encode(words)
+    code, distinct = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
+    keep = pc.greater_equal(pc.utf8_length(distinct), 2).to_numpy(zero_copy_only=False)[code]
     # Languages as small integer codes per word (not a Python string per word).
     lang_codes, lang_values = _languages(lang)
     word_lang = lang_codes[rows]
-    keep = long_enough.copy()
-    for n, code in enumerate(lang_values):
+    for n, name in enumerate(lang_values):
         sel = word_lang == n
-        stop = pc.is_in(words.filter(pa.array(sel)), value_set=pa.array(sorted(stop_words(code)), pa.large_string()))
-        keep[sel] &= ~stop.to_numpy(zero_copy_only=False)
-    rows, words = rows[keep], words.filter(pa.array(keep))
-    # Bigrams of neighbouring words that survive the stop list, within one post.
+        stop = pc.is_in(distinct, value_set=pa.array(sorted(stop_words(name)), pa.large_string()))
+        keep[sel] &= ~stop.to_numpy(zero_copy_only=False)[code[sel]]
+    rows, code = rows[keep], code[keep]
+    code, kept = pd.factorize(code)  # codes of the words kept, in first appearance order
+    kept_words = distinct.take(pa.array(kept))
+    # Bigrams of neighbouring words that survive the stop list, within one post, coded as pairs of word codes.
     same = rows[1:] == rows[:-1]
-    mask = pa.array(same)
+    pair, pairs = pd.factorize(code[:-1][same] * len(kept) + code[1:][same])
     space = pa.scalar(" ", pa.large_string())
-    bigrams = pc.binary_join_element_wise(words[:-1].filter(mask), words[1:].filter(mask), space)
-    return np.concatenate([rows, rows[:-1][same]]), pa.concat_arrays([words, bigrams])
+    bigrams = pc.binary_join_element_wise(
+        kept_words.take(pa.array(pairs // max(len(kept), 1))),
+        kept_words.take(pa.array(pairs % max(len(kept), 1))),
+        space,
+    )
+    terms = pa.DictionaryArray.from_arrays(
+        pa.array(np.concatenate([code, pair + len(kept)]), pa.int64()), pa.concat_arrays([kept_words, bigrams])
+    )
+    return np.concatenate([rows, rows[:-1][same]]), terms
 
 
 def _chunk_keys(chunk: pd.DataFrame | pa.Table, kinds: tuple[str, ...]) -> dict[str, tuple[np.ndarray, pa.Array]]:
@@ -150,11 +164,12 @@ def chunk_keys(
             continue
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()
-        encoded = pc.dictionary_encode(values.cast(pa.large_string()))  # first appearance order
+        # first appearance order (terms come encoded so already)
+        encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
         local = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         pairs = np.sort((rows.astype(np.int64) << 32) | local)
         pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]  # each (post, key) once
-        out[kind] = (pairs >> 32, pairs & 0xFFFFFFFF, encoded.dictionary)
+        out[kind] = (pairs >> 32, pairs & 0xFFFFFFFF, encoded.dictionary.cast(pa.large_string()))
     return out
 
 
