@@ -87,7 +87,11 @@ def _in_order(times: np.ndarray, ids: np.ndarray) -> bool:
 
 def read_table(session: Session, start: datetime | None = None, end: datetime | None = None) -> pa.Table:
     """Return the monitored posts created in [start, end) as an Arrow table of POST_SCHEMA, (created_at, id) order."""
-    table = pa.Table.from_batches(list(_batches(session, start, end)), POST_SCHEMA)
+    return _sorted(list(_batches(session, start, end)))
+
+
+def _sorted(batches: list[pa.RecordBatch]) -> pa.Table:
+    table = pa.Table.from_batches(batches, POST_SCHEMA)
     times, ids = _sort_keys(table)
     if _in_order(times, ids):  # the usual storage order: no copy
         return table
@@ -147,10 +151,29 @@ def scan_posts(
     order); if they turn out not to be, consume runs again (so it must start afresh each call) over posts sorted in
     memory (up to SORT_IN_MEMORY of them) or by the database.
     """
+    source, seen = _batches(session, start, end), []
     try:
-        return consume(_chunks(_checked(_batches(session, start, end)), rows))
+        return consume(_chunks(_checked(_kept(source, seen, 2 * rows)), rows))
     except OutOfOrder:
         pass
-    if count_posts(session, start, end) <= SORT_IN_MEMORY:
-        return consume(_chunks(iter(read_table(session, start, end).to_batches()), rows))
-    return consume(_chunks(_batches(session, start, end, ordered=True), rows))
+    if count_posts(session, start, end) > SORT_IN_MEMORY:
+        source.close()
+        return consume(_chunks(_batches(session, start, end, ordered=True), rows))
+    # Posts out of order early in the scan (the usual case: imported newest first, or mixed) are the rest of the
+    # same scan, sorted in memory; later, a new scan.
+    if seen and seen[-1] is None:
+        source.close()
+        source, seen = _batches(session, start, end), []
+    return consume(_chunks(iter(_sorted([*seen, *source]).to_batches()), rows))
+
+
+def _kept(batches: Iterator[pa.RecordBatch], seen: list, limit: int) -> Iterator[pa.RecordBatch]:
+    """Yield `batches`, keeping them in `seen` too up to `limit` rows (then `seen` is [None])."""
+    held = 0
+    for batch in batches:
+        held += len(batch)
+        if held <= limit:
+            seen.append(batch)
+        elif not seen or seen[-1] is not None:
+            seen[:] = [None]
+        yield batch
