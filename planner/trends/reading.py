@@ -91,11 +91,23 @@ def read_table(session: Session, start: datetime | None = None, end: datetime | 
 
 
 def _sorted(batches: list[pa.RecordBatch]) -> pa.Table:
+    tables = list(_sorted_chunks(batches, max(sum(map(len, batches)), 1)))
+    return pa.concat_tables(tables) if tables else POST_SCHEMA.empty_table()
+
+
+def _sorted_chunks(batches: list[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+    """Yield the posts of `batches` in (created_at, id) order, `rows` at a time: each chunk is taken when asked for,
+    so a consumer working on one chunk while the next is taken never holds a sorted copy of them all."""
     table = pa.Table.from_batches(batches, POST_SCHEMA)
+    batches.clear()
     times, ids = _sort_keys(table)
     if _in_order(times, ids):  # the usual storage order: no copy
-        return table
-    return table.take(np.lexsort((ids, times)))
+        yield from _chunks(iter(table.to_batches()), rows)
+        return
+    order = np.lexsort((ids, times))
+    table = table.combine_chunks()
+    for first in range(0, len(order), rows):
+        yield table.take(order[first : first + rows])
 
 
 def frame(table: pa.Table) -> pd.DataFrame:
@@ -164,7 +176,7 @@ def scan_posts(
     if seen and seen[-1] is None:
         source.close()
         source, seen = _batches(session, start, end), []
-    return consume(_chunks(iter(_sorted([*seen, *source]).to_batches()), rows))
+    return consume(_sorted_chunks([*seen, *source], rows))
 
 
 def _kept(batches: Iterator[pa.RecordBatch], seen: list, limit: int) -> Iterator[pa.RecordBatch]:
