@@ -8,16 +8,25 @@ with it.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
+import json
 import re
 import struct
-from collections.abc import Iterable, Sequence
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+
+from planner.db import CHANGES_AT_BEGIN
 
 # Rows fetched per round trip when reading from SQLite: the Python tuples of one batch are short-lived.
 FETCH_ROWS = 100_000
@@ -106,6 +115,133 @@ def read_ints(session: Session, sql: str, columns: Sequence[str], params: dict |
     for i, value in enumerate(values):
         out[:, i] = np.frombuffer(value, ">i8")
     return out
+
+
+def read_batches(
+    session: Session, sql: str, schema: pa.Schema, params: dict | None = None, rows: int = FETCH_ROWS
+) -> Iterator[pa.RecordBatch]:
+    """Yield the rows of `sql` as Arrow record batches of `schema` (the columns `sql` selects, in order).
+
+    `sql` takes `:name` parameters; a timestamp column of `schema` is selected as the bare UTCDateTime column.
+    When the session's transaction has written nothing yet, so that another connection sees the same rows, the
+    columns come straight into Arrow through ADBC (no Python object per value); otherwise through the session's
+    own DBAPI cursor, so uncommitted writes are seen.
+    """
+    name = dialect(session)
+    conn = session.connection()
+    uri = _adbc_uri(conn, name)
+    if uri is not None:
+        batches = _adbc_batches(uri, name, sql, db_values(name, params or {}), rows)
+    else:
+        batches = _dbapi_batches(conn, name, sql, db_values(name, params or {}), schema, rows)
+    for batch in batches:
+        yield _conform(batch, schema)
+
+
+def _adbc_uri(conn: Connection, name: str) -> str | None:
+    """Return the URI ADBC opens to see what `conn` sees, or None (uncommitted writes, a memory database, no ADBC)."""
+    raw = conn.connection.driver_connection
+    if name == "sqlite":
+        begun = conn.connection.info.get(CHANGES_AT_BEGIN)
+        if begun is None or raw.total_changes != begun:  # this transaction wrote (or we cannot tell)
+            return None
+        path = next((row[2] for row in raw.execute("PRAGMA database_list") if row[1] == "main"), "")
+        uri = path or None
+    elif name == "postgresql":
+        written = conn.exec_driver_sql("SELECT pg_current_xact_id_if_assigned() IS NOT NULL").scalar()
+        uri = None if written else conn.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    else:
+        raise NotImplementedError(f"reading Arrow batches is not written for {name}")
+    return uri if uri and importlib.util.find_spec(f"adbc_driver_{name}") is not None else None
+
+
+def _positional(sql: str, params: dict, name: str) -> tuple[str, list]:
+    """Return `sql` with its :name parameters as ADBC's positional ones (? or $n), and their values in order."""
+    values: list = []
+
+    def mark(match: re.Match) -> str:
+        values.append(params[match.group(1)])
+        return "?" if name == "sqlite" else f"${len(values)}"
+
+    return _NAMED.sub(mark, sql), values
+
+
+def _adbc_batches(uri: str, name: str, sql: str, params: dict, rows: int) -> Iterator[pa.RecordBatch]:
+    query, values = _positional(sql, params, name)
+    if name == "sqlite":
+        yield from _sqlite_reader_batches(uri, query, values, rows)
+        return
+    import adbc_driver_postgresql.dbapi as adbc
+
+    with adbc.connect(uri) as con, con.cursor() as cursor:
+        cursor.execute(query, values or None)
+        reader = cursor.fetch_record_batch()
+        try:
+            yield from reader
+        finally:
+            reader.close()
+
+
+def _sqlite_reader_batches(path: str, query: str, values: list, rows: int) -> Iterator[pa.RecordBatch]:
+    """Yield the batches planner/sqlite_reader.py reads in its own process (see there why)."""
+    script = Path(__file__).with_name("sqlite_reader.py")
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(
+            [sys.executable, str(script), path, str(rows)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors
+        )
+        done = False
+        try:
+            proc.stdin.write(json.dumps({"sql": query, "params": values}).encode())
+            proc.stdin.close()
+            with pa.ipc.open_stream(proc.stdout) as reader:
+                yield from reader
+            done = True
+        except pa.ArrowInvalid:
+            pass  # the reader failed: its error is reported below
+        finally:
+            proc.stdout.close()
+            if not done:  # failed, or the caller stopped early
+                proc.kill()
+            status = proc.wait()
+        if not done or status != 0:
+            errors.seek(0)
+            raise RuntimeError(f"reading {path} failed: {errors.read().decode(errors='replace')[-2000:]}")
+
+
+def _dbapi_batches(
+    conn: Connection, name: str, sql: str, params: dict, schema: pa.Schema, rows: int
+) -> Iterator[pa.RecordBatch]:
+    raw = conn.connection.driver_connection
+    query = sql if name == "sqlite" else (_pyformat(sql) if params else sql)
+    # PostgreSQL: a server-side cursor, so the driver never holds the whole result.
+    cursor = raw.cursor(name="planner_read_batches") if name == "postgresql" else raw.cursor()
+    try:
+        cursor.execute(query, params)
+        while batch := cursor.fetchmany(rows):
+            columns = zip(*batch, strict=True)
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(values, _driver_type(field.type)) for field, values in zip(schema, columns, strict=True)],
+                names=schema.names,
+            )
+    finally:
+        cursor.close()
+
+
+def _driver_type(wanted: pa.DataType) -> pa.DataType | None:
+    """Return the Arrow type to build a driver's values as (None: inferred; SQLite's times are text)."""
+    return None if pa.types.is_timestamp(wanted) else wanted
+
+
+def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """Return `batch` with `schema`'s names and types (SQLite's time text parsed as UTC)."""
+    columns = []
+    for field, column in zip(schema, batch.columns, strict=True):
+        if pa.types.is_timestamp(field.type) and (
+            pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+        ):
+            column = column.cast(pa.timestamp(field.type.unit))  # SQLite keeps UTC times as zone-less text
+        columns.append(column if column.type == field.type else column.cast(field.type))
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
 def _pyformat(sql: str) -> str:

@@ -29,6 +29,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 WRITE_LOCK_TRIES = 3
 # Execution option that makes the "begin" hook start the transaction with BEGIN IMMEDIATE.
 IMMEDIATE = "planner_immediate"
+# Connection info key: sqlite3's total_changes when the transaction began, to tell whether it has written since.
+CHANGES_AT_BEGIN = "planner_changes_at_begin"
 
 
 class DatabaseConfigError(PlannerError):
@@ -73,6 +75,9 @@ def _sqlite_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         conn.exec_driver_sql("BEGIN")
+    # Whether the transaction has written yet (planner.dataaccess.read_batches reads through another connection
+    # when it has not).
+    conn.connection.info[CHANGES_AT_BEGIN] = conn.connection.driver_connection.total_changes
 
 
 def _is_locked(exc: BaseException) -> bool:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import select
+import pyarrow as pa
+from sqlalchemy import func, select
 
+from planner import dataaccess
 from planner.db import open_workspace
 from planner.models import ImportBatch, Post
-from planner.trends.reading import POST_COLUMNS, count_posts, read_posts, stream_posts
+from planner.trends import reading
+from planner.trends.reading import POST_COLUMNS, count_posts, read_posts, scan_posts
 
 T0 = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -51,6 +54,12 @@ def _orm(session, start=None, end=None) -> pd.DataFrame:
 
 def _check(session) -> None:
     _store(session)
+    _compare(session)
+    session.commit()  # committed: read through ADBC (another connection), the same values
+    _compare(session)
+
+
+def _compare(session) -> None:
     cases = [(None, None), (T0, None), (None, T0 + pd.Timedelta(hours=1)), (T0 + pd.Timedelta(seconds=1), None)]
     for start, end in cases:
         got = read_posts(session, start, end)
@@ -68,15 +77,32 @@ def _check(session) -> None:
     assert len(read_posts(session, T0 + pd.Timedelta(days=1))) == 0
 
 
-def test_read_posts_matches_the_orm_on_sqlite(session):
+def _count_adbc(monkeypatch) -> list:
+    calls = []
+    real = dataaccess._adbc_batches
+
+    def spy(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dataaccess, "_adbc_batches", spy)
+    return calls
+
+
+def test_read_posts_matches_the_orm(session, monkeypatch):
+    adbc = _count_adbc(monkeypatch)
     _check(session)
+    # only the reads after the commit: uncommitted posts need the session's cursor
+    assert adbc == [dataaccess.dialect(session)] * 6
 
 
-def test_read_posts_matches_the_orm_on_postgresql(pg_url):
+def test_read_posts_matches_the_orm_on_postgresql(pg_url, monkeypatch):
+    adbc = _count_adbc(monkeypatch)
     workspace = open_workspace(pg_url)
     try:
         with workspace.session() as session:
             _check(session)
+        assert adbc == ["postgresql"] * 6
     finally:
         workspace.dispose()
 
@@ -87,22 +113,64 @@ def test_read_posts_of_an_empty_workspace(session):
     assert str(frame["created_at"].dtype) == "datetime64[us, UTC]"
 
 
-def _streamed(session, rows, start=None, end=None) -> pd.DataFrame:
-    return pd.concat(list(stream_posts(session, start, end, rows)), ignore_index=True)
+def _scanned(session, rows, start=None, end=None) -> tuple[list[list[int]], pd.DataFrame]:
+    """Return (the chunk sizes of every pass scan_posts made, the posts of its last pass)."""
+    passes = []
+
+    def consume(chunks):
+        passes.append([])
+        tables = []
+        for chunk in chunks:
+            passes[-1].append(len(chunk))
+            tables.append(chunk)
+        return reading.frame(pa.concat_tables(tables)) if tables else read_posts(session, start, end).iloc[:0]
+
+    return passes, scan_posts(session, consume, start, end, rows)
 
 
-def test_stream_posts_gives_the_same_posts_in_chunks(session, pg_url):
-    _store(session)
+def test_scan_posts_gives_the_posts_of_read_posts_in_chunks(session, pg_url, monkeypatch):
+    _store(session)  # stored against the time order: a first pass in storage order stops, a second one is sorted
     start = T0 + pd.Timedelta(seconds=1)
-    assert [len(c) for c in stream_posts(session, None, None, 4)] == [4, 2]
-    pd.testing.assert_frame_equal(_streamed(session, 4), read_posts(session))
-    pd.testing.assert_frame_equal(_streamed(session, 1, start), read_posts(session, start))
+    passes, posts = _scanned(session, 4)
+    assert passes[-1] == [4, 2] and len(passes) == 2
+    pd.testing.assert_frame_equal(posts, read_posts(session))
+    pd.testing.assert_frame_equal(_scanned(session, 1, start)[1], read_posts(session, start))
+    monkeypatch.setattr(reading, "SORT_IN_MEMORY", 0)  # many posts: sorted by the database
+    pd.testing.assert_frame_equal(_scanned(session, 4)[1], read_posts(session))
     assert count_posts(session) == 6 and count_posts(session, start) == 3
     workspace = open_workspace(pg_url)
     try:
         with workspace.session() as pg:
             _store(pg)
-            pd.testing.assert_frame_equal(_streamed(pg, 4), read_posts(pg))
-            pd.testing.assert_frame_equal(_streamed(pg, 4), read_posts(session))  # the same on both databases
+            pd.testing.assert_frame_equal(_scanned(pg, 4)[1], read_posts(pg))
+            pd.testing.assert_frame_equal(_scanned(pg, 4)[1], read_posts(session))  # the same on both databases
     finally:
         workspace.dispose()
+
+
+def test_scan_posts_reads_posts_stored_in_time_order_once(session):
+    batch = ImportBatch(filename="t", format="csv", platform="x")
+    session.add(batch)
+    session.flush()
+    for n in range(5):
+        stamp = T0 + pd.Timedelta(minutes=n // 2).to_pytimedelta()  # ties by time, in id order
+        session.add(
+            Post(id=n + 1, platform="x", external_id=f"e{n}", created_at=stamp, text=f"t{n}", batch_id=batch.id)
+        )
+    session.commit()
+    passes, posts = _scanned(session, 2)
+    assert passes == [[2, 2, 1]]
+    assert posts["id"].tolist() == [1, 2, 3, 4, 5]
+
+
+def test_each_read_sees_the_posts_committed_before_it(session):
+    # ADBC's SQLite runs in a process of its own: in this one, closing its file would drop this process's locks
+    # on the workspace and leave the session's connection reading a stale index.
+    _store(session)
+    session.commit()
+    assert len(read_posts(session)) == 6
+    batch = session.scalar(select(ImportBatch))
+    session.add(Post(id=200, platform="x", external_id="new", created_at=T0, text="late", batch_id=batch.id))
+    session.commit()
+    assert read_posts(session)["id"].tolist() == [96, 99, 200, 97, 100, 98, 95]
+    assert session.scalar(select(func.count()).select_from(Post)) == 7  # the session's connection still reads

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from planner import audit, auth, trends
 from planner.auth import PermissionDenied
-from planner.models import DetectionRun, Trend
-from planner.trends import keys, storage
+from planner.models import DetectionRun, Post, Trend
+from planner.trends import keys, reading
 from tests.trend_helpers import START, store_posts, synthetic_posts
 
 
@@ -156,7 +157,6 @@ def test_detect_and_triage_on_postgresql(pg_url):
 
 def test_posts_read_in_chunks_give_the_same_trends(session, admin, monkeypatch):
     store_posts(session, synthetic_posts())
-    monkeypatch.setattr(keys, "CHUNK_POSTS", 997)  # many chunks, the last one shorter
 
     def found():
         messages = []
@@ -166,10 +166,37 @@ def test_posts_read_in_chunks_give_the_same_trends(session, admin, monkeypatch):
         frame = trends.trends_frame(trends.query_trends(session, trends.TrendFilter(run_id=run.id)))
         return run.posts_scanned, frame, messages
 
+    monkeypatch.setattr(keys, "CHUNK_POSTS", 10**9)  # one chunk
     scanned, at_once, messages = found()
-    assert not any("Reading monitored posts and their keys" in m for m in messages)
-    monkeypatch.setattr(storage, "STREAM_ABOVE", 0)
+    assert sum("Reading monitored posts and their keys" in m for m in messages) == 1
+    monkeypatch.setattr(keys, "CHUNK_POSTS", 997)  # many chunks, the last one shorter
     streamed_scanned, streamed, messages = found()
-    assert any("Reading monitored posts and their keys" in m for m in messages)
+    assert sum("Reading monitored posts and their keys" in m for m in messages) == -(-scanned // 997)
     assert len(at_once) >= 2 and streamed_scanned == scanned > 5000
     pd.testing.assert_frame_equal(streamed, at_once)
+    monkeypatch.setattr(reading, "SORT_IN_MEMORY", 0)  # posts not stored in time order are sorted by the database
+    pd.testing.assert_frame_equal(found()[1], at_once)
+
+
+def test_posts_stored_out_of_time_order_give_the_same_trends(session, admin, monkeypatch):
+    posts = synthetic_posts()
+    in_order = _trends_of(session, admin, posts)
+    # The same posts with ids against their time order: the scan in storage order stops at the first post out of
+    # order and starts again over sorted posts (in memory, or by the database beyond SORT_IN_MEMORY).
+    shuffled = posts.assign(id=np.random.default_rng(3).permutation(len(posts)) + 10_000)
+    session.execute(delete(Post))
+    sorted_in_memory = _trends_of(session, admin, shuffled)
+    monkeypatch.setattr(reading, "SORT_IN_MEMORY", 0)
+    sorted_by_database = _trends_of(session, admin, shuffled)
+    assert len(in_order) >= 2
+    pd.testing.assert_frame_equal(sorted_in_memory, sorted_by_database)
+    pd.testing.assert_frame_equal(sorted_in_memory, in_order)
+
+
+def _trends_of(session, admin, posts) -> pd.DataFrame:
+    if not session.scalar(select(func.count()).select_from(Post)):
+        store_posts(session, posts)
+        session.commit()
+    run = trends.detect_trends(session, admin, since=START + pd.Timedelta(days=2))
+    frame = trends.trends_frame(trends.query_trends(session, trends.TrendFilter(run_id=run.id)))
+    return frame.drop(columns=["id", "run_id"], errors="ignore")

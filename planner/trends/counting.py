@@ -14,6 +14,8 @@ from planner.trends.keys import Occurrences
 OCCURRENCE_SLICE = 2_000_000
 # Keys are first counted in about this many coarse buckets, to skip those that can never reach min_count.
 COARSE_BUCKETS = 64
+# Dense counts are built for at most about this many (key, bucket) cells at once (int32): more take more passes.
+BLOCK_CELLS = 50_000_000
 
 
 @dataclass
@@ -105,16 +107,27 @@ def count_keys(occ: Occurrences, grid: Grid, min_count: int) -> Counts:
     for _post, row, bkt in slices(occ, rows, grid):
         _add_cells(coarse_counts, len(kept), row, bkt // coarse)
     kept = kept[coarse_counts.reshape(n_coarse, len(kept)).max(axis=0, initial=0) >= min_count]
-    rows = row_of(kept, len(occ.keys))
-    counts = np.zeros(n * len(kept), dtype=np.int64)  # bucket-major
-    for _post, row, bkt in slices(occ, rows, grid):
-        _add_cells(counts, len(kept), row, bkt)
-    counts = np.ascontiguousarray(counts.reshape(n, len(kept)).T, dtype=np.int32)
+    # Dense counts of those keys, a block of keys at a time (one pass over the occurrences per block); only the
+    # rows that reach min_count in a scored bucket are kept (no other row can hold a discovery), but every cell of
+    # every block is counted as tested.
+    rows_of, blocks, nonzero = [], [], 0
+    block = max(1, BLOCK_CELLS // n)
+    for lo in range(0, len(kept), block):
+        part = kept[lo : lo + block]
+        counts = np.zeros(n * len(part), dtype=np.int32)  # bucket-major
+        for _post, row, bkt in slices(occ, row_of(part, len(occ.keys)), grid):
+            _add_cells(counts, len(part), row, bkt)
+        counts = counts.reshape(n, len(part)).T
+        nonzero += int(np.count_nonzero(counts[:, first:]))
+        full = counts[:, first:].max(axis=1, initial=0) >= min_count
+        rows_of.append(part[full])
+        blocks.append(np.ascontiguousarray(counts[full]))
+    keys = np.concatenate(rows_of) if rows_of else np.zeros(0, dtype=np.int64)
+    counts = np.concatenate(blocks) if blocks else np.zeros((0, n), dtype=np.int32)
     # Keys without a row are tested too (their cells can never pass min_count): each of their scored occurrences
     # is counted as a cell, an upper bound that keeps the multiple-testing correction on the safe side.
     without_row = scored_total.sum() - scored_total[kept].sum()
-    tested = int(np.count_nonzero(counts[:, first:])) + int(without_row)
-    return Counts(kept, counts, tested)
+    return Counts(keys, counts, nonzero + int(without_row))
 
 
 def cell_authors(

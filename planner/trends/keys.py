@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +19,8 @@ from planner.trends.params import KEY_KINDS, Progress
 
 # Posts are tokenised this many at a time, so memory stays flat however many posts there are.
 CHUNK_POSTS = 100_000
+# Threads tokenising chunks at once (besides the one reading posts and coding their keys).
+TOKENISE_THREADS = 2
 # Keys read but not yet merged into the vocabulary, at most (or as many as it holds, when more).
 SETTLE_KEYS = 8_000_000
 # Key codes rewritten at a time when the vocabulary settles (bounds the temporary arrays).
@@ -64,10 +69,20 @@ def _english_stop_words() -> list[str]:
         return list(ENGLISH_STOP_WORDS)
 
 
-def _arrow(series: pd.Series) -> pa.Array:
-    values = pa.array(series.fillna("").astype("str"), type=pa.large_string())
+def _arrow(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(values, pd.Series):
+        values = pa.array(values.fillna("").astype("str"), type=pa.large_string())
+    else:
+        values = pc.fill_null(values.cast(pa.large_string()), "")
     # Arrow-backed columns built from several batches come as chunked arrays: kernels below want one array.
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _languages(lang) -> tuple[np.ndarray, list[str]]:
+    """Return (a code per post, the language of each code: its first two letters, lower case)."""
+    encoded = pc.dictionary_encode(_arrow(lang))
+    names = [value.lower()[:2] for value in encoded.dictionary.to_pylist()]
+    return encoded.indices.to_numpy(zero_copy_only=False), names
 
 
 def _split(values: pa.Array, pattern: str, regex: bool = True) -> tuple[np.ndarray, pa.Array]:
@@ -79,32 +94,46 @@ def _split(values: pa.Array, pattern: str, regex: bool = True) -> tuple[np.ndarr
     return pc.filter(rows, keep).to_numpy().astype(np.int64), pc.filter(parts, keep)
 
 
-def _terms(text: pd.Series, lang: pd.Series) -> tuple[np.ndarray, pa.Array]:
-    """Return (row positions, unigram and bigram terms) after removing each post's language's stop words."""
+def _terms(text, lang) -> tuple[np.ndarray, pa.DictionaryArray]:
+    """Return (row positions, unigram and bigram terms) after removing each post's language's stop words.
+
+    The terms come dictionary-encoded in first appearance order (words, then bigrams): words are coded once, and
+    stop words, short words and bigrams are worked out on the codes, so only distinct terms are ever strings.
+    """
     # One regex pass turns links, mentions, hashtags and every run of non-letters into a space (the same words as
     # removing the noise, then splitting on non-letters: noise starts at a letter, '@' or '#', which the run of
     # non-letters never takes), then a plain split.
     clean = pc.replace_substring_regex(pc.utf8_lower(_arrow(text)), pattern=_TERM_SPLIT_RE, replacement=" ")
     rows, words = _split(clean, " ", regex=False)
-    long_enough = pc.greater_equal(pc.utf8_length(words), 2).to_numpy(zero_copy_only=False)
+    encoded = pc.dictionary_encode(words)
+    code, distinct = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
+    keep = pc.greater_equal(pc.utf8_length(distinct), 2).to_numpy(zero_copy_only=False)[code]
     # Languages as small integer codes per word (not a Python string per word).
-    lang_codes, lang_values = pd.factorize(lang.fillna("").astype("str").str.lower().str[:2])
-    word_lang = np.asarray(lang_codes)[rows]
-    keep = long_enough.copy()
-    for n, code in enumerate(lang_values):
+    lang_codes, lang_values = _languages(lang)
+    word_lang = lang_codes[rows]
+    for n, name in enumerate(lang_values):
         sel = word_lang == n
-        stop = pc.is_in(words.filter(pa.array(sel)), value_set=pa.array(sorted(stop_words(code)), pa.large_string()))
-        keep[sel] &= ~stop.to_numpy(zero_copy_only=False)
-    rows, words = rows[keep], words.filter(pa.array(keep))
-    # Bigrams of neighbouring words that survive the stop list, within one post.
+        stop = pc.is_in(distinct, value_set=pa.array(sorted(stop_words(name)), pa.large_string()))
+        keep[sel] &= ~stop.to_numpy(zero_copy_only=False)[code[sel]]
+    rows, code = rows[keep], code[keep]
+    code, kept = pd.factorize(code)  # codes of the words kept, in first appearance order
+    kept_words = distinct.take(pa.array(kept))
+    # Bigrams of neighbouring words that survive the stop list, within one post, coded as pairs of word codes.
     same = rows[1:] == rows[:-1]
-    mask = pa.array(same)
+    pair, pairs = pd.factorize(code[:-1][same] * len(kept) + code[1:][same])
     space = pa.scalar(" ", pa.large_string())
-    bigrams = pc.binary_join_element_wise(words[:-1].filter(mask), words[1:].filter(mask), space)
-    return np.concatenate([rows, rows[:-1][same]]), pa.concat_arrays([words, bigrams])
+    bigrams = pc.binary_join_element_wise(
+        kept_words.take(pa.array(pairs // max(len(kept), 1))),
+        kept_words.take(pa.array(pairs % max(len(kept), 1))),
+        space,
+    )
+    terms = pa.DictionaryArray.from_arrays(
+        pa.array(np.concatenate([code, pair + len(kept)]), pa.int64()), pa.concat_arrays([kept_words, bigrams])
+    )
+    return np.concatenate([rows, rows[:-1][same]]), terms
 
 
-def _chunk_keys(chunk: pd.DataFrame, kinds: tuple[str, ...]) -> dict[str, tuple[np.ndarray, pa.Array]]:
+def _chunk_keys(chunk: pd.DataFrame | pa.Table, kinds: tuple[str, ...]) -> dict[str, tuple[np.ndarray, pa.Array]]:
     out: dict[str, tuple[np.ndarray, pa.Array]] = {}
     if "hashtag" in kinds:
         rows, tags = _split(pc.utf8_lower(_arrow(chunk["hashtags"])), r"[\s#]+")
@@ -120,6 +149,27 @@ def _chunk_keys(chunk: pd.DataFrame, kinds: tuple[str, ...]) -> dict[str, tuple[
             out["domain"] = rows[ok], domains.filter(pa.array(ok))
     if "term" in kinds:
         out["term"] = _terms(chunk["text"], chunk["lang"])
+    return out
+
+
+def chunk_keys(
+    chunk: pd.DataFrame | pa.Table, kinds: tuple[str, ...]
+) -> dict[str, tuple[np.ndarray, np.ndarray, pa.Array]]:
+    """Return {kind: (row position in `chunk`, local code, the chunk's distinct keys)} of the posts of `chunk`
+    (text, lang, hashtags, urls): each (row, key) once, ordered by (row, local code); local codes follow first
+    appearance in the chunk. Chunks are independent, so they can be read by several threads."""
+    out = {}
+    for kind, (rows, values) in _chunk_keys(chunk, kinds).items():
+        if not len(rows):
+            continue
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        # first appearance order (terms come encoded so already)
+        encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
+        local = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        pairs = np.sort((rows.astype(np.int64) << 32) | local)
+        pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]  # each (post, key) once
+        out[kind] = (pairs >> 32, pairs & 0xFFFFFFFF, encoded.dictionary.cast(pa.large_string()))
     return out
 
 
@@ -149,15 +199,11 @@ class _Vocabulary:
         self.pending: dict[str, list[pa.Array]] = {kind: [] for kind in KEY_KINDS}
         self.pending_size = dict.fromkeys(KEY_KINDS, 0)
 
-    def codes(self, kind: str, values: pa.Array) -> np.ndarray:
-        """Return the provisional codes of `values`."""
-        if isinstance(values, pa.ChunkedArray):
-            values = values.combine_chunks()
-        encoded = pc.dictionary_encode(values.cast(pa.large_string()))  # first appearance order
-        local = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    def codes(self, kind: str, local: np.ndarray, distinct: pa.Array) -> np.ndarray:
+        """Return the provisional codes of a chunk's keys, given as codes into its `distinct` keys."""
         offset = len(self.settled[kind]) + self.pending_size[kind]
-        self.pending[kind].append(encoded.dictionary)
-        self.pending_size[kind] += len(encoded.dictionary)
+        self.pending[kind].append(distinct)
+        self.pending_size[kind] += len(distinct)
         return (local + offset) * len(KEY_KINDS) + KEY_KINDS.index(kind)
 
     def unsettled(self) -> bool:
@@ -231,7 +277,8 @@ class _Column:
         self.size = end
 
     def array(self) -> np.ndarray:
-        return self.data[: self.size] if self.size == len(self.data) else self.data[: self.size].copy()
+        # A view: the room to spare is a few percent (see KeyReader.add_keys), a copy would double the column.
+        return self.data[: self.size]
 
 
 class KeyReader:
@@ -245,24 +292,24 @@ class KeyReader:
         self.post, self.key = _Column(), _Column()
         self.posts = 0
 
-    def add(self, chunk: pd.DataFrame) -> None:
+    def add(self, chunk: pd.DataFrame | pa.Table) -> None:
         """Read the keys of the next posts (text, lang, hashtags, urls)."""
+        self.add_keys(chunk_keys(chunk, self.kinds), len(chunk))
+
+    def add_keys(self, found: dict[str, tuple[np.ndarray, np.ndarray, pa.Array]], n_posts: int) -> None:
+        """Add the keys chunk_keys found in the next `n_posts` posts."""
         start = self.posts
-        chunk = chunk.reset_index(drop=True)
-        parts = []
-        for kind, (rows, values) in _chunk_keys(chunk, self.kinds).items():
-            if not len(rows):
-                continue
-            codes = self.vocab.codes(kind, values)
-            pairs = np.sort(((rows + start).astype(np.int64) << 32) | codes)
-            parts.append(pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])])  # each (post, key) once
-        pairs = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        posts, codes = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        for kind, (rows, local, distinct) in found.items():
+            posts.append(rows + start)
+            codes.append(self.vocab.codes(kind, local, distinct))
+        size = sum(map(len, posts))
         # Room for the pairs expected of every post still to come, at this chunk's rate, with 5% to spare.
-        to_come = max(self.expect_posts - start - len(chunk), 0)
-        expect = self.post.size + int(len(pairs) * (1 + 1.05 * to_come / max(len(chunk), 1)))
-        self.post.extend((pairs >> 32).astype(np.int32), expect)
-        self.key.extend((pairs & 0xFFFFFFFF).astype(np.int32), expect)
-        self.posts = start + len(chunk)
+        to_come = max(self.expect_posts - start - n_posts, 0)
+        expect = self.post.size + int(size * (1 + 1.05 * to_come / max(n_posts, 1)))
+        self.post.extend(np.concatenate(posts).astype(np.int32), expect)
+        self.key.extend(np.concatenate(codes).astype(np.int32), expect)
+        self.posts = start + n_posts
         if self.vocab.unsettled():
             _move_codes(self.key.data[: self.key.size], self.vocab.settle())
 
@@ -275,18 +322,43 @@ class KeyReader:
         return Occurrences(self.post.array(), self.key.array(), keys, key_kinds)
 
 
+def read_keys(
+    chunks: Iterable[pd.DataFrame | pa.Table],
+    kinds: tuple[str, ...] = KEY_KINDS,
+    expect_posts: int = 0,
+    on_chunk: Callable[[pd.DataFrame | pa.Table, int], None] | None = None,
+) -> Occurrences:
+    """Return the Occurrences of the posts given a chunk at a time, in order (CHUNK_POSTS posts, the last shorter).
+
+    Chunks are tokenised by TOKENISE_THREADS threads (Arrow's kernels run without the GIL) while the next ones are
+    read; their keys are coded in order. `on_chunk(chunk, posts so far)` is called as each chunk comes in.
+    """
+    reader = KeyReader(kinds, expect_posts)
+    waiting: deque[tuple[Future, int]] = deque()
+    seen = 0
+    with ThreadPoolExecutor(TOKENISE_THREADS) as pool:
+        for chunk in chunks:
+            waiting.append((pool.submit(chunk_keys, chunk, kinds), len(chunk)))
+            seen += len(chunk)
+            if on_chunk:
+                on_chunk(chunk, seen)
+            while waiting and (len(waiting) > TOKENISE_THREADS or waiting[0][0].done()):
+                found, n_posts = waiting.popleft()
+                reader.add_keys(found.result(), n_posts)
+        while waiting:
+            found, n_posts = waiting.popleft()
+            reader.add_keys(found.result(), n_posts)
+    return reader.result()
+
+
 def extract_keys(
     posts: pd.DataFrame, kinds: tuple[str, ...] = KEY_KINDS, progress: Progress | None = None
 ) -> Occurrences:
     """Return every (post, trend key) pair of `posts` (text, lang, hashtags, urls), vectorised in chunks."""
-    reader = KeyReader(kinds, len(posts))
     n = len(posts)
-    for start in range(0, max(n, 1), CHUNK_POSTS):
-        reader.add(posts.iloc[start : start + CHUNK_POSTS])
-        if progress:
-            done = min(start + CHUNK_POSTS, n)
-            progress(done / max(n, 1), f"Reading trend keys: {done:,} posts")
-    return reader.result()
+    chunks = (posts.iloc[start : start + CHUNK_POSTS] for start in range(0, max(n, 1), CHUNK_POSTS))
+    report = (lambda _c, done: progress(done / max(n, 1), f"Reading trend keys: {done:,} posts")) if progress else None
+    return read_keys(chunks, kinds, n, report)
 
 
 def add_narratives(occ: Occurrences, posts: pd.DataFrame, narratives: pd.DataFrame | None) -> Occurrences:

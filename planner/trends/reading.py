@@ -1,75 +1,69 @@
-"""Read the monitored posts detection needs as columns: projected and filtered in SQL, times as integer microseconds."""
+"""Read the monitored posts detection needs as Arrow columns, filtered in SQL, in (created_at, id) order."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from planner import dataaccess
 from planner.models import Post
 
-# Columns of the frame detection reads, in this order (created_at tz-aware UTC, microsecond precision).
-POST_COLUMNS = [
-    "id",
-    "created_at",
-    "author_id",
-    "author_handle",
-    "text",
-    "lang",
-    "hashtags",
-    "urls",
-    "likes",
-    "reposts",
-]
-_TEXT_COLUMNS = ("author_id", "author_handle", "text", "lang", "hashtags", "urls")
-# Rows fetched from the driver at a time: the only per-row Python objects alive at once.
-FETCH_ROWS = 100_000
+# Columns detection reads, in this order (created_at UTC, microsecond precision; likes and reposts NaN when unknown).
+POST_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        ("author_id", pa.large_string()),
+        ("author_handle", pa.large_string()),
+        ("text", pa.large_string()),
+        ("lang", pa.large_string()),
+        ("hashtags", pa.large_string()),
+        ("urls", pa.large_string()),
+        ("likes", pa.float64()),
+        ("reposts", pa.float64()),
+    ]
+)
+POST_COLUMNS = POST_SCHEMA.names
+# Rows per chunk of scan_posts, unless told.
+CHUNK_ROWS = 100_000
+# Up to this many posts, posts not stored in time order are sorted in memory; beyond, by the database.
+SORT_IN_MEMORY = 2_000_000
 
-_DIALECTS = ("sqlite", "postgresql")
+T = TypeVar("T")
 
 
-def _query(dialect: str, start: datetime | None, end: datetime | None, ordered: bool = False) -> tuple[str, list]:
-    mark = "?" if dialect == "sqlite" else "%s"
-    where, params = [], []
+class OutOfOrder(Exception):
+    """The posts did not come in (created_at, id) order."""
+
+
+def _sql(dialect: str, start: datetime | None, end: datetime | None, ordered: bool) -> tuple[str, dict]:
+    where, params = [], {}
     if start is not None:
-        where.append(f"created_at >= {mark}")
-        params.append(dataaccess.db_value(dialect, start))
+        where.append("created_at >= :start")
+        params["start"] = start
     if end is not None:
         # On SQLite the unary plus keeps the planner off the created_at index for the end bound, which usually
         # holds every post: a plain table scan is several times faster than a lookup per row through the index.
-        where.append(f"{'+' if dialect == 'sqlite' else ''}created_at < {mark}")
-        params.append(dataaccess.db_value(dialect, end))
-    # created_at as integer microseconds computed by the database (no per-row datetime objects)
-    columns = ", ".join(dataaccess.micros(c, dialect) if c == "created_at" else c for c in POST_COLUMNS)
-    sql = f"SELECT {columns} FROM posts" + (" WHERE " + " AND ".join(where) if where else "")
-    # Unordered, sorting the integer columns afterwards is cheaper than reading in index order; a stream of
-    # chunks needs the database's order.
+        where.append(f"{'+' if dialect == 'sqlite' else ''}created_at < :end")
+        params["end"] = end
+    sql = f"SELECT {', '.join(POST_COLUMNS)} FROM posts" + (" WHERE " + " AND ".join(where) if where else "")
     return sql + (" ORDER BY created_at, id" if ordered else ""), params
 
 
 def _batches(
-    session: Session, start: datetime | None, end: datetime | None, rows: int = FETCH_ROWS, ordered: bool = False
-) -> Iterator[list[tuple]]:
-    conn = session.connection()
-    dialect = conn.dialect.name
-    if dialect not in _DIALECTS:
-        raise NotImplementedError(f"reading posts as columns is not written for {dialect}")
-    sql, params = _query(dialect, start, end, ordered)
-    raw = conn.connection.driver_connection
-    # PostgreSQL: a server-side cursor, so the driver never holds the whole result.
-    cursor = raw.cursor(name="planner_trend_posts") if dialect == "postgresql" else raw.cursor()
-    try:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(rows):
-            yield batch
-    finally:
-        cursor.close()
+    session: Session, start: datetime | None, end: datetime | None, ordered: bool = False
+) -> Iterator[pa.RecordBatch]:
+    session.flush()  # pending posts must be in the database
+    sql, params = _sql(dataaccess.dialect(session), start, end, ordered)
+    return dataaccess.read_batches(session, sql, POST_SCHEMA, params)
 
 
 def count_posts(session: Session, start: datetime | None = None, end: datetime | None = None) -> int:
@@ -82,54 +76,116 @@ def count_posts(session: Session, start: datetime | None = None, end: datetime |
     return int(session.scalar(stmt))
 
 
-def _frame(parts: dict[str, list]) -> pd.DataFrame:
-    columns = {
-        name: np.concatenate(parts[name]) if parts[name] else np.zeros(0, _DTYPES[name])
-        for name in POST_COLUMNS
-        if name not in _TEXT_COLUMNS
-    }
-    order = np.lexsort((columns["id"], columns["created_at"]))
-    in_order = bool((order == np.arange(len(order))).all())
-    data: dict[str, object] = {}
-    for name in POST_COLUMNS:
-        if name in _TEXT_COLUMNS:
-            values = pa.chunked_array(parts[name], pa.large_string())
-            data[name] = (values if in_order else values.take(order)).to_pandas()
-            continue
-        values = columns[name] if in_order else columns[name][order]
-        if name == "created_at":
-            data[name] = pd.Series(values.astype("datetime64[us]")).dt.tz_localize("UTC")
-        else:
-            data[name] = pd.Series(values)
-    return pd.DataFrame(data)
+def _sort_keys(table: pa.Table | pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
+    times = table.column("created_at").cast(pa.int64())
+    return pc.fill_null(times, 0).to_numpy(), table.column("id").to_numpy()
 
 
-_DTYPES = {"id": np.int64, "created_at": np.int64, "likes": np.float64, "reposts": np.float64}
+def _in_order(times: np.ndarray, ids: np.ndarray) -> bool:
+    return bool(((times[1:] > times[:-1]) | ((times[1:] == times[:-1]) & (ids[1:] > ids[:-1]))).all())
 
 
-def _parts(batch: list[tuple], parts: dict[str, list]) -> None:
-    for name, values in zip(POST_COLUMNS, zip(*batch, strict=True), strict=True):
-        if name in _TEXT_COLUMNS:
-            parts[name].append(pa.array(values, pa.large_string()))
-        else:  # likes and reposts are NULL when the source did not give them: NaN
-            parts[name].append(np.array(values, dtype=_DTYPES[name]))
+def read_table(session: Session, start: datetime | None = None, end: datetime | None = None) -> pa.Table:
+    """Return the monitored posts created in [start, end) as an Arrow table of POST_SCHEMA, (created_at, id) order."""
+    return _sorted(list(_batches(session, start, end)))
+
+
+def _sorted(batches: list[pa.RecordBatch]) -> pa.Table:
+    tables = list(_sorted_chunks(batches, max(sum(map(len, batches)), 1)))
+    return pa.concat_tables(tables) if tables else POST_SCHEMA.empty_table()
+
+
+def _sorted_chunks(batches: list[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+    """Yield the posts of `batches` in (created_at, id) order, `rows` at a time: each chunk is taken when asked for,
+    so a consumer working on one chunk while the next is taken never holds a sorted copy of them all."""
+    table = pa.Table.from_batches(batches, POST_SCHEMA)
+    batches.clear()
+    times, ids = _sort_keys(table)
+    if _in_order(times, ids):  # the usual storage order: no copy
+        yield from _chunks(iter(table.to_batches()), rows)
+        return
+    order = np.lexsort((ids, times))
+    table = table.combine_chunks()
+    for first in range(0, len(order), rows):
+        yield table.take(order[first : first + rows])
+
+
+def frame(table: pa.Table) -> pd.DataFrame:
+    """Return posts read as Arrow as a pandas frame (text as pandas strings, created_at as UTC datetimes)."""
+    return table.to_pandas()
 
 
 def read_posts(session: Session, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
     """Return the monitored posts created in [start, end) with POST_COLUMNS, ordered by (created_at, id)."""
-    session.flush()  # the query runs on the driver's connection: pending posts must be in the database
-    parts: dict[str, list] = {name: [] for name in POST_COLUMNS}
-    for batch in _batches(session, start, end):
-        _parts(batch, parts)
-    return _frame(parts)
+    return frame(read_table(session, start, end))
 
 
-def stream_posts(
-    session: Session, start: datetime | None = None, end: datetime | None = None, rows: int = FETCH_ROWS
-) -> Iterator[pd.DataFrame]:
-    """Yield the posts of read_posts as frames of `rows` posts (the last one shorter), in the same order."""
-    session.flush()
-    for batch in _batches(session, start, end, rows, ordered=True):
-        parts: dict[str, list] = {name: [] for name in POST_COLUMNS}
-        _parts(batch, parts)
-        yield _frame(parts)
+def _checked(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Yield `batches`, raising OutOfOrder as soon as a post is not after the one before it."""
+    last = None
+    for batch in batches:
+        if not len(batch):
+            continue
+        times, ids = _sort_keys(batch)
+        if last is not None:
+            times, ids = np.concatenate([[last[0]], times]), np.concatenate([[last[1]], ids])
+        if not _in_order(times, ids):
+            raise OutOfOrder
+        last = times[-1], ids[-1]
+        yield batch
+
+
+def _chunks(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+    """Yield the rows of `batches` as tables of `rows` rows (the last one shorter), each one contiguous."""
+    held, size = [], 0
+    for batch in batches:
+        held.append(batch)
+        size += len(batch)
+        while size >= rows:
+            table = pa.Table.from_batches(held, POST_SCHEMA)
+            yield table.slice(0, rows).combine_chunks()
+            rest = table.slice(rows)
+            held, size = rest.to_batches(), len(rest)
+    if size:
+        yield pa.Table.from_batches(held, POST_SCHEMA).combine_chunks()
+
+
+def scan_posts(
+    session: Session,
+    consume: Callable[[Iterator[pa.Table]], T],
+    start: datetime | None = None,
+    end: datetime | None = None,
+    rows: int = CHUNK_ROWS,
+) -> T:
+    """Return consume(the posts of read_table as tables of `rows` posts, the last one shorter), never holding all.
+
+    The posts are read in storage order, the fastest scan, while that is their time order (posts imported in time
+    order); if they turn out not to be, consume runs again (so it must start afresh each call) over posts sorted in
+    memory (up to SORT_IN_MEMORY of them) or by the database.
+    """
+    source, seen = _batches(session, start, end), []
+    try:
+        return consume(_chunks(_checked(_kept(source, seen, 2 * rows)), rows))
+    except OutOfOrder:
+        pass
+    if count_posts(session, start, end) > SORT_IN_MEMORY:
+        source.close()
+        return consume(_chunks(_batches(session, start, end, ordered=True), rows))
+    # Posts out of order early in the scan (the usual case: imported newest first, or mixed) are the rest of the
+    # same scan, sorted in memory; later, a new scan.
+    if seen and seen[-1] is None:
+        source.close()
+        source, seen = _batches(session, start, end), []
+    return consume(_sorted_chunks([*seen, *source], rows))
+
+
+def _kept(batches: Iterator[pa.RecordBatch], seen: list, limit: int) -> Iterator[pa.RecordBatch]:
+    """Yield `batches`, keeping them in `seen` too up to `limit` rows (then `seen` is [None])."""
+    held = 0
+    for batch in batches:
+        held += len(batch)
+        if held <= limit:
+            seen.append(batch)
+        elif not seen or seen[-1] is not None:
+            seen[:] = [None]
+        yield batch

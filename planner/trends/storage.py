@@ -8,6 +8,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
@@ -20,10 +21,10 @@ from planner.trends import keys as trend_keys
 from planner.trends import lifecycle, scoring
 from planner.trends.detection import Detection, detect
 from planner.trends.params import KINDS, STATUSES, DetectionParams, Progress, TrendError, bucket_label, parse_bucket
-from planner.trends.reading import count_posts, read_posts, stream_posts
+from planner.trends.reading import POST_SCHEMA, count_posts, frame, read_posts, scan_posts
 
-# Beyond this many posts in the range, detection reads posts and their keys a chunk at a time (bounded memory).
-STREAM_ABOVE = 2_000_000
+# Columns detection needs once the keys of the posts are read.
+_KEPT_COLUMNS = ["id", "created_at", "author_id", "author_handle", "likes", "reposts"]
 
 
 def load_posts(session: Session, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
@@ -34,22 +35,26 @@ def load_posts(session: Session, start: datetime | None = None, end: datetime | 
 def _posts_and_keys(
     session: Session, start: datetime | None, end: datetime | None, kinds: tuple[str, ...], report: Progress
 ) -> tuple[pd.DataFrame, trend_keys.Occurrences | None]:
-    """Return the posts detection reads and, for many posts, their keys already read.
+    """Return the posts detection reads (without their text) and their keys.
 
-    Up to STREAM_ABOVE posts are read at once (fastest). Beyond, posts come a chunk at a time: each chunk's keys
-    are read and only the columns detection still needs afterwards are kept, so no text is held for long. Both
-    ways give the same posts and keys, hence the same trends.
+    Posts come a chunk at a time and each chunk's keys are read while the next chunk is: only the columns
+    detection still needs afterwards are kept, so no text is held for long.
     """
     total = count_posts(session, start, end)
-    if total <= STREAM_ABOVE:
-        return read_posts(session, start, end), None
-    reader = trend_keys.KeyReader(tuple(k for k in kinds if k in trend_keys.KEY_KINDS), total)
-    kept = []
-    for chunk in stream_posts(session, start, end, trend_keys.CHUNK_POSTS):
-        reader.add(chunk)
-        kept.append(chunk.drop(columns=["text", "lang", "hashtags", "urls"]))
-        report(0.05 * reader.posts / total, f"Reading monitored posts and their keys: {reader.posts:,} of {total:,}")
-    return pd.concat(kept, ignore_index=True), reader.result()
+    key_kinds = tuple(k for k in kinds if k in trend_keys.KEY_KINDS)
+
+    def consume(chunks) -> tuple[pa.Table, trend_keys.Occurrences]:
+        kept = []
+
+        def keep(chunk: pa.Table, seen: int) -> None:
+            kept.append(chunk.select(_KEPT_COLUMNS))
+            report(0.05 * seen / max(total, 1), f"Reading monitored posts and their keys: {seen:,} of {total:,}")
+
+        occurrences = trend_keys.read_keys(chunks, key_kinds, total, keep)
+        return pa.concat_tables(kept) if kept else POST_SCHEMA.empty_table().select(_KEPT_COLUMNS), occurrences
+
+    table, occurrences = scan_posts(session, consume, start, end, trend_keys.CHUNK_POSTS)
+    return frame(table), occurrences
 
 
 def _narrative_keys(session: Session) -> pd.DataFrame:
