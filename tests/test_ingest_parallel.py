@@ -87,3 +87,24 @@ def test_this_process_normalises_chunks_while_the_worker_is_behind(tmp_path, mon
     assert 0 < len(_LOCAL) < 6  # 6 chunks (1000 rows, then 400s): both processes took some
     assert (two.imported, two.rejected) == (one.imported, one.rejected) == (2999, 1)
     assert rows_two == rows_one and rejects_two == rejects_one and rejects_one[0][0] == 1501
+
+
+def test_the_worker_starts_only_when_two_cores_are_idle_now(monkeypatch):
+    """Idle cores are measured over a moment from /proc/stat, not read from the trailing load average."""
+    samples = iter([[100, 0, 100, 800, 0, 0, 0, 0], [150, 0, 150, 1000, 0, 0, 0, 0]])  # 200 of 300 ticks idle
+    monkeypatch.setattr(parallel, "_cpu_times", lambda: next(samples))
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(parallel.time, "sleep", lambda _s: None)
+    assert parallel.idle_cores() == pytest.approx(4 / 3)
+    samples = iter(
+        [[100, 0, 100, 800, 0, 0, 0, 0]] * 2 + [[100, 0, 100, 800, 0, 0, 0, 0], [110, 0, 110, 980, 20, 0, 0, 0]]
+    )
+    monkeypatch.setattr(parallel, "_cpu_times", lambda: next(samples))
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (9.0, 9.0, 9.0))  # a busy minute ago: not a guide
+    assert parallel.idle_cores() is None  # no ticks passed: cannot tell
+    assert parallel.use_worker() is True  # 200 of 220 ticks idle or waiting on disk: 1.8 cores
+
+
+def test_idle_cores_reads_this_machine():
+    idle = parallel.idle_cores(0.05)
+    assert idle is None or 0 <= idle <= (os.cpu_count() or 1) + 1e-9
