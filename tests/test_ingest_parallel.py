@@ -95,6 +95,7 @@ def test_the_worker_starts_only_when_two_cores_are_idle_now(monkeypatch):
     monkeypatch.setattr(parallel, "_cpu_times", lambda: next(samples))
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(parallel.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)  # threads earlier tests left behind
     assert parallel.idle_cores() == pytest.approx(4 / 3)
     samples = iter(
         [[100, 0, 100, 800, 0, 0, 0, 0]] * 2 + [[100, 0, 100, 800, 0, 0, 0, 0], [110, 0, 110, 980, 20, 0, 0, 0]]
