@@ -118,18 +118,25 @@ def read_ints(session: Session, sql: str, columns: Sequence[str], params: dict |
 
 
 def read_batches(
-    session: Session, sql: str, schema: pa.Schema, params: dict | None = None, rows: int = FETCH_ROWS
+    session: Session,
+    sql: str,
+    schema: pa.Schema,
+    params: dict | None = None,
+    rows: int = FETCH_ROWS,
+    *,
+    adbc: bool = True,
 ) -> Iterator[pa.RecordBatch]:
     """Yield the rows of `sql` as Arrow record batches of `schema` (the columns `sql` selects, in order).
 
     `sql` takes `:name` parameters; a timestamp column of `schema` is selected as the bare UTCDateTime column.
     When the session's transaction has written nothing yet, so that another connection sees the same rows, the
     columns come straight into Arrow through ADBC (no Python object per value); otherwise through the session's
-    own DBAPI cursor, so uncommitted writes are seen.
+    own DBAPI cursor, so uncommitted writes are seen. `adbc=False` always reads through the cursor (faster for a
+    few rows: ADBC's SQLite reader is a process of its own).
     """
     name = dialect(session)
     conn = session.connection()
-    uri = _adbc_uri(conn, name)
+    uri = _adbc_uri(conn, name) if adbc else None
     if uri is not None:
         batches = _adbc_batches(uri, name, sql, db_values(name, params or {}), rows)
     else:

@@ -78,6 +78,7 @@ def _compare(session) -> None:
 
 
 def _count_adbc(monkeypatch) -> list:
+    monkeypatch.setattr(reading, "ADBC_MIN_POSTS", 0)  # these few posts too
     calls = []
     real = dataaccess._adbc_batches
 
@@ -105,6 +106,16 @@ def test_read_posts_matches_the_orm_on_postgresql(pg_url, monkeypatch):
         assert adbc == ["postgresql"] * 6
     finally:
         workspace.dispose()
+
+
+def test_a_few_posts_are_read_through_the_session_cursor(session, monkeypatch):
+    adbc = _count_adbc(monkeypatch)
+    monkeypatch.setattr(reading, "ADBC_MIN_POSTS", 7)
+    _store(session)
+    session.commit()
+    assert len(read_posts(session)) == 6 and adbc == []  # 6 posts: below the threshold
+    monkeypatch.setattr(reading, "ADBC_MIN_POSTS", 6)
+    assert len(read_posts(session)) == 6 and adbc == [dataaccess.dialect(session)]
 
 
 def test_read_posts_of_an_empty_workspace(session):
@@ -163,9 +174,10 @@ def test_scan_posts_reads_posts_stored_in_time_order_once(session):
     assert posts["id"].tolist() == [1, 2, 3, 4, 5]
 
 
-def test_each_read_sees_the_posts_committed_before_it(session):
+def test_each_read_sees_the_posts_committed_before_it(session, monkeypatch):
     # ADBC's SQLite runs in a process of its own: in this one, closing its file would drop this process's locks
     # on the workspace and leave the session's connection reading a stale index.
+    adbc = _count_adbc(monkeypatch)
     _store(session)
     session.commit()
     assert len(read_posts(session)) == 6
@@ -174,3 +186,4 @@ def test_each_read_sees_the_posts_committed_before_it(session):
     session.commit()
     assert read_posts(session)["id"].tolist() == [96, 99, 200, 97, 100, 98, 95]
     assert session.scalar(select(func.count()).select_from(Post)) == 7  # the session's connection still reads
+    assert adbc == [dataaccess.dialect(session)] * 2
