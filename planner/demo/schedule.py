@@ -37,6 +37,13 @@ CADENCE = {
 PAUSE_REASON = "Flood warning in Valleyton (fictional): campaign posts held while emergency services have the feeds"
 
 
+def _first_allowed(session, channel: Channel, taken: list[datetime], hours: list[datetime]) -> datetime:
+    """Return the first of `hours` at which a post on `channel` adds no cadence conflict to those `taken`."""
+    rule = cadence.cadence_for(session, channel.id)
+    already = len(cadence.violations(rule, taken))
+    return next((at for at in hours if len(cadence.violations(rule, [*taken, at])) == already), hours[0])
+
+
 def _local(now: datetime, days: int, hour: int, minute: int = 0) -> datetime:
     day = now.astimezone(ZONE).date() + timedelta(days=days)
     return datetime.combine(day, time(hour, minute), tzinfo=ZONE).astimezone(UTC)
@@ -193,9 +200,10 @@ def add_schedule(ctx: DemoContext) -> str:
             add(key, channel, at, status, answers=trend, why=scorer.why(at, ZONE))
             answered += 1
         if picks:
-            # A first line on Telegram two hours after detection, whatever the hour (published by the time the demo
-            # loads, so Results shows a time to response at any hour); the X answers wait for the audience's hours.
-            first = cadence.floor_hour(window.start) + timedelta(hours=2)
+            # A first line on Telegram at the first hour after detection its cadence allows (published by the time
+            # the demo loads, so Results shows a time to response at any hour); the X answers wait for the audience.
+            soon = [cadence.floor_hour(window.start) + timedelta(hours=1), *starts]
+            first = _first_allowed(session, tg, [e.scheduled_at for e in entries if e.channel_id == tg.id], soon)
             add("answer", tg, first, "published" if first < now else "planned", answers=trend)
 
     # Next week: planned posts, and two at the same minute on Telegram (kept, flagged as a conflict).
