@@ -351,13 +351,17 @@ def update_trend_shares(session: Session, run_id: int) -> int:
         t.coordination_share = None
     if not measured:
         return 0
-    posts = _member_posts(session, run_id, min(t.detected_at for t in measured), _period_end(run, measured))
+    posts = _member_posts(session, run_id, min(t.detected_at for t in measured), _period_end(measured))
     occ = extract_keys(posts, tuple(sorted({t.kind for t in measured})))
     code = {(kind, key): i for i, (kind, key) in enumerate(zip(occ.kinds, occ.keys, strict=True))}
+    # The occurrences sorted by key once; each trend's are then one slice (a key no post has: an empty one).
+    order = np.argsort(occ.key, kind="stable")
+    wanted = np.array([code.get((t.kind, _key(t)), -1) for t in measured], dtype=np.int64)
+    keys = occ.key[order]
+    lows, highs = np.searchsorted(keys, wanted, "left"), np.searchsorted(keys, wanted, "right")
     created = posts["created_at"].to_numpy()
-    for t in measured:
-        wanted = code.get((t.kind, _key(t)))
-        at = created[occ.post[occ.key == wanted]] if wanted is not None else created[:0]
+    for t, low, high in zip(measured, lows, highs, strict=True):
+        at = created[occ.post[order[low:high]]]
         since = np.datetime64(t.detected_at.replace(tzinfo=None), "us")
         inside = at >= since
         if t.as_of is not None:
@@ -378,7 +382,7 @@ def _covers(run: CoordinationRun, trend: Trend) -> bool:
     return run.until is None or (trend.as_of is not None and _aware(run.until) >= _aware(trend.as_of))
 
 
-def _period_end(run: CoordinationRun, trends: list[Trend]) -> datetime | None:
+def _period_end(trends: list[Trend]) -> datetime | None:
     ends = [t.as_of for t in trends]
     return None if any(e is None for e in ends) else max(_aware(e) for e in ends)
 
