@@ -166,8 +166,8 @@ def _click_first_row(page, testid_index: int = 0) -> None:
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 18)
 
 
-def _pick(page, container, label: str, option: str) -> None:
-    """Choose `option` in the select/multiselect labelled `label` inside `container`."""
+def _pick(page, container, label: str, option: str, multi: bool = True) -> None:
+    """Choose `option` in the multiselect (or, not `multi`, the selectbox) labelled `label` inside `container`."""
     wanted = page.get_by_role("option").filter(has_text=option).first
     for _ in range(3):  # a click can land while a rerun redraws the widget: open it again until the list shows
         container.get_by_label(label, exact=True).click()
@@ -177,7 +177,8 @@ def _pick(page, container, label: str, option: str) -> None:
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
     wanted.click()
-    page.keyboard.press("Escape")
+    if multi:  # a multiselect stays open for more choices
+        page.keyboard.press("Escape")
 
 
 @pytest.fixture
@@ -340,8 +341,8 @@ def test_full_journey_three_roles(tmp_path, shots_dir):
             j.idle()
             j.click(page.get_by_test_id("stButtonGroup").get_by_text("List", exact=True))
             j.idle()
-            j.click(page.get_by_label("Open a scheduled post"))
-            page.get_by_role("option").filter(has_text="The lanterns are for everyone").first.click()
+            j.idle()
+            _pick(page, page, "Open a scheduled post", "The lanterns are for everyone", multi=False)
             page.get_by_label("Post URL on the platform").fill(POST_URL)
             # Auto-schedule put it inside the trend's response window, maybe hours ahead: then the page warns that it
             # is not due yet, and marking it published needs a confirm (within 15 minutes of its time it does not).
