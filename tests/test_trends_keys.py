@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -101,5 +102,17 @@ def test_chunks_give_the_same_keys_as_one_pass(monkeypatch):
     } == pairs
     assert len(chunked) == len(whole) and (0, "term", "word") in pairs
     # Codes follow first appearance, however often the vocabulary settled.
-    assert chunked.keys.tolist() == whole_small_chunks.keys.tolist()
-    assert chunked.kinds.tolist() == whole_small_chunks.kinds.tolist()
+    assert list(chunked.keys) == list(whole_small_chunks.keys)
+    assert list(chunked.kinds) == list(whole_small_chunks.kinds)
+
+
+def test_merging_by_shards_equals_one_dictionary_encoding():
+    rng = np.random.default_rng(3)
+    words = np.array([f"w{'x' * (i % 7)}{i}" for i in range(500)], dtype=object)
+    settled = pa.array(list(dict.fromkeys(words[rng.integers(0, 250, 300)])), pa.large_string())
+    pending = pa.array(list(words[rng.integers(0, 500, 2_000)]), pa.large_string())
+    encoded = pc.dictionary_encode(pa.concat_arrays([settled, pending]))
+    merged, place = keys._merge(settled, pending)
+    assert merged.to_pylist() == encoded.dictionary.to_pylist()
+    assert place.tolist() == encoded.indices.to_numpy()[len(settled) :].tolist()
+    assert len(merged) > len(settled)  # some keys were new, some known

@@ -103,7 +103,7 @@ def count_keys(occ: Occurrences, grid: Grid, min_count: int) -> Counts:
     coarse = max(1, n // COARSE_BUCKETS)
     n_coarse = n // coarse + 1
     rows = row_of(kept, len(occ.keys))
-    coarse_counts = np.zeros(n_coarse * len(kept), dtype=np.int64)  # bucket-major
+    coarse_counts = np.zeros(n_coarse * len(kept), dtype=np.int32)  # bucket-major
     for _post, row, bkt in slices(occ, rows, grid):
         _add_cells(coarse_counts, len(kept), row, bkt // coarse)
     kept = kept[coarse_counts.reshape(n_coarse, len(kept)).max(axis=0, initial=0) >= min_count]

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from stop_words import LANGUAGE_MAPPING, get_stop_words
 
-from planner.trends.params import KEY_KINDS, Progress
+from planner.trends.params import KEY_KINDS, KINDS, Progress
 
 # Posts are tokenised this many at a time, so memory stays flat however many posts there are.
 CHUNK_POSTS = 100_000
@@ -25,6 +25,8 @@ TOKENISE_THREADS = 2
 SETTLE_KEYS = 8_000_000
 # Key codes rewritten at a time when the vocabulary settles (bounds the temporary arrays).
 REMAP_SLICE = 4_000_000
+# The vocabulary settles this many shards of its keys at a time (bounds the hash table's memory).
+SETTLE_SHARDS = 4
 # Which kind of key best names a story, best first: a folded trend is headed by its best key.
 KIND_RANK = {"hashtag": 0, "url": 1, "domain": 2, "term": 3, "narrative": 4}
 
@@ -173,14 +175,45 @@ def chunk_keys(
     return out
 
 
+class Labels:
+    """A read-only column of strings kept in Arrow, not as a Python string per value (10M posts carry 8M keys):
+    `labels[i]` is a str, `labels[codes]` an object array of them."""
+
+    def __init__(self, values: pa.Array) -> None:
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, index):
+        if np.ndim(index) == 0:
+            return self.values[int(index)].as_py()
+        return self.values.take(pa.array(np.asarray(index, dtype=np.int64))).to_numpy(zero_copy_only=False)
+
+    def __iter__(self):
+        return iter(self.values.to_pylist())
+
+    def plus(self, more: list[str]) -> Labels:
+        """Return these labels followed by `more`."""
+        extra = pa.array(more, pa.large_string())
+        if pa.types.is_dictionary(self.values.type):
+            extra = pc.index_in(extra, value_set=self.values.dictionary).cast(self.values.type.index_type)
+            return Labels(pa.DictionaryArray.from_arrays(pa.concat_arrays([self.values.indices, extra]), _KIND_NAMES))
+        return Labels(pa.concat_arrays([self.values, extra]))
+
+
+# Every kind a key can have, as the dictionary of Occurrences.kinds.
+_KIND_NAMES = pa.array(list(KINDS), pa.large_string())
+
+
 @dataclass
 class Occurrences:
     """Which posts carry which trend keys, each (post, key) once: parallel arrays with the keys factorised."""
 
     post: np.ndarray  # row position in the posts frame
     key: np.ndarray  # code into keys / kinds
-    keys: np.ndarray  # key text per code
-    kinds: np.ndarray  # kind per code
+    keys: Labels  # key text per code
+    kinds: Labels  # kind per code
 
     def __len__(self) -> int:
         return len(self.post)
@@ -217,9 +250,9 @@ class _Vocabulary:
         for k, kind in enumerate(KEY_KINDS):
             if not self.pending[kind]:
                 continue
-            encoded = pc.dictionary_encode(pa.concat_arrays([self.settled[kind], *self.pending[kind]]))
-            moves[k] = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-            self.settled[kind] = encoded.dictionary
+            settled = len(self.settled[kind])
+            self.settled[kind], move = _merge(self.settled[kind], pa.concat_arrays(self.pending[kind]))
+            moves[k] = np.concatenate([np.arange(settled, dtype=np.int32), move])
             self.pending[kind], self.pending_size[kind] = [], 0
         return moves
 
@@ -237,16 +270,48 @@ class _Vocabulary:
             part = codes[start : start + REMAP_SLICE]
             part[:] = self._rank(part // width, part % width)
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+    def labels(self) -> tuple[Labels, Labels]:
         """Return (key, kind) per compacted code; call after settle()."""
-        size = sum(len(v) for v in self.settled.values())
-        keys = np.full(size, "", dtype=object)
-        kinds = np.full(size, "", dtype=object)
-        for k, (kind, values) in enumerate(self.settled.items()):
-            ranks = self._rank(np.arange(len(values)), k)
-            keys[ranks] = values.to_numpy(zero_copy_only=False)
-            kinds[ranks] = kind
-        return keys, kinds
+        ranks = np.concatenate([self._rank(np.arange(len(v)), k) for k, v in enumerate(self.settled.values())])
+        at = np.empty(len(ranks), dtype=np.int64)
+        at[ranks] = np.arange(len(ranks))  # the ranks are a permutation: which key has each code
+        keys = pa.concat_arrays(list(self.settled.values())).take(pa.array(at))
+        kind = np.concatenate([np.full(len(v), k, np.int8) for k, v in enumerate(self.settled.values())])
+        kinds = pa.DictionaryArray.from_arrays(pa.array(kind[at]), _KIND_NAMES)
+        return Labels(keys), Labels(kinds)
+
+
+def _merge(settled: pa.Array, pending: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Return (`settled` (distinct keys) followed by the keys of `pending` it lacks, in order of first appearance;
+    the position there of each key of `pending`).
+
+    The same as dictionary-encoding both at once, a shard of the keys at a time (shards by length): Arrow's hash
+    table of 15M short keys takes 0.7 GB, the largest step of reading 10M posts.
+    """
+    shard_settled = pc.binary_length(settled).to_numpy(zero_copy_only=False) % SETTLE_SHARDS
+    shard_pending = pc.binary_length(pending).to_numpy(zero_copy_only=False) % SETTLE_SHARDS
+    place = np.full(len(pending), -1, dtype=np.int64)  # position in settled, for the keys it has
+    first_of = np.zeros(len(pending), dtype=np.int64)  # for the other keys: where in pending each first appears
+    is_first = np.zeros(len(pending), dtype=bool)
+    for shard in range(SETTLE_SHARDS):
+        old = np.flatnonzero(shard_settled == shard)
+        new = np.flatnonzero(shard_pending == shard)
+        if not len(new):
+            continue
+        encoded = pc.dictionary_encode(pa.concat_arrays([settled.take(pa.array(old)), pending.take(pa.array(new))]))
+        code = encoded.indices.to_numpy(zero_copy_only=False)[len(old) :].astype(np.int64)
+        known = code < len(old)
+        place[new[known]] = old[code[known]]
+        # Dictionary codes follow first appearance: a new key first appears where its code passes all before it.
+        fresh, at = code[~known] - len(old), new[~known]
+        firsts = np.ones(len(fresh), dtype=bool)
+        firsts[1:] = fresh[1:] > np.maximum.accumulate(fresh)[:-1]
+        is_first[at[firsts]] = True
+        first_of[at] = at[firsts][fresh]
+    unknown = place < 0
+    place[unknown] = len(settled) + (np.cumsum(is_first) - 1)[first_of[unknown]]
+    merged = pa.concat_arrays([settled, pending.filter(pa.array(is_first))]) if is_first.any() else settled
+    return merged, place.astype(np.int32)
 
 
 def _move_codes(codes: np.ndarray, moves: dict[int, np.ndarray]) -> None:
@@ -318,7 +383,7 @@ class KeyReader:
         # Codes interleave the kinds (position * 4 + kind), which leaves gaps where a kind has fewer keys: ranks
         # close them, so the key table holds only real keys.
         self.vocab.compact(self.key.data[: self.key.size])
-        keys, key_kinds = self.vocab.arrays()
+        keys, key_kinds = self.vocab.labels()
         return Occurrences(self.post.array(), self.key.array(), keys, key_kinds)
 
 
@@ -372,6 +437,6 @@ def add_narratives(occ: Occurrences, posts: pd.DataFrame, narratives: pd.DataFra
     return Occurrences(
         np.concatenate([occ.post, joined["p"].to_numpy(np.int32)]),
         np.concatenate([occ.key, (codes + offset).astype(np.int32)]),
-        np.concatenate([occ.keys, np.asarray(uniques, dtype=object)]),
-        np.concatenate([occ.kinds, np.full(len(uniques), "narrative", dtype=object)]),
+        occ.keys.plus([str(u) for u in uniques]),
+        occ.kinds.plus(["narrative"] * len(uniques)),
     )
