@@ -64,11 +64,11 @@ ADBC_MIN_POSTS = 100_000
 
 
 def _batches(
-    session: Session, start: datetime | None, end: datetime | None, ordered: bool = False
+    session: Session, start: datetime | None, end: datetime | None, ordered: bool = False, total: int | None = None
 ) -> Iterator[pa.RecordBatch]:
     session.flush()  # pending posts must be in the database
     sql, params = _sql(dataaccess.dialect(session), start, end, ordered)
-    many = count_posts(session, start, end) >= ADBC_MIN_POSTS
+    many = (count_posts(session, start, end) if total is None else total) >= ADBC_MIN_POSTS
     return dataaccess.read_batches(session, sql, POST_SCHEMA, params, adbc=many)
 
 
@@ -162,26 +162,30 @@ def scan_posts(
     start: datetime | None = None,
     end: datetime | None = None,
     rows: int = CHUNK_ROWS,
+    total: int | None = None,
 ) -> T:
     """Return consume(the posts of read_table as tables of `rows` posts, the last one shorter), never holding all.
 
     The posts are read in storage order, the fastest scan, while that is their time order (posts imported in time
     order); if they turn out not to be, consume runs again (so it must start afresh each call) over posts sorted in
-    memory (up to SORT_IN_MEMORY of them) or by the database.
+    memory (up to SORT_IN_MEMORY of them) or by the database. `total`: how many posts the range holds, when the
+    caller has counted them already.
     """
-    source, seen = _batches(session, start, end), []
+    if total is None:
+        total = count_posts(session, start, end)
+    source, seen = _batches(session, start, end, total=total), []
     try:
         return consume(_chunks(_checked(_kept(source, seen, 2 * rows)), rows))
     except OutOfOrder:
         pass
-    if count_posts(session, start, end) > SORT_IN_MEMORY:
+    if total > SORT_IN_MEMORY:
         source.close()
-        return consume(_chunks(_batches(session, start, end, ordered=True), rows))
+        return consume(_chunks(_batches(session, start, end, ordered=True, total=total), rows))
     # Posts out of order early in the scan (the usual case: imported newest first, or mixed) are the rest of the
     # same scan, sorted in memory; later, a new scan.
     if seen and seen[-1] is None:
         source.close()
-        source, seen = _batches(session, start, end), []
+        source, seen = _batches(session, start, end, total=total), []
     return consume(_sorted_chunks([*seen, *source], rows))
 
 

@@ -53,7 +53,7 @@ def _posts_and_keys(
         occurrences = trend_keys.read_keys(chunks, key_kinds, total, keep)
         return pa.concat_tables(kept) if kept else POST_SCHEMA.empty_table().select(_KEPT_COLUMNS), occurrences
 
-    table, occurrences = scan_posts(session, consume, start, end, trend_keys.CHUNK_POSTS)
+    table, occurrences = scan_posts(session, consume, start, end, trend_keys.CHUNK_POSTS, total)
     return frame(table), occurrences
 
 
