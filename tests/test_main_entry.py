@@ -43,3 +43,19 @@ def test_waits_as_usual_while_another_thread_runs(monkeypatch):
     with pytest.raises(SystemExit) as exited:
         entry._quick_exit(4)
     assert exited.value.code == 4
+
+
+def test_exit_handlers_run_and_a_profiler_still_gets_its_figures(tmp_path):
+    script = (
+        "import atexit, runpy, sys\n"
+        "atexit.register(lambda: print('handler ran', flush=True))\n"
+        "sys.argv = ['planner', '--version']\n"
+        "runpy.run_module('planner', run_name='__main__')\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "PLANNER_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert done.returncode == 0 and done.stdout.splitlines()[-1] == "handler ran"
+    stats = tmp_path / "cli.prof"
+    profiled = [sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "planner", "--version"]
+    assert subprocess.run(profiled, capture_output=True, env=env, cwd=ROOT).returncode == 0
+    assert stats.stat().st_size > 0
