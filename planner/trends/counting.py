@@ -58,10 +58,11 @@ def row_of(kept: np.ndarray, n_keys: int) -> np.ndarray:
 def slices(occ: Occurrences, rows: np.ndarray, grid: Grid) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Yield (post, row, bucket) for the occurrences of kept keys inside the grid, a slice at a time."""
     for start in range(0, len(occ), OCCURRENCE_SLICE):
-        post = occ.post[start : start + OCCURRENCE_SLICE]
         row = rows[occ.key[start : start + OCCURRENCE_SLICE]]
+        kept = row >= 0  # buckets are looked up for the kept keys' occurrences only (often a few of them)
+        post, row = occ.post[start : start + OCCURRENCE_SLICE][kept], row[kept]
         bkt = grid.post_bucket[post].astype(np.int64)
-        sel = (row >= 0) & (bkt >= 0) & (bkt < grid.n_buckets)
+        sel = (bkt >= 0) & (bkt < grid.n_buckets)
         yield post[sel], row[sel], bkt[sel]
 
 
@@ -137,10 +138,14 @@ def cell_authors(
     cell_rows, cell_cols = cells
     if not len(cell_rows):
         return np.zeros(0, dtype=np.int64)
+    # Only the keys with a requested cell are read, numbered by their row among `keys`.
+    wanted = np.unique(cell_rows)
+    rows = np.full(len(occ.keys), -1, dtype=np.int64)
+    rows[keys[wanted]] = wanted
     mask = np.zeros((len(keys), grid.n_buckets), dtype=bool)
     mask[cell_rows, cell_cols] = True
     parts = []
-    for post, row, bkt in slices(occ, row_of(keys, len(occ.keys)), grid):
+    for post, row, bkt in slices(occ, rows, grid):
         hit = mask[row, bkt]
         parts.append(pd.DataFrame({"r": row[hit], "b": bkt[hit], "a": author_code[post[hit]]}).drop_duplicates())
     triples = pd.concat(parts, ignore_index=True).drop_duplicates()
