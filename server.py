@@ -1,13 +1,12 @@
 """Serve Counterpoint: `streamlit run server.py`. app.py stays the page router; st.App adds the private calendar
 feed route and the security headers (Content-Security-Policy: images, scripts and connections only from the app)."""
 
-import importlib
-import threading
 from contextlib import asynccontextmanager
 
 import streamlit as st
 from starlette.middleware import Middleware
 
+from planner import preload
 from planner.ui import session_routes
 from planner.ui.calendar_feed import routes
 from planner.ui.security import SecurityHeadersMiddleware
@@ -19,14 +18,9 @@ from planner.ui.security import SecurityHeadersMiddleware
 FIRST_PAGE_MODULES = ("planner.ui.common",)
 
 
-def _preload() -> None:
-    for name in FIRST_PAGE_MODULES:
-        importlib.import_module(name)
-
-
 @asynccontextmanager
 async def _lifespan(_app):
-    threading.Thread(target=_preload, name="counterpoint-preload", daemon=True).start()
+    preload.in_background(FIRST_PAGE_MODULES, "counterpoint-preload")
     yield
 
 

@@ -198,7 +198,8 @@ class Labels:
         extra = pa.array(more, pa.large_string())
         if pa.types.is_dictionary(self.values.type):
             extra = pc.index_in(extra, value_set=self.values.dictionary).cast(self.values.type.index_type)
-            return Labels(pa.DictionaryArray.from_arrays(pa.concat_arrays([self.values.indices, extra]), _KIND_NAMES))
+            indices = pa.concat_arrays([self.values.indices, extra])
+            return Labels(pa.DictionaryArray.from_arrays(indices, self.values.dictionary))
         return Labels(pa.concat_arrays([self.values, extra]))
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -14,7 +12,7 @@ import pyarrow as pa
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from planner import audit, watchlists, wording
+from planner import audit, preload, watchlists, wording
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
@@ -46,7 +44,7 @@ def _posts_and_keys(
     key_kinds = tuple(k for k in kinds if k in trend_keys.KEY_KINDS)
     # SciPy's modules for scoring and folding load while the posts are read (0.1-0.2 s off the command's time):
     # reading mostly waits for the reader process and the tokenising threads.
-    threading.Thread(target=_import, args=(_LATER_MODULES,), name="trends-preload", daemon=True).start()
+    preload.in_background(_LATER_MODULES, "trends-preload")
 
     def consume(chunks) -> tuple[pa.Table, trend_keys.Occurrences]:
         kept = []
@@ -64,11 +62,6 @@ def _posts_and_keys(
 
 # Modules detection imports on first use, after reading the posts.
 _LATER_MODULES = ("scipy.special._ufuncs", "scipy.sparse")
-
-
-def _import(names: tuple[str, ...]) -> None:
-    for name in names:
-        importlib.import_module(name)
 
 
 def _owned(table: pa.Table) -> pa.Table:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
@@ -15,7 +14,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-from planner import audit, auth, palette, sessions, sso, wording
+from planner import audit, auth, palette, preload, sessions, sso, wording
 from planner.audit import Actor
 from planner.config import load_settings
 from planner.db import Workspace, open_workspace
@@ -77,20 +76,10 @@ WARM_MODULES = (
 WARM_DELAY_S = 1.0
 
 
-def _import_all(modules: tuple[str, ...]) -> None:
-    time.sleep(WARM_DELAY_S)  # let the page that started it render first
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except ImportError:  # an optional library missing shows on its page, not here
-            continue
-
-
 @st.cache_resource(show_spinner=False)
 def _warm_up(modules: tuple[str, ...]) -> threading.Thread:
-    thread = threading.Thread(target=_import_all, args=(modules,), name="counterpoint-warm-up", daemon=True)
-    thread.start()
-    return thread
+    # After a delay: the page that started it renders first.
+    return preload.in_background(modules, "counterpoint-warm-up", WARM_DELAY_S)
 
 
 def warm_up() -> threading.Thread:
