@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -100,3 +101,24 @@ def test_first_match_sweep_equals_all_pairs(kind, window):
     for chunk in (1, 50, networks.CHUNK_PAIRS):
         got = co_action_edges(prep, params, chunk_pairs=chunk)
         pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_arrow_normalises_every_code_point_it_is_given_as_normalise_text_does():
+    """Every code point _plain_unicode admits, alone and between letters, spaces and mentions: Arrow's lowering,
+    mention and whitespace patterns give normalise_text's result, so the tables of Arrow's Unicode version and
+    Python's agree there. A newer pyarrow or Python that changed one would fail here, not store other keys."""
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    admitted = networks._plain_unicode(pa.array(points, pa.large_string()))
+    chars = [c for c, ok in zip(points, admitted, strict=True) if ok]
+    assert len(chars) > 50_000 and "Ж" in chars and "ا" in chars and "🙂" in chars and "\u3000" in chars
+    texts = [t for c in chars for t in (c, f"A{c}b", f"@x{c}y z", f"{c} {c}{c}", f"@{c}", f"x @{c}")]
+    got = networks._normalise_lowered(pc.ascii_lower(pa.array(texts, pa.large_string())))
+    expected = [normalise_text(t) for t in texts]
+    wrong = [(t, g) for t, g, e in zip(texts, got.to_pylist(), expected, strict=True) if g != e]
+    assert not wrong, wrong[:10]
+
+
+def test_code_points_arrow_would_get_wrong_go_to_python():
+    texts = ["İstanbul", "ΣΟΦΙΑ", "a\u2003b", "Ⴀ", "ꙀꙀ", "\U00010400", "plain", "Жёлтый", "🙂", ""]
+    assert list(networks._plain_unicode(pa.array(texts))) == [False] * 6 + [True] * 4
+    assert list(normalise_texts(pd.Series(texts))) == [normalise_text(t) for t in texts]

@@ -7,6 +7,8 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from conftest import FIXTURES
 from hypothesis import HealthCheck, given, settings
@@ -125,3 +127,17 @@ def test_join_per_post_keeps_order_and_drops_repeats():
     rows = np.array([0, 0, 0, 2, 3, 3])
     values = np.array(["b", "a", "b", "x", "", "y"], dtype=object)
     assert entities.join_per_post(5, rows, values) == ["b a", "", "x", "y", ""]
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_holding_equals_match_substring(large):
+    """The byte scan marks exactly the strings Arrow's match_substring finds a hint in, across string edges too."""
+    texts = ["#a", "a#", "", "x@y", "＃tag", "w", ".x", "http://a", "x:/", "/z", "W.b", "ab", "@", "＠b", "é#", ":"]
+    arr = pa.array(texts * 3, type=pa.large_string() if large else pa.string()).slice(2, 40)
+    for hints in (entities.HASHTAG_HINTS, entities.MENTION_HINTS, entities.URL_HINTS, ("w.", "/z")):
+        expected = np.zeros(len(arr), dtype=bool)
+        for hint in hints:
+            expected |= pc.match_substring(arr, hint).to_numpy(zero_copy_only=False)
+        assert entities.holding(arr, hints).tolist() == expected.tolist()
+    assert entities.holding(pa.array([], pa.string()), ("#",)).tolist() == []
+    assert entities.holding(pa.array(["", ""]), ("#",)).tolist() == [False, False]

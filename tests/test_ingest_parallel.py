@@ -6,7 +6,7 @@ import os
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from planner import auth, ingest
 from planner.db import open_workspace
@@ -32,8 +32,8 @@ def _stored(tmp_path, name, data, worker: bool, monkeypatch, **options):
     monkeypatch.setattr(parallel, "WORKER_ROWS", 1 if worker else 10**12)
     monkeypatch.setattr(parallel, "use_worker", lambda: worker)
     started = []
-    real = parallel.ProcessPoolExecutor
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", lambda *a, **k: started.append(1) or real(*a, **k))
+    real = parallel._Worker.start
+    monkeypatch.setattr(parallel._Worker, "start", lambda *a: started.append(1) or real(*a))
     ws = open_workspace(workspace_url(tmp_path, name.removesuffix(".db")))
     try:
         with ws.session() as session:
@@ -70,9 +70,10 @@ _LOCAL: list[int] = []  # sizes of the chunks this (the test's) process normalis
 
 
 def _slow_in_worker(frame, ctx):
-    """normalise_chunk, 0.3 s slower in the forked worker (which inherits this module), counted in this process."""
+    """normalise_chunk, 0.2 s slower here, 0.3 s in the forked worker (which inherits this module); counted here."""
     if os.getpid() == _PARENT:
         _LOCAL.append(len(frame))
+        time.sleep(0.2)
     else:
         time.sleep(0.3)
     return normalise_chunk(frame, ctx)
@@ -84,7 +85,9 @@ def test_this_process_normalises_chunks_while_the_worker_is_behind(tmp_path, mon
     monkeypatch.setattr(parallel, "normalise_chunk", _slow_in_worker)
     _LOCAL.clear()
     two, rows_two, rejects_two = _stored(tmp_path, "e.db", data, True, monkeypatch, skip_bad_rows=True)
-    assert 0 < len(_LOCAL) < 6  # 6 chunks (1000 rows, then 400s): both processes took some
+    # 6 chunks (1000 rows, then 400s): this process normalised the first and those it had no piece waiting for
+    # (handed on raw), the worker the others.
+    assert _LOCAL[0] == 1000 and 1 < len(_LOCAL) < 6
     assert (two.imported, two.rejected) == (one.imported, one.rejected) == (2999, 1)
     assert rows_two == rows_one and rejects_two == rejects_one and rejects_one[0][0] == 1501
 
@@ -109,3 +112,43 @@ def test_the_worker_starts_only_when_two_cores_are_idle_now(monkeypatch):
 def test_idle_cores_reads_this_machine():
     idle = parallel.idle_cores(0.05)
     assert idle is None or 0 <= idle <= (os.cpu_count() or 1) + 1e-9
+
+
+def test_an_error_the_worker_meets_is_raised_here_as_in_one_process(tmp_path, monkeypatch):
+    """A ragged line late in the file refuses it with the same message whichever process read that line."""
+    lines = _csv(3000).decode().splitlines()
+    lines[2500] += ",surplus"
+    data = ("\n".join(lines) + "\n").encode()
+    messages = []
+    for worker, name in ((False, "f.db"), (True, "g.db")):
+        with pytest.raises(ingest.FormatError) as caught:
+            _stored(tmp_path, name, data, worker, monkeypatch)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1] and "line 2501" in messages[0]
+
+
+def test_what_the_worker_read_reaches_the_report(tmp_path, monkeypatch):
+    """NULs removed and bytes read in the worker are counted in the report as in one process."""
+    data = _csv(3000).replace(b"post 2900 ", b"post\x00 2900 ")
+    one, rows_one, _ = _stored(tmp_path, "h.db", data, False, monkeypatch)
+    two, rows_two, _ = _stored(tmp_path, "i.db", data, True, monkeypatch)
+    assert one.warnings == two.warnings == ["removed 1 NUL characters"]
+    assert rows_one == rows_two and two.imported == 3000
+
+
+def _dies_in_worker(frame, ctx):
+    if os.getpid() != _PARENT:
+        os._exit(3)  # as if the system had killed it
+    return normalise_chunk(frame, ctx)
+
+
+def test_a_worker_that_dies_fails_the_import_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "normalise_chunk", _dies_in_worker)
+    with pytest.raises(RuntimeError, match=r"reading process stopped \(exit code 3\)"):
+        _stored(tmp_path, "j.db", _csv(3000), True, monkeypatch)
+    ws = open_workspace(workspace_url(tmp_path, "j"))
+    try:
+        with ws.session() as session:
+            assert session.scalar(select(func.count()).select_from(Post)) == 0
+    finally:
+        ws.dispose()

@@ -227,26 +227,61 @@ def _text_codes(texts: pd.Series) -> tuple[np.ndarray, pd.api.extensions.Extensi
     return renumber[entry_rep][codes], pd.array(normal.filter(is_rep), dtype="str")
 
 
-def _normalise_lowered(texts: pa.Array) -> pa.Array:
-    """Return normalise_text of ASCII-lowercased texts: ASCII ones with Arrow's regex kernels, the others in Python.
+# Whitespace (str.isspace) among the code points _plain_unicode admits: what str.split() splits on there. The
+# toolkit's mention pattern (`regex` module, \\s) ends a mention at the same ones but \\x1c-\\x1f. Tests check both
+# against Python on every admitted code point.
+_SPACES_RE2 = r"[\t\n\v\f\r\x1c-\x1f \x{85}\x{a0}\x{3000}]+"
+_MENTION_RE2 = r"@[^\t\n\v\f\r \x{85}\x{a0}\x{3000}]*"
+# UTF-8 lead bytes of the blocks _plain_unicode turns away: U+1000-U+2FFF (Georgian, Cherokee, Greek Extended,
+# the general punctuation's spaces, letterlike symbols, Glagolitic...), U+A000-U+AFFF (Cyrillic Extended-B, Latin
+# Extended-D, blocks where recent Unicode versions added case pairs), U+E000-U+EFFF, and four-byte sequences
+# other than U+1F000-U+1FFFF (emoji).
+_TURNED_AWAY_LEADS = np.array([0xE1, 0xE2, 0xEA, 0xEE], dtype=np.uint8)
 
-    On ASCII text both steps are exact as RE2 patterns: the toolkit's mention pattern (`regex` module) ends a mention
-    at the first tab, newline, vertical tab, form feed, carriage return or space, and str.split() splits on those and
-    on \\x1c-\\x1f. Non-ASCII texts go through normalise_text itself (lower() of an ASCII-lowercased text equals
-    lower() of the original, so this is exact).
+
+def _plain_unicode(strings: pa.Array) -> np.ndarray:
+    """Return per string whether Arrow's kernels normalise it exactly as normalise_text does.
+
+    That is when Arrow's utf8_lower lowers each of its code points as str.lower() does (not İ, which lowers to two
+    code points, nor Σ, whose lower case depends on its place in the word) and its whitespace is among the RE2
+    classes above: ASCII, Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic and the rest of U+0080-U+07FF,
+    U+0800-U+0FFF, CJK and Hangul, the presentation and full-width forms, and emoji. One scan of the UTF-8 bytes.
     """
-    ascii_mask = pc.string_is_ascii(texts).to_numpy(zero_copy_only=False)
-    ascii_idx, other_idx = np.flatnonzero(ascii_mask), np.flatnonzero(~ascii_mask)
+    large = pa.types.is_large_string(strings.type)
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64 if large else np.int32)
+    offsets = offsets[strings.offset : strings.offset + len(strings) + 1].astype(np.int64)
+    out = np.ones(len(strings), dtype=bool)
+    if not len(strings) or strings.buffers()[2] is None or offsets[-1] == offsets[0]:
+        return out
+    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    after = np.append(data[1:], np.uint8(0))
+    bad = np.isin(data, _TURNED_AWAY_LEADS) | (data >= 0xF1)
+    bad |= (data == 0xF0) & (after != 0x9F)
+    bad |= ((data == 0xC4) & (after == 0xB0)) | ((data == 0xCE) & (after == 0xA3))  # İ, Σ
+    hits = np.flatnonzero(bad)
+    out[np.searchsorted(offsets[1:] - offsets[0], hits, "right")] = False
+    return out
+
+
+def _normalise_lowered(texts: pa.Array) -> pa.Array:
+    """Return normalise_text of ASCII-lowercased texts: most with Arrow's kernels, the others in Python.
+
+    Texts _plain_unicode admits are lowered by utf8_lower (lower() of an ASCII-lowercased text equals lower() of
+    the original), lose their mentions and have their whitespace collapsed by RE2 patterns equal to the toolkit's
+    and str.split()'s there. The others go through normalise_text itself.
+    """
+    plain_mask = _plain_unicode(texts)
+    plain_idx, other_idx = np.flatnonzero(plain_mask), np.flatnonzero(~plain_mask)
     out = pa.chunked_array([], texts.type)
-    if len(ascii_idx):
-        plain = pc.replace_substring_regex(texts.take(ascii_idx), r"@[^\t\n\v\f\r ]*", "")
-        plain = pc.utf8_trim(pc.replace_substring_regex(plain, r"[\t\n\v\f\r\x1c-\x1f ]+", " "), " ")
+    if len(plain_idx):
+        plain = pc.replace_substring_regex(pc.utf8_lower(texts.take(plain_idx)), _MENTION_RE2, "")
+        plain = pc.utf8_trim(pc.replace_substring_regex(plain, _SPACES_RE2, " "), " ")
         out = pa.chunked_array([plain])
     if len(other_idx):
         other = pa.array([normalise_text(t) for t in texts.take(other_idx).to_pylist()], texts.type)
         out = pa.chunked_array([*out.chunks, other])
-    # Back to the input order: ASCII results first, then the others.
-    return out.combine_chunks().take(np.argsort(np.r_[ascii_idx, other_idx]))
+    # Back to the input order: Arrow's results first, then the others.
+    return out.combine_chunks().take(np.argsort(np.r_[plain_idx, other_idx]))
 
 
 def _dictionary(strings: pa.ChunkedArray, sort: bool = False) -> tuple[np.ndarray, pa.Array]:

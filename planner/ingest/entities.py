@@ -77,17 +77,42 @@ def find_all(texts: pa.Array | Words, pattern, hints: tuple[str, ...]) -> tuple[
     findall, in C. A match's word is the number of line breaks before it.
     """
     words = Words.of(texts)
-    hinted = None
-    for hint in hints:
-        found = pc.match_substring(words.flat, hint)
-        hinted = found if hinted is None else pc.or_(hinted, found)
-    if hinted is None or not pc.any(hinted).as_py():
+    hinted = holding(words.flat, hints)
+    if not hinted.any():
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=object)
-    posts = words.posts.filter(hinted).to_numpy()
+    posts = words.posts.to_numpy()[hinted]
     found = np.array(_with_breaks(pattern).findall(joined_text(words.flat.filter(hinted))), dtype=object)
     breaks = found == ""
     which = np.cumsum(breaks)[~breaks]
     return posts[which], found[~breaks]
+
+
+def holding(strings: pa.Array, hints: tuple[str, ...]) -> np.ndarray:
+    """Return per string whether it holds one of the literal `hints`: one scan of the bytes of the Arrow buffer.
+
+    The same as or-ing pyarrow's match_substring over the hints, several times faster (one comparison per byte and
+    hint byte, no per-string call).
+    """
+    out = np.zeros(len(strings), dtype=bool)
+    if not len(strings) or strings.buffers()[2] is None:
+        return out
+    wide = pa.types.is_large_string(strings.type)
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64 if wide else np.int32)
+    offsets = offsets[strings.offset : strings.offset + len(strings) + 1].astype(np.int64)
+    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[: offsets[-1]]
+    for hint in hints:
+        code = np.frombuffer(hint.encode(), dtype=np.uint8)
+        span = len(data) - len(code) + 1
+        if span <= offsets[0]:
+            continue
+        match = data[offsets[0] : span] == code[0]
+        for k in range(1, len(code)):
+            match &= data[offsets[0] + k : span + k] == code[k]
+        starts = np.flatnonzero(match) + offsets[0]
+        where = np.searchsorted(offsets, starts, side="right") - 1  # the string each match starts in
+        inside = starts + len(code) <= offsets[where + 1]  # and ends in (not across into the next)
+        out[where[inside]] = True
+    return out
 
 
 def _normal(values, key: Callable[[str], str]) -> np.ndarray:

@@ -17,10 +17,11 @@ from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
 from planner.errors import Refused
+from planner.ingest import parallel
 from planner.ingest.formats import Chunk, CsvFormat, Format, QutFormat, ReadState, sniff_text
 from planner.ingest.jsonfmt import TelegramFormat, TwitterV1Format, TwitterV2Format
-from planner.ingest.parallel import normalised
-from planner.ingest.pipeline import POST_COLUMNS, Context, Rejected, normalise_chunk
+from planner.ingest.parallel import LISTED_RAWS, normalised
+from planner.ingest.pipeline import POST_COLUMNS, Context, Rejected
 from planner.ingest.source import FormatError, Source, detect_encoding
 from planner.ingest.store import defer_indexes, insert_posts, restore_indexes, store_rejects
 from planner.ingest.timestamps import zone
@@ -31,8 +32,9 @@ FORMATS: dict[str, Format] = {
 }
 FORMAT_CHOICES = ("auto", *FORMATS)
 PLATFORM_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
-# Bad rows listed in a report (all are counted; with skip-bad-rows all are stored for the rejects CSV).
-REPORT_REJECTS = 1000
+# Bad rows listed in a report, each with its source row (all are counted; with skip-bad-rows all are stored for the
+# rejects CSV).
+REPORT_REJECTS = LISTED_RAWS
 # Bad rows quoted in the refusal message.
 MESSAGE_REJECTS = 5
 # Encodings a file proves (UTF-8 decodes, or a byte-order mark or NUL pattern says so); others are guesses.
@@ -178,9 +180,8 @@ def preview(source: Source, options: ImportOptions, rows: int = 20) -> tuple[pd.
     for chunk in fmt.chunks(source, state, options.mapping, options.encoding):
         ctx = _context(options, fmt, state, secret=None)
         frame = chunk.frame.head(rows)
-        valid, rejects, positions = normalise_chunk(frame, ctx)
-        _attach_raw(chunk, rejects, positions)
-        return valid, rejects
+        first = parallel.piece(Chunk(frame, chunk.raw), ctx, state.bytes_read, all_raws=True)
+        return first.valid, first.rejects
     return pd.DataFrame(columns=list(POST_COLUMNS)), []
 
 
@@ -192,12 +193,6 @@ def _context(options: ImportOptions, fmt: Format, state: ReadState, secret: byte
         secret=secret,
         detect_language=options.detect_language,
     )
-
-
-def _attach_raw(chunk: Chunk, rejects: list[Rejected], positions: list[int]) -> None:
-    """Give the first len(rejects) rejected rows their source row (`positions` may run on: the rest get none)."""
-    for reject, raw in zip(rejects, chunk.raw_rows(positions[: len(rejects)]), strict=True):
-        reject.raw = raw
 
 
 def import_posts(
@@ -297,9 +292,11 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
     refused = False
     deferred: list[str] | None = None
     chunks = fmt.chunks(source, state, options.mapping, options.encoding)
-    for chunk, ctx, bytes_read, (valid, rejects, positions) in normalised(
-        chunks, state, source.size, lambda: _context(options, fmt, state, secret)
-    ):
+    # Skipped rows are stored with their source row for the rejects CSV; otherwise a bad row refuses the file and
+    # only the rows the report lists need theirs (a refused file of many bad rows is still counted to the end).
+    all_raws = batch is not None and options.skip_bad_rows
+    for ctx, part in normalised(chunks, state, source.size, lambda: _context(options, fmt, state, secret), all_raws):
+        valid, rejects = part.valid, part.rejects
         if not report.platform:
             report.platform, report.encoding = ctx.platform, state.encoding
             report.mapping, report.ignored_columns = dict(state.mapping), list(state.ignored_columns)
@@ -307,10 +304,7 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
                 batch.platform = ctx.platform
         refused = refused or (bool(rejects) and not options.skip_bad_rows)
         listed = rejects[: max(REPORT_REJECTS - len(report.rejects), 0)]
-        # Source rows go with the rejects stored for the rejects CSV, else only with those the report lists: a
-        # refused file of many bad rows is still counted to the end, without that cost for each.
-        _attach_raw(chunk, rejects if batch is not None and not refused else listed, positions)
-        report.rows_read += len(chunk.frame)
+        report.rows_read += part.rows
         report.valid += len(valid)
         report.rejected += len(rejects)
         report.rejects.extend(listed)
@@ -324,7 +318,7 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
             if rejects:
                 store_rejects(session, batch.id, rejects)
             if deferred is None:
-                deferred = defer_indexes(session, source.size, bytes_read, report.rows_read)
+                deferred = defer_indexes(session, source.size, part.bytes_read, report.rows_read)
             report.imported += insert_posts(session, valid, batch.id)
         progress(min(state.bytes_read / max(source.size, 1), 0.99), f"Read {report.rows_read:,} rows...")
     if ctx is None or report.rows_read == 0:

@@ -1,21 +1,25 @@
-"""Normalise a big file's chunks in a worker process, one chunk ahead of the database writes of the previous one.
+"""Read and normalise a big file in a worker process while this process writes the rows it hands back.
 
-Reading the file and writing rows stay in the calling process (they hold the file and the transaction); the
-worker gets each chunk's records and returns its validated rows. On two cores the validation, entity extraction and
-language detection (fastText holds the GIL, so a thread would not do) then overlap with the inserts. When the worker
-falls behind (language detection makes its side the slower one), the calling process normalises the next chunk
-itself instead of waiting, so both cores stay busy; rows still come out in file order.
+The database writes stay in the calling process (it holds the transaction); they are the import's longest part, so
+everything else leaves that process: once the first chunk shows the file is big, a forked worker continues reading
+the file from there (the format's generator, file position and all, is copied by the fork) and normalises each
+chunk (validation, entity extraction, keys, language detection: fastText holds the GIL, so a thread would not do).
+When this process has taken every piece handed on (it is about to wait), the worker hands it the next chunk still raw
+and this process normalises it itself: when language detection makes the worker's side the slower one, both cores
+stay busy; when the worker is ahead, it normalises every chunk. Rows
+come out in file order either way, and an error in the worker (a bad file, say) is raised here, in its place.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import queue as queue_module
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -24,12 +28,20 @@ from planner.ingest.pipeline import Context, Rejected, normalise_chunk
 
 # Files expected to hold at least this many rows get a worker: below it, starting one costs more than it saves.
 WORKER_ROWS = 100_000
-# Chunks the worker holds at once; with this many still running, this process normalises the next one itself.
-WORKER_AHEAD = 2
-# Chunks read but not yet handed on (bounds memory): with this many, wait for the oldest.
+# Pieces the worker may have handed on that this process has not taken yet (bounds memory).
 MAX_PENDING = 4
+# Without skip-bad-rows a bad row refuses the file, and only the rows the report lists need their source row.
+LISTED_RAWS = 1000
 
-Normalised = tuple[pd.DataFrame, list[Rejected], list[int]]
+
+@dataclass
+class Piece:
+    """A chunk's outcome: rows read, bytes of the file read by then, the valid rows and the rejected ones."""
+
+    rows: int
+    bytes_read: int
+    valid: pd.DataFrame
+    rejects: list[Rejected]
 
 
 def use_worker() -> bool:
@@ -73,47 +85,126 @@ def _cpu_times() -> list[int]:
     return [int(v) for v in fields[1:9]]
 
 
-def normalised(
-    chunks: Iterable[Chunk], state: ReadState, file_size: int, make_context: Callable[[], Context]
-) -> Iterator[tuple[Chunk, Context, int, Normalised]]:
-    """Yield (chunk, context, bytes read when the chunk was read, normalise_chunk's result), in file order.
+def piece(chunk: Chunk, ctx: Context, bytes_read: int, all_raws: bool) -> Piece:
+    """Normalise `chunk`; give its rejected rows their source row (all of them, or the first LISTED_RAWS)."""
+    valid, rejects, positions = normalise_chunk(chunk.frame, ctx)
+    raws = rejects if all_raws else rejects[:LISTED_RAWS]
+    # `positions` may run on past the rejects (rows dropped for another reason): those get no source row.
+    for reject, raw in zip(raws, chunk.raw_rows(positions[: len(raws)]), strict=True):
+        reject.raw = raw
+    return Piece(len(chunk.frame), bytes_read, valid, rejects)
 
-    The context is made when the first chunk has been read (the format learns the columns from it). Once the file
-    is expected to hold WORKER_ROWS rows, later chunks are normalised in a worker process, one chunk ahead, if
-    use_worker() says it helps.
+
+def normalised(
+    chunks: Iterable[Chunk], state: ReadState, file_size: int, make_context: Callable[[], Context], all_raws: bool
+) -> Iterator[tuple[Context, Piece]]:
+    """Yield (context, piece) for each chunk of `chunks`, in file order.
+
+    The context is made once the first chunk has been read (the format learns the columns from it). When that chunk
+    shows the file holds WORKER_ROWS rows or more and use_worker() says it helps, a worker reads and normalises the
+    rest. `all_raws`: every rejected row keeps its source row (for the rejects CSV); else the first LISTED_RAWS of
+    each chunk do. `state` is kept up to date as the worker reads (bytes read, warnings, NULs removed).
     """
-    ctx: Context | None = None
-    pool: ProcessPoolExecutor | None = None
-    pending: deque[tuple[Chunk, int, Future | Normalised]] = deque()
-    rows = 0
+    iterator = iter(chunks)
+    for chunk in iterator:
+        ctx = make_context()
+        bytes_read = state.bytes_read
+        big = file_size * len(chunk.frame) >= WORKER_ROWS * max(bytes_read, 1)
+        worker = _Worker.start(iterator, state, ctx, all_raws) if big and use_worker() else None
+        try:
+            yield ctx, piece(chunk, ctx, bytes_read, all_raws)
+            if worker is None:
+                for chunk in iterator:
+                    yield ctx, piece(chunk, ctx, state.bytes_read, all_raws)
+                return
+            for item in worker.items():
+                yield ctx, (item if isinstance(item, Piece) else piece(item[0], ctx, item[1], all_raws))
+        finally:
+            if worker is not None:
+                worker.stop()
+        return
+
+
+class _Worker:
+    """The forked process that reads the rest of the file, and this process's end of the pipe from it."""
+
+    def __init__(self, process, conn, slots, pending, state: ReadState):
+        self.process, self.conn, self.slots, self.pending, self.state = process, conn, slots, pending, state
+
+    @classmethod
+    def start(cls, chunks: Iterator[Chunk], state: ReadState, ctx: Context, all_raws: bool) -> _Worker:
+        mp = multiprocessing.get_context("fork")
+        receiver, sender = mp.Pipe(duplex=False)
+        slots = mp.BoundedSemaphore(MAX_PENDING)
+        pending = mp.Value("i", 0)  # pieces handed on and not yet taken
+        process = mp.Process(
+            target=_work, args=(chunks, state, ctx, all_raws, sender, slots, pending), name="import-reader", daemon=True
+        )
+        process.start()
+        sender.close()  # the worker holds the only writing end: if it dies, reading here ends instead of waiting
+        return cls(process, receiver, slots, pending, state)
+
+    def items(self) -> Iterator[Piece | tuple[Chunk, int]]:
+        """Yield the worker's pieces, and raw (chunk, bytes read) for this process to normalise, in file order."""
+        while True:
+            try:
+                kind, item, read = self.conn.recv()
+            except (EOFError, OSError) as exc:  # OSError: it died in the middle of a piece
+                self.process.join()
+                code = self.process.exitcode
+                raise RuntimeError(f"the import's reading process stopped (exit code {code})") from exc
+            self.state.bytes_read, self.state.warnings[:], nuls = read
+            if self.state.stream is not None:
+                self.state.stream.nuls_removed = nuls
+            if kind == "error":
+                raise item
+            if kind == "end":
+                return
+            with self.pending.get_lock():
+                self.pending.value -= 1
+            self.slots.release()
+            yield item
+
+    def stop(self) -> None:
+        """End the worker (at once if this process stopped early) and close the pipe."""
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self.conn.close()
+
+
+def _work(chunks, state: ReadState, ctx: Context, all_raws: bool, conn, slots, pending) -> None:
+    """(Worker) read the remaining chunks and hand them on: normalised, or raw when this process has taken all."""
+    # A thread writes to the pipe while this one reads on: written here, each piece would hold the worker until the
+    # importing process had read it, and every piece would look taken at once.
+    outbox: queue_module.SimpleQueue = queue_module.SimpleQueue()
+    writer = threading.Thread(target=_send_all, args=(outbox, conn), name="import-reader-send", daemon=True)
+    writer.start()
+
+    def read() -> tuple:
+        return state.bytes_read, list(state.warnings), state.stream.nuls_removed if state.stream else 0
+
     try:
         for chunk in chunks:
-            ctx = ctx or make_context()
             bytes_read = state.bytes_read
-            rows += len(chunk.frame)
-            if pool is None and not pending and file_size * rows >= WORKER_ROWS * max(bytes_read, 1) and use_worker():
-                pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-            if pool is None:
-                yield chunk, ctx, bytes_read, normalise_chunk(chunk.frame, ctx)
-                continue
-            running = sum(isinstance(work, Future) and not work.done() for _c, _r, work in pending)
-            if running < WORKER_AHEAD:
-                pending.append((chunk, bytes_read, pool.submit(normalise_chunk, chunk.frame, ctx)))
-            else:
-                pending.append((chunk, bytes_read, normalise_chunk(chunk.frame, ctx)))
-            while pending and (len(pending) >= MAX_PENDING or _ready(pending[0][2])):
-                yield _handed_on(pending.popleft(), ctx)
-        while pending:
-            yield _handed_on(pending.popleft(), ctx)
+            item = (chunk, bytes_read) if pending.value == 0 else piece(chunk, ctx, bytes_read, all_raws)
+            slots.acquire()
+            with pending.get_lock():
+                pending.value += 1
+            outbox.put(("piece", item, read()))
+        outbox.put(("end", None, read()))
+    except BaseException as exc:  # raised in the importing process instead, in its place among the rows
+        try:
+            pickle.dumps(exc)
+        except Exception:
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        outbox.put(("error", exc, read()))
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        outbox.put(None)
+        writer.join()
+        conn.close()
 
 
-def _ready(work: Future | Normalised) -> bool:
-    return not isinstance(work, Future) or work.done()
-
-
-def _handed_on(item: tuple[Chunk, int, Future | Normalised], ctx: Context) -> tuple[Chunk, Context, int, Normalised]:
-    chunk, read, work = item
-    return chunk, ctx, read, work.result() if isinstance(work, Future) else work
+def _send_all(outbox: queue_module.SimpleQueue, conn) -> None:
+    while (message := outbox.get()) is not None:
+        conn.send(message)
