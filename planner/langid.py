@@ -45,20 +45,53 @@ def clean(texts: pa.Array | Sequence[str]) -> pa.Array:
 
 
 def detect_languages(texts: pa.Array | Sequence[str]) -> list[str]:
-    """Return the ISO 639 code of each text's language ('' when it has fewer than MIN_LETTERS letters)."""
+    """Return the ISO 639 code of each text's language ('' when it has fewer than MIN_LETTERS letters).
+
+    Each distinct cleaned text is labelled once (reposts and copy-paste campaigns repeat theirs).
+    """
     cleaned = clean(texts)
-    out = np.full(len(cleaned), "", dtype=object)
-    # Counting letters as what is left when the rest is removed runs four times faster than counting matches.
-    letters = pc.utf8_length(pc.replace_substring_regex(cleaned, r"\PL+", "")).to_numpy(zero_copy_only=False)
-    todo = np.flatnonzero(letters >= MIN_LETTERS)
-    if not len(todo):
-        return out.tolist()
-    lines = [t + "\n" for t in cleaned.take(pa.array(todo)).to_pylist()]
-    # One C++ call labels the whole chunk. The Python wrapper's batch predict() expects (labels, probabilities) but
-    # fasttext-predict 0.9.2's batch call returns the labels alone (requirements.txt pins that range), so call it.
-    labels = model().f.multilinePredict(lines, 1, 0.0, "replace")
-    out[todo] = [row[0][_LABEL:] if row else "" for row in labels]
-    return out.tolist()
+    if not len(cleaned):
+        return []
+    if isinstance(cleaned, pa.ChunkedArray):
+        cleaned = cleaned.combine_chunks()
+    encoded = cleaned.dictionary_encode()
+    distinct, codes = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
+    out = np.full(len(distinct), "", dtype=object)
+    todo = np.flatnonzero(enough_letters(distinct))
+    if len(todo):
+        lines = [t + "\n" for t in distinct.take(pa.array(todo)).to_pylist()]
+        # One C++ call labels the whole chunk. The Python wrapper's batch predict() expects (labels, probabilities)
+        # but fasttext-predict 0.9.2's batch call returns the labels alone (requirements.txt pins that range).
+        labels = model().f.multilinePredict(lines, 1, 0.0, "replace")
+        out[todo] = [row[0][_LABEL:] if row else "" for row in labels]
+    return out[codes].tolist()
+
+
+def enough_letters(texts: pa.Array) -> np.ndarray:
+    """Return per text whether it has at least MIN_LETTERS letters (Unicode category L).
+
+    Texts with MIN_LETTERS ASCII letters are settled by one scan of the bytes; only the others are counted with a
+    regular expression (removing the non-letters and measuring the rest runs four times faster than counting
+    matches).
+    """
+    large = pa.types.is_large_string(texts.type)
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64 if large else np.int32)
+    offsets = offsets[texts.offset : texts.offset + len(texts) + 1].astype(np.int64)
+    out = np.zeros(len(texts), dtype=bool)
+    if not len(texts) or texts.buffers()[2] is None or offsets[-1] == offsets[0]:
+        return out
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    folded = data | 0x20  # A-Z to a-z; no other byte lands in a-z
+    ascii_letter = (folded >= 0x61) & (folded <= 0x7A)
+    counts = np.add.reduceat(np.append(ascii_letter, False).astype(np.int64), offsets[:-1] - offsets[0])
+    counts[offsets[1:] == offsets[:-1]] = 0  # reduceat gives an empty text the next byte's value
+    out[:] = counts >= MIN_LETTERS
+    rest = np.flatnonzero(~out)
+    if len(rest):
+        others = texts.take(pa.array(rest))
+        letters = pc.utf8_length(pc.replace_substring_regex(others, r"\PL+", "")).to_numpy(zero_copy_only=False)
+        out[rest] = letters >= MIN_LETTERS
+    return out
 
 
 def detect_language(text: str) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pandas as pd
+import pyarrow as pa
 from conftest import FIXTURES
 
 from planner import langid
@@ -38,3 +41,20 @@ def test_real_posts_are_labelled_as_their_source_says():
     russian = langid.detect_languages(telegram["text"].tolist())
     assert sum(code == "en" for code in english) / len(english) > 0.98
     assert sum(code == "ru" for code in russian) / len(russian) > 0.98
+
+
+def test_letter_threshold_equals_counting_every_letter():
+    """The byte scan's shortcut for ASCII letters decides as counting Unicode letters would, on any slice."""
+    texts = ["abcdefghijkl", "abcdefghijk", "ABCDEFGHIJK@Z", "[]^_`@" * 4, "", "Ж" * 12, "x" * 11 + "é", "a1" * 12]
+    texts += ["x" * 11, "{|}~" * 6 + "abc", "\u0661" * 20, "Zz" * 6, "ﬃ" * 12]
+    arr = pa.array(texts * 2, pa.large_string())
+    expected = [sum(unicodedata.category(c).startswith("L") for c in t) >= langid.MIN_LETTERS for t in texts * 2]
+    assert langid.enough_letters(arr).tolist() == expected
+    assert langid.enough_letters(arr.slice(3, 9)).tolist() == expected[3:12]
+    assert langid.enough_letters(pa.array(texts, pa.string())).tolist() == expected[: len(texts)]
+
+
+def test_repeated_texts_are_labelled_once_and_alike():
+    texts = ["The market opens by the river tonight"] * 3 + ["Рынок открывается у реки сегодня вечером"] * 2 + ["ok"]
+    assert langid.detect_languages(texts) == ["en"] * 3 + ["ru"] * 2 + [""]
+    assert langid.detect_languages([]) == []
