@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from planner.arrowbytes import string_bytes
+
 # Fewer letters than this and a language guess is noise (planner.text uses the same figure).
 MIN_LETTERS = 12
 # The first characters tell the language as well as the whole text does, at a fraction of the cost: on the committed
@@ -74,16 +76,13 @@ def enough_letters(texts: pa.Array) -> np.ndarray:
     regular expression (removing the non-letters and measuring the rest runs four times faster than counting
     matches).
     """
-    large = pa.types.is_large_string(texts.type)
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64 if large else np.int32)
-    offsets = offsets[texts.offset : texts.offset + len(texts) + 1].astype(np.int64)
+    offsets, data = string_bytes(texts)
     out = np.zeros(len(texts), dtype=bool)
-    if not len(texts) or texts.buffers()[2] is None or offsets[-1] == offsets[0]:
+    if not len(data):
         return out
-    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     folded = data | 0x20  # A-Z to a-z; no other byte lands in a-z
     ascii_letter = (folded >= 0x61) & (folded <= 0x7A)
-    counts = np.add.reduceat(np.append(ascii_letter, False).astype(np.int64), offsets[:-1] - offsets[0])
+    counts = np.add.reduceat(np.append(ascii_letter, False).astype(np.int64), offsets[:-1])
     counts[offsets[1:] == offsets[:-1]] = 0  # reduceat gives an empty text the next byte's value
     out[:] = counts >= MIN_LETTERS
     rest = np.flatnonzero(~out)

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import regex
 
+from planner.arrowbytes import string_bytes
 from planner.errors import PlannerError
 
 KINDS = ("co-post", "co-similar", "co-link", "co-hashtag", "co-repost")
@@ -247,19 +248,16 @@ def _plain_unicode(strings: pa.Array) -> np.ndarray:
     classes above: ASCII, Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic and the rest of U+0080-U+07FF,
     U+0800-U+0FFF, CJK and Hangul, the presentation and full-width forms, and emoji. One scan of the UTF-8 bytes.
     """
-    large = pa.types.is_large_string(strings.type)
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64 if large else np.int32)
-    offsets = offsets[strings.offset : strings.offset + len(strings) + 1].astype(np.int64)
+    offsets, data = string_bytes(strings)
     out = np.ones(len(strings), dtype=bool)
-    if not len(strings) or strings.buffers()[2] is None or offsets[-1] == offsets[0]:
+    if not len(data):
         return out
-    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     after = np.append(data[1:], np.uint8(0))
     bad = np.isin(data, _TURNED_AWAY_LEADS) | (data >= 0xF1)
     bad |= (data == 0xF0) & (after != 0x9F)
     bad |= ((data == 0xC4) & (after == 0xB0)) | ((data == 0xCE) & (after == 0xA3))  # İ, Σ
     hits = np.flatnonzero(bad)
-    out[np.searchsorted(offsets[1:] - offsets[0], hits, "right")] = False
+    out[np.searchsorted(offsets[1:], hits, "right")] = False
     return out
 
 
@@ -323,10 +321,7 @@ def _needs_full_normalisation(strings: pa.Array, block_bytes: int = 1 << 22) -> 
     also splits on), a non-ASCII byte (Unicode case mapping and spaces), a doubled space or a space at either end.
     Every other text is normal once lowercased. Vectorised over the bytes of the Arrow buffer.
     """
-    large = pa.types.is_large_string(strings.type)
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64 if large else np.int32)
-    offsets = offsets[strings.offset : strings.offset + len(strings) + 1].astype(np.int64)
-    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8) if len(strings) else np.zeros(0, np.uint8)
+    offsets, data = string_bytes(strings)
     out = np.zeros(len(strings), dtype=bool)
     # Blocks of whole strings of about block_bytes: the temporaries stay small and in cache.
     bounds = np.unique(np.r_[np.searchsorted(offsets, np.arange(offsets[0], offsets[-1], block_bytes)), len(strings)])

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import regex
 
 from planner import text as tx
+from planner.arrowbytes import string_bytes
 
 # Cheap literal filters run on all words first: a word without one of these cannot hold the entity.
 HASHTAG_HINTS = ("#", "＃")
@@ -94,21 +95,16 @@ def holding(strings: pa.Array, hints: tuple[str, ...]) -> np.ndarray:
     hint byte, no per-string call).
     """
     out = np.zeros(len(strings), dtype=bool)
-    if not len(strings) or strings.buffers()[2] is None:
-        return out
-    wide = pa.types.is_large_string(strings.type)
-    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64 if wide else np.int32)
-    offsets = offsets[strings.offset : strings.offset + len(strings) + 1].astype(np.int64)
-    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[: offsets[-1]]
+    offsets, data = string_bytes(strings)
     for hint in hints:
         code = np.frombuffer(hint.encode(), dtype=np.uint8)
         span = len(data) - len(code) + 1
-        if span <= offsets[0]:
+        if span <= 0:
             continue
-        match = data[offsets[0] : span] == code[0]
+        match = data[:span] == code[0]
         for k in range(1, len(code)):
-            match &= data[offsets[0] + k : span + k] == code[k]
-        starts = np.flatnonzero(match) + offsets[0]
+            match &= data[k : span + k] == code[k]
+        starts = np.flatnonzero(match)
         where = np.searchsorted(offsets, starts, side="right") - 1  # the string each match starts in
         inside = starts + len(code) <= offsets[where + 1]  # and ends in (not across into the next)
         out[where[inside]] = True
