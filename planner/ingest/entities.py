@@ -35,9 +35,7 @@ def joined_text(texts: pa.Array) -> str:
     blank, sep = pa.scalar("", one_line.type), pa.scalar("\n", one_line.type)
     ended = pc.binary_join_element_wise(one_line, blank, sep)
     ended = ended.combine_chunks() if isinstance(ended, pa.ChunkedArray) else ended
-    offsets = np.frombuffer(ended.buffers()[1], dtype=np.int64)[ended.offset : ended.offset + len(ended) + 1]
-    data = ended.buffers()[2]
-    return data[int(offsets[0]) : int(offsets[-1])].to_pybytes().decode("utf-8") if data is not None else ""
+    return string_bytes(ended)[1].tobytes().decode("utf-8")
 
 
 @cache

@@ -17,10 +17,9 @@ from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
 from planner.errors import Refused
-from planner.ingest import parallel
 from planner.ingest.formats import Chunk, CsvFormat, Format, QutFormat, ReadState, sniff_text
 from planner.ingest.jsonfmt import TelegramFormat, TwitterV1Format, TwitterV2Format
-from planner.ingest.parallel import LISTED_RAWS, normalised
+from planner.ingest.parallel import LISTED_RAWS, normalised, piece
 from planner.ingest.pipeline import POST_COLUMNS, Context, Rejected
 from planner.ingest.source import FormatError, Source, detect_encoding
 from planner.ingest.store import defer_indexes, insert_posts, restore_indexes, store_rejects
@@ -180,7 +179,7 @@ def preview(source: Source, options: ImportOptions, rows: int = 20) -> tuple[pd.
     for chunk in fmt.chunks(source, state, options.mapping, options.encoding):
         ctx = _context(options, fmt, state, secret=None)
         frame = chunk.frame.head(rows)
-        first = parallel.piece(Chunk(frame, chunk.raw), ctx, state.bytes_read, all_raws=True)
+        first = piece(Chunk(frame, chunk.raw), ctx, state.bytes_read, all_raws=True)
         return first.valid, first.rejects
     return pd.DataFrame(columns=list(POST_COLUMNS)), []
 

@@ -106,43 +106,42 @@ def normalised(
     each chunk do. `state` is kept up to date as the worker reads (bytes read, warnings, NULs removed).
     """
     iterator = iter(chunks)
-    for chunk in iterator:
-        ctx = make_context()
-        bytes_read = state.bytes_read
-        big = file_size * len(chunk.frame) >= WORKER_ROWS * max(bytes_read, 1)
-        worker = _Worker.start(iterator, state, ctx, all_raws) if big and use_worker() else None
-        try:
-            yield ctx, piece(chunk, ctx, bytes_read, all_raws)
-            if worker is None:
-                for chunk in iterator:
-                    yield ctx, piece(chunk, ctx, state.bytes_read, all_raws)
-                return
-            for item in worker.items():
-                yield ctx, (item if isinstance(item, Piece) else piece(item[0], ctx, item[1], all_raws))
-        finally:
-            if worker is not None:
-                worker.stop()
+    first = next(iterator, None)
+    if first is None:
         return
+    ctx = make_context()
+    bytes_read = state.bytes_read
+    big = file_size * len(first.frame) >= WORKER_ROWS * max(bytes_read, 1)
+    worker = _Worker.start(iterator, state, ctx, all_raws) if big and use_worker() else None
+    try:
+        yield ctx, piece(first, ctx, bytes_read, all_raws)
+        # The rest: the worker's pieces (and raw chunks it hands back), or every chunk raw, read here.
+        rest = worker.items() if worker is not None else ((chunk, state.bytes_read) for chunk in iterator)
+        for item in rest:
+            yield ctx, item if isinstance(item, Piece) else piece(item[0], ctx, item[1], all_raws)
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 class _Worker:
     """The forked process that reads the rest of the file, and this process's end of the pipe from it."""
 
-    def __init__(self, process, conn, slots, pending, state: ReadState):
-        self.process, self.conn, self.slots, self.pending, self.state = process, conn, slots, pending, state
+    def __init__(self, process, conn, pending, taken, state: ReadState):
+        self.process, self.conn, self.pending, self.taken, self.state = process, conn, pending, taken, state
 
     @classmethod
     def start(cls, chunks: Iterator[Chunk], state: ReadState, ctx: Context, all_raws: bool) -> _Worker:
         mp = multiprocessing.get_context("fork")
         receiver, sender = mp.Pipe(duplex=False)
-        slots = mp.BoundedSemaphore(MAX_PENDING)
-        pending = mp.Value("i", 0)  # pieces handed on and not yet taken
+        pending = mp.Value("i", 0)  # pieces handed on and not yet taken (at most MAX_PENDING)
+        taken = mp.Condition(pending.get_lock())  # signalled when this process takes one
         process = mp.Process(
-            target=_work, args=(chunks, state, ctx, all_raws, sender, slots, pending), name="import-reader", daemon=True
+            target=_work, args=(chunks, state, ctx, all_raws, sender, pending, taken), name="import-reader", daemon=True
         )
         process.start()
         sender.close()  # the worker holds the only writing end: if it dies, reading here ends instead of waiting
-        return cls(process, receiver, slots, pending, state)
+        return cls(process, receiver, pending, taken, state)
 
     def items(self) -> Iterator[Piece | tuple[Chunk, int]]:
         """Yield the worker's pieces, and raw (chunk, bytes read) for this process to normalise, in file order."""
@@ -160,9 +159,9 @@ class _Worker:
                 raise item
             if kind == "end":
                 return
-            with self.pending.get_lock():
+            with self.taken:
                 self.pending.value -= 1
-            self.slots.release()
+                self.taken.notify()
             yield item
 
     def stop(self) -> None:
@@ -173,7 +172,7 @@ class _Worker:
         self.conn.close()
 
 
-def _work(chunks, state: ReadState, ctx: Context, all_raws: bool, conn, slots, pending) -> None:
+def _work(chunks, state: ReadState, ctx: Context, all_raws: bool, conn, pending, taken) -> None:
     """(Worker) read the remaining chunks and hand them on: normalised, or raw when this process has taken all."""
     # A thread writes to the pipe while this one reads on: written here, each piece would hold the worker until the
     # importing process had read it, and every piece would look taken at once.
@@ -188,8 +187,9 @@ def _work(chunks, state: ReadState, ctx: Context, all_raws: bool, conn, slots, p
         for chunk in chunks:
             bytes_read = state.bytes_read
             item = (chunk, bytes_read) if pending.value == 0 else piece(chunk, ctx, bytes_read, all_raws)
-            slots.acquire()
-            with pending.get_lock():
+            with taken:
+                while pending.value >= MAX_PENDING:
+                    taken.wait()
                 pending.value += 1
             outbox.put(("piece", item, read()))
         outbox.put(("end", None, read()))
