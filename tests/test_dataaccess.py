@@ -142,3 +142,21 @@ def test_json_text_reads_a_key(db):
 def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError, match="naive"):
         da.db_value("sqlite", datetime(2026, 1, 1))
+
+
+def test_utc_texts_converts_zones_and_keeps_microseconds_and_missing_values():
+    stamps = pd.Series(
+        pd.to_datetime(
+            ["2026-03-29 03:30:00.000001+02:00", "1969-12-31 23:59:59.999999+00:00", None, "0001-01-01 00:00:00+00:00"],
+            utc=True,
+            format="ISO8601",
+        )
+    )
+    assert da.utc_texts(stamps) == [
+        "2026-03-29 01:30:00.000001",
+        "1969-12-31 23:59:59.999999",
+        None,
+        "0001-01-01 00:00:00.000000",
+    ]
+    paris = pd.Series(pd.date_range("2026-01-01", periods=2, freq="s", tz="Europe/Paris"))
+    assert da.utc_texts(paris) == ["2025-12-31 23:00:00.000000", "2025-12-31 23:00:01.000000"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -67,11 +66,8 @@ def insert_posts(session: Session, rows: pd.DataFrame, batch_id: int) -> int:
     for name in POST_COLUMNS:
         col = rows[name]
         if name == "created_at":
-            # Text in UTC, "YYYY-MM-DD HH:MM:SS.ffffff" (the form SQLAlchemy's SQLite DATETIME stores), made at C
-            # speed; PostgreSQL reads it with its zone.
-            stamps = col.dt.tz_convert(None).to_numpy(dtype="datetime64[us]")
-            text = np.char.replace(np.datetime_as_string(stamps, unit="us"), "T", " ")
-            values.append((text if conn.dialect.name == "sqlite" else np.char.add(text, "+00")).tolist())
+            text = dataaccess.utc_texts(col)
+            values.append(text if conn.dialect.name == "sqlite" else [t + "+00" for t in text])
         elif isinstance(col.dtype, pd.Int64Dtype):
             values.append(col.to_numpy(dtype=object, na_value=None).tolist())
         else:
