@@ -82,7 +82,7 @@ def enough_letters(texts: pa.Array) -> np.ndarray:
         return out
     folded = data | 0x20  # A-Z to a-z; no other byte lands in a-z
     ascii_letter = (folded >= 0x61) & (folded <= 0x7A)
-    # Summed as int64 by reduceat itself, in buffers: an int64 copy of every byte would be 8 bytes a byte.
+    # reduceat widens to int64 in small buffers of its own: casting the bytes first would take 8x their size.
     counts = np.add.reduceat(np.append(ascii_letter, False).view(np.uint8), offsets[:-1], dtype=np.int64)
     counts[offsets[1:] == offsets[:-1]] = 0  # reduceat gives an empty text the next byte's value
     out[:] = counts >= MIN_LETTERS
