@@ -26,7 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"  # real-data samples, committed (see tests/fixtures/README.md)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
+    # One worker runs the browser tests one after another (pytest-xdist's loadgroup): two Streamlit servers and two
+    # Chromiums at once on a 2-core machine would only slow both; the other tests share out around them.
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.xdist_group("browser"))
     if not POSTGRES:
         return
     skip = pytest.mark.skip(reason=f"SQLite-specific; {POSTGRES_VAR} runs the suite on PostgreSQL")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from planner import auth
 from planner.db import open_workspace
 from planner.models import ImportBatch, Post
-from tests.browser import browser_page, running_app, screenshot
+from tests.browser import act, browser_page, running_app, screenshot, watch_script_state
 from tests.conftest import FIXTURES, PASSWORD, data_dir_url
 
 pytestmark = pytest.mark.browser
@@ -28,31 +28,33 @@ def test_upload_dry_run_refusal_import_and_reimport(tmp_path):
     ws.dispose()
 
     with running_app(data) as url, browser_page() as page:
+        watch_script_state(page)  # every click below waits until the app has settled (act)
         page.goto(url)
         page.get_by_role("textbox", name="Username").fill("ada")
         page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.get_by_role("link", name="Import").click()
-        expect(page.get_by_role("heading", name="Import", exact=True)).to_be_visible()
+        act(page, page.get_by_role("button", name="Log in"), page.get_by_role("heading", name="Home"))
+        act(page, page.get_by_role("link", name="Import"), page.get_by_role("heading", name="Import", exact=True))
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
         expect(page.get_by_text("Detected: CSV")).to_be_visible()
 
-        page.get_by_role("button", name="Check the whole file (dry run)").click()
-        expect(page.get_by_text("created_at: 'not a date' is not a plausible date and time").first).to_be_visible()
+        act(
+            page,
+            page.get_by_role("button", name="Check the whole file (dry run)"),
+            page.get_by_text("created_at: 'not a date' is not a plausible date and time").first,
+        )
         screenshot(page, "import_01_dry_run")
 
         # All or nothing: with one bad row the import is refused and nothing is stored.
-        page.get_by_role("button", name="Import", exact=True).click()
-        expect(page.get_by_text("pheme_sample.csv: refused, nothing imported").first).to_be_visible()
+        import_button = page.get_by_role("button", name="Import", exact=True)
+        act(page, import_button, page.get_by_text("pheme_sample.csv: refused, nothing imported").first)
         expect(page.get_by_text("No imports yet.")).to_be_visible()
 
         page.get_by_text("Skip bad rows", exact=True).click()
-        page.get_by_role("button", name="Import", exact=True).click()
-        expect(page.get_by_text("pheme_sample.csv: imported 119, duplicates 0, rejected 1").first).to_be_visible()
+        act(page, import_button, page.get_by_text("pheme_sample.csv: imported 119, duplicates 0, rejected 1").first)
         screenshot(page, "import_02_imported")
 
-        page.get_by_role("button", name="Import", exact=True).click()  # the same file again adds nothing
-        expect(page.get_by_text("pheme_sample.csv: imported 0, duplicates 119, rejected 1").first).to_be_visible()
+        # The same file again adds nothing.
+        act(page, import_button, page.get_by_text("pheme_sample.csv: imported 0, duplicates 119, rejected 1").first)
 
     ws = open_workspace(data_dir_url(data))
     with ws.session() as session:

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from planner import auth
 from planner.db import open_workspace
-from tests.browser import browser_page, running_app, screenshot
+from tests.browser import act, browser_page, running_app, screenshot, settled, watch_script_state
 from tests.conftest import PASSWORD, data_dir_url
 
 pytestmark = pytest.mark.browser
@@ -67,21 +67,22 @@ def _read(locator) -> str:
 
 
 def _login(page, url: str) -> None:
+    watch_script_state(page)
     page.goto(url)
     page.get_by_role("textbox", name="Username").fill("ada")
     page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Home")).to_be_visible()
+    act(page, page.get_by_role("button", name="Log in"), page.get_by_role("heading", name="Home"))
 
 
 def _settle(page) -> None:
-    page.wait_for_load_state("networkidle")
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
-    page.wait_for_timeout(400)
+    """Wait until the script has finished and stayed finished (a click then starts its own run), and has painted."""
+    settled(page)
+    page.wait_for_timeout(300)
 
 
 def _click_first_row(page, grid) -> None:
     """Tick the first row of a selectable dataframe (a canvas: click where the row's checkbox is)."""
+    _settle(page)
     grid.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
     box = grid.bounding_box()
@@ -130,22 +131,20 @@ def test_hostile_content_stays_inert_on_every_page(tmp_path):
         expect(bad_cell).to_be_visible()
         assert f"created_at: '{BAD_DATE}'" in _read(bad_cell)  # shown as typed
         _assert_inert(page, "import preview")
+        _settle(page)
         page.get_by_text("Skip bad rows", exact=True).click()
-        page.get_by_role("button", name="Import", exact=True).click()
         done = page.get_by_text("imported 1,680, duplicates 0").first
-        expect(done).to_be_visible(timeout=60_000)
+        act(page, page.get_by_role("button", name="Import", exact=True), done)
         assert _read(done).startswith(f"{FILE_NAME}: imported 1,680")
         _settle(page)
         _assert_inert(page, "import result")
 
         # Trends: detect, then open the link trend whose key carries the markdown image.
-        page.get_by_role("link", name="Trends").click()
-        page.get_by_test_id("stExpander").get_by_text("Run detection").click()
-        page.get_by_role("button", name="Detect trends").click()
-        expect(page.get_by_text("Trends shown")).to_be_visible(timeout=60_000)
-        _settle(page)
-        page.get_by_role("toolbar", name="Kind").get_by_role("button", name="Link", exact=True).click()
-        _settle(page)
+        act(page, page.get_by_role("link", name="Trends"), page.get_by_role("heading", name="Trends", exact=True))
+        page.get_by_test_id("stExpander").get_by_text("Run detection").click()  # opens in the browser, no rerun
+        act(page, page.get_by_role("button", name="Detect trends"), page.get_by_text("Trends shown"))
+        link_kind = page.get_by_role("toolbar", name="Kind").get_by_role("button", name="Link", exact=True)
+        act(page, link_kind, page.get_by_text("Trends shown"))
         _click_first_row(page, page.locator('[data-testid="stDataFrame"]').first)
         heading = page.get_by_role("heading", name="(link)")
         expect(heading).to_be_visible()
@@ -154,10 +153,12 @@ def test_hostile_content_stays_inert_on_every_page(tmp_path):
         screenshot(page, "trust_trend_detail")
 
         # Networks: detect coordination, open the first cluster and its first account.
-        page.get_by_role("link", name="Networks").click()
-        page.get_by_role("button", name="Detect coordination").click()
-        expect(page.get_by_role("heading", name="Coordinated clusters")).to_be_visible(timeout=60_000)
-        _settle(page)
+        act(page, page.get_by_role("link", name="Networks"), page.get_by_role("button", name="Detect coordination"))
+        act(
+            page,
+            page.get_by_role("button", name="Detect coordination"),
+            page.get_by_role("heading", name="Coordinated clusters"),
+        )
         _click_first_row(page, page.locator('[data-testid="stDataFrame"]').first)
         _click_first_row(page, page.locator('[data-testid="stDataFrame"]').nth(1))
         expect(page.get_by_role("heading", name="over time")).to_be_visible()
@@ -171,8 +172,8 @@ def test_hostile_content_stays_inert_on_every_page(tmp_path):
         titles = [t.strip().splitlines()[-1] for t in nav.locator("a").all_inner_texts()]
         assert {"Home", "Import", "Networks", "Calendar", "Results", "Users", "Audit log"} <= set(titles), titles
         for title in titles:
-            nav.locator("a").filter(has_text=title).first.click()
-            _settle(page)
+            heading = page.get_by_role("heading", name=title, exact=True).first
+            act(page, nav.locator("a").filter(has_text=title).first, heading)
             _assert_inert(page, title)
 
     assert not outside, f"requests left the app's host: {sorted(set(outside))[:10]}"
