@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import networkx as nx
+import numpy as np
 import pandas as pd
 from coordination_helpers import planted
 
+from planner.coordination import clusters
 from planner.coordination.clusters import describe, find_clusters, format_seconds
 from planner.coordination.networks import Params, detect
 
@@ -39,7 +42,7 @@ def test_two_groups_are_ranked_and_communities_split_a_bridged_cluster():
     result = clusters_of(pd.concat([a, b], ignore_index=True))
     assert list(result.clusters["accounts"]) == [6, 5]
     assert list(result.clusters["posts"]) == [30, 15]
-    # A bridge account joining both groups once makes one component, but Louvain still sees two communities.
+    # A bridge account joining both groups once makes one component, but Leiden still finds two communities.
     bridge = pd.DataFrame(
         {
             "account": ["g00", "h00"] * 2,
@@ -56,6 +59,40 @@ def test_two_groups_are_ranked_and_communities_split_a_bridged_cluster():
     assert joined.clusters.at[0, "communities"] == 2
     communities = joined.members.groupby("community")["account"].apply(lambda s: {x[0] for x in s})
     assert sorted(map(sorted, communities)) == [["g"], ["h"]]
+
+
+def _planted_edges(groups: int = 4, size: int = 12, seed: int = 5):
+    """Directed edges of `groups` dense groups of `size` accounts with a few weak links between groups."""
+    rng = np.random.default_rng(seed)
+    graph = nx.planted_partition_graph(groups, size, 0.9, 0.03, seed=seed)
+    pairs = np.array(graph.edges, dtype=np.int64)
+    weight = rng.integers(1, 6, len(pairs))
+    return pairs[:, 0], pairs[:, 1], weight, np.arange(groups * size)
+
+
+def test_communities_recover_planted_groups_connected_and_independent_of_edge_order():
+    src, dst, weight, nodes = _planted_edges()
+    community = clusters._communities(src, dst, weight, nodes)
+    found = {frozenset(n for n in nodes if community[n] == c) for c in set(community.values())}
+    assert found == {frozenset(range(g * 12, (g + 1) * 12)) for g in range(4)}
+    graph = nx.Graph(zip(src.tolist(), dst.tolist(), strict=True))
+    assert all(nx.is_connected(graph.subgraph(part)) for part in found)  # Leiden's guarantee
+    # The same network given in another order, each edge reversed and split in two halves: the same communities.
+    order = np.random.default_rng(1).permutation(len(src))
+    halves = weight[order] // 2
+    shuffled = clusters._communities(
+        np.concatenate([dst[order], src[order]]),
+        np.concatenate([src[order], dst[order]]),
+        np.concatenate([halves, weight[order] - halves]),
+        nodes,
+    )
+    assert shuffled == community
+
+
+def test_a_cluster_above_the_edge_limit_is_one_community(monkeypatch):
+    src, dst, weight, nodes = _planted_edges()
+    monkeypatch.setattr(clusters, "COMMUNITY_MAX_EDGES", len(src) - 1)
+    assert set(clusters._communities(src, dst, weight, nodes).values()) == {0}
 
 
 def test_no_edges_no_clusters():

@@ -1,4 +1,4 @@
-"""Clusters of coordinated accounts: connected components, Louvain communities, and what each cluster did."""
+"""Clusters of coordinated accounts: connected components, Leiden communities, and what each cluster did."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pandas as pd
 
 from planner.coordination.networks import Params, Prepared, co_action_pairs, sorted_unique
 
-LOUVAIN_SEED = 42
-# Louvain in networkx is pure Python: above this many edges in one cluster it is skipped (one community).
-LOUVAIN_MAX_EDGES = 200_000
+COMMUNITY_SEED = 42
+# Leiden (graspologic-native, in Rust) takes about 4 s per million edges: above this many edges in one cluster the
+# cluster is left as one community.
+COMMUNITY_MAX_EDGES = 2_000_000
 
 WHAT = {
     "co-post": ("posted identical text", "text"),
@@ -95,26 +96,30 @@ def _components(n_acc: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
 
 def _communities(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, nodes: np.ndarray) -> dict[int, int]:
-    """Return Louvain community per account code of one cluster (seeded, undirected, weights summed)."""
-    if len(src) > LOUVAIN_MAX_EDGES or len(nodes) < 3:
-        return {int(n): 0 for n in nodes}
-    import networkx as nx
+    """Return the community per account code of one cluster: Leiden maximising modularity (seeded, undirected,
+    weights of both directions summed), numbered from 0 by size, largest first.
 
-    graph = nx.Graph()
-    graph.add_nodes_from(int(n) for n in nodes)
-    # Both directions summed into one undirected edge, added in the order of each pair's first directed edge (the
-    # adjacency order Louvain's seeded walk sees), in one call rather than one has_edge test per directed edge.
-    pair = np.minimum(src, dst) * (int(max(src.max(), dst.max())) + 1) + np.maximum(src, dst)
-    _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
-    total = np.zeros(len(first), np.int64)
-    np.add.at(total, inverse, weight)
-    order = np.argsort(first)
-    graph.add_weighted_edges_from(
-        zip(src[first[order]].tolist(), dst[first[order]].tolist(), total[order].tolist(), strict=True)
-    )
-    parts = nx.community.louvain_communities(graph, weight="weight", seed=LOUVAIN_SEED)
-    parts = sorted(parts, key=lambda p: (-len(p), min(p)))
-    return {node: i for i, part in enumerate(parts) for node in part}
+    Leiden is Louvain with a refinement step that guarantees every community is connected (Traag, Waltman and van
+    Eck, 2019); graspologic-native runs it in Rust, 20-40 times faster than networkx's pure-Python Louvain on
+    the same clusters with the same modularity, and imports in milliseconds.
+    """
+    if len(src) > COMMUNITY_MAX_EDGES or len(nodes) < 3:
+        return {int(n): 0 for n in nodes}
+    from graspologic_native import leiden
+
+    # One undirected edge per pair, its weight summed over both directions.
+    low, high = np.minimum(src, dst), np.maximum(src, dst)
+    pair, inverse = np.unique(low * (int(high.max()) + 1) + high, return_inverse=True)
+    total = np.bincount(inverse, weights=weight, minlength=len(pair))
+    first = np.zeros(len(pair), np.int64)
+    first[inverse] = np.arange(len(inverse))  # any edge of each pair gives its two ends
+    ends = zip(low[first].astype(str).tolist(), high[first].astype(str).tolist(), total.tolist(), strict=True)
+    _, community = leiden(list(ends), seed=COMMUNITY_SEED)
+    parts: dict[int, list[int]] = {}
+    for node, label in community.items():
+        parts.setdefault(label, []).append(int(node))
+    ranked = sorted(parts.values(), key=lambda p: (-len(p), min(p)))
+    return {node: i for i, part in enumerate(ranked) for node in part}
 
 
 def find_clusters(prep: Prepared, params: Params, edges: pd.DataFrame) -> Clusters:

@@ -43,7 +43,7 @@ class CoordinationCluster(Base):
     accounts: Mapped[int]
     posts: Mapped[int]  # posts by members that had a co-acting partner in the same cluster
     shared_objects: Mapped[int]  # distinct texts, links, hashtags or reposted posts behind those co-actions
-    communities: Mapped[int]  # Louvain communities inside the cluster
+    communities: Mapped[int]  # Leiden communities inside the cluster (modularity)
     total_weight: Mapped[int]
     median_delay_s: Mapped[float | None]
     first_at: Mapped[datetime | None]

@@ -240,7 +240,9 @@ with right:
             column_config={
                 "handle": st.column_config.TextColumn("Handle", width="medium"),
                 "platform": "Platform",
-                "community": st.column_config.NumberColumn("Community", help="Louvain community inside the cluster"),
+                "community": st.column_config.NumberColumn(
+                    "Community", help="Leiden community inside the cluster: accounts linked more to each other"
+                ),
                 "posts": st.column_config.NumberColumn("Coordinated posts"),
                 "strength": st.column_config.NumberColumn("Strength", help="Sum of its edge weights"),
             },
