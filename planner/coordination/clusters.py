@@ -100,8 +100,8 @@ def _communities(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, nodes: np
     weights of both directions summed), numbered from 0 by size, largest first.
 
     Leiden is Louvain with a refinement step that guarantees every community is connected (Traag, Waltman and van
-    Eck, 2019); graspologic-native runs it in Rust, 20-40 times faster than networkx's pure-Python Louvain on
-    the same clusters with the same modularity, and imports in milliseconds.
+    Eck, 2019); graspologic-native runs it in Rust, 5-40 times faster than networkx's pure-Python Louvain with
+    about the same modularity (equal on planted groups), and imports in milliseconds.
     """
     if len(src) > COMMUNITY_MAX_EDGES or len(nodes) < 3:
         return {int(n): 0 for n in nodes}
