@@ -10,7 +10,7 @@ from planner import auth, sessions
 from planner.config import load_settings
 from planner.db import open_workspace
 from planner.models import AuditEntry, UserSession
-from tests.browser import browser_page, running_app
+from tests.browser import act, browser_page, running_app, watch_script_state
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -37,11 +37,12 @@ def test_session_survives_reload_and_new_tab_and_logout_revokes_it(tmp_path):
     ws.dispose()
 
     with running_app(data, script="server.py") as url, browser_page() as page:
+        watch_script_state(page)  # the clicks below wait until the app has settled (act)
         page.goto(url)
         _login_form(page)
         page.get_by_role("textbox", name="Username").fill("ada")
         page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        act(page, page.get_by_role("button", name="Log in"), page.get_by_text("Logged in as"))
         _signed_in(page)
 
         cookies = {c["name"]: c for c in page.context.cookies()}
@@ -72,8 +73,8 @@ def test_session_survives_reload_and_new_tab_and_logout_revokes_it(tmp_path):
         _signed_in(second)
         second.close()
 
-        page.get_by_role("button", name="Log out").click()
-        _login_form(page)
+        login_heading = page.get_by_role("heading", name="Log in to Counterpoint")
+        act(page, page.get_by_role("button", name="Log out"), login_heading)
         assert sessions.COOKIE_NAME not in {c["name"] for c in page.context.cookies()}
         page.reload()
         _login_form(page)
