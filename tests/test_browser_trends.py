@@ -20,6 +20,7 @@ def test_trends_detail_and_triage(tmp_path, demo_template):
         page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
         act(page, page.get_by_role("button", name="Log in"), page.get_by_role("heading", name="Home"))
         act(page, page.get_by_role("link", name="Trends").first, page.get_by_text("Trends shown"))
+        expect(page.get_by_role("heading", name="Trends")).to_be_visible()
         expect(page.locator('[data-testid="stDataFrame"] canvas').first).to_be_visible()
         page.wait_for_timeout(1500)  # let the grid draw its rows and sparklines
         screenshot(page, "10_trends_table")

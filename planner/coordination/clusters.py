@@ -108,12 +108,11 @@ def _communities(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, nodes: np
     from graspologic_native import leiden
 
     # One undirected edge per pair, its weight summed over both directions.
-    low, high = np.minimum(src, dst), np.maximum(src, dst)
-    pair, inverse = np.unique(low * (int(high.max()) + 1) + high, return_inverse=True)
+    base = int(max(src.max(), dst.max())) + 1
+    pair, inverse = np.unique(np.minimum(src, dst) * base + np.maximum(src, dst), return_inverse=True)
     total = np.bincount(inverse, weights=weight, minlength=len(pair))
-    first = np.zeros(len(pair), np.int64)
-    first[inverse] = np.arange(len(inverse))  # any edge of each pair gives its two ends
-    ends = zip(low[first].astype(str).tolist(), high[first].astype(str).tolist(), total.tolist(), strict=True)
+    low, high = np.divmod(pair, base)
+    ends = zip(low.astype(str).tolist(), high.astype(str).tolist(), total.tolist(), strict=True)
     _, community = leiden(list(ends), seed=COMMUNITY_SEED)
     parts: dict[int, list[int]] = {}
     for node, label in community.items():
