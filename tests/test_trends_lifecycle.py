@@ -28,6 +28,38 @@ def test_lifecycle(series, detected, peak, stage):
     assert lifecycle.classify_lifecycle(np.array(series), detected, peak, 2, 10)[0] == stage
 
 
+def _festival_week(hours: int = 7 * 24) -> np.ndarray:
+    """Hourly counts of an ordinary tag: 10 an hour by day, 30 in the evening (18-21 h), a festival of 150 an hour
+    on day 2 at 12-18 h; the series ends at 21:00, in the evening."""
+    hour = np.arange(hours) % 24
+    counts = np.where((hour >= 18) & (hour < 21), 30.0, 10.0)
+    counts[2 * 24 + 12 : 2 * 24 + 18] = 150
+    return counts[: hours - 3]  # ends after the 20:00 bucket
+
+
+def test_back_to_its_usual_evening_chatter_is_dormant_not_declining():
+    counts = _festival_week()
+    detected = peak = 2 * 24 + 12
+    # Against the pre-festival expectation only (10 an hour plus noise), busy evenings look like a trend still
+    # declining; against the usual volume at these hours on the other days it is back to normal.
+    quiet = 10 + 2 * np.sqrt(10) + 1
+    assert lifecycle.classify_lifecycle(counts, detected, peak, 3, 10, quiet)[0] == "declining"
+    assert lifecycle.classify_lifecycle(counts, detected, peak, 3, 10, quiet, period=24)[0] == "dormant"
+    assert lifecycle.usual_level(counts, 3, 24) == 30.0
+
+
+def test_usual_level_ignores_one_burst_day_and_needs_three_days():
+    counts = _festival_week()
+    counts[-24 - 3 : -24] = 500  # the same evening hours yesterday: a burst, outvoted by the other days
+    assert lifecycle.usual_level(counts, 3, 24) == 30.0
+    assert lifecycle.usual_level(counts[-(3 * 24 + 2) :], 3, 24) == 0.0  # two earlier days only
+    assert lifecycle.usual_level(counts, 3, 0) == 0.0  # no period: buckets that do not divide a day
+    # A trend still far above its usual evening volume stays declining.
+    still_up = _festival_week()
+    still_up[-3:] = 80  # under 0.8 of the 150 peak, far over the usual 30
+    assert lifecycle.classify_lifecycle(still_up, 60, 60, 3, 10, 17.3, period=24)[0] == "declining"
+
+
 def test_recent_data_means_the_clock_is_now():
     clock = lifecycle.resolve_clock(NOW - pd.Timedelta(minutes=5), HOUR, now=NOW.to_pydatetime())
     assert clock == lifecycle.Clock(NOW, "now")

@@ -167,11 +167,19 @@ def detect(
     starts = grid.starts
     fraction = float((end - starts[-1]) / params.bucket)
     quiet = baseline + 2 * np.sqrt(baseline) + 1
+    day = pd.Timedelta(days=1)
+    per_day = int(day / params.bucket) if day % params.bucket == pd.Timedelta(0) else 0  # for the usual level by hour
     records = []
     for n, i in enumerate(heads):
         recent = lifecycle.recent_counts(trend_counts[i], fraction)
         stage, growth = lifecycle.classify_lifecycle(
-            recent, int(detected[i]), int(peak[i]), params.recent_buckets, params.min_count, float(quiet[i])
+            recent,
+            int(detected[i]),
+            int(peak[i]),
+            params.recent_buckets,
+            params.min_count,
+            float(quiet[i]),
+            per_day,
         )
         series_from = max(0, n_buckets - SERIES_MAX, int(detected[i]) - 3 * params.baseline_buckets)
         rec = {

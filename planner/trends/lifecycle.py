@@ -82,16 +82,45 @@ def recent_counts(counts: np.ndarray, last_fraction: float) -> np.ndarray:
     return out
 
 
+# Days of the same hours a series needs before its usual level at those hours counts (see usual_level).
+MIN_DAYS = 3
+
+
+def usual_level(counts: np.ndarray, recent: int, period: int) -> float:
+    """Return the usual volume of the last `recent` buckets' time of day: the median, over the earlier days, of the
+    mean of the same buckets `period` (one day of buckets) apart; 0.0 with fewer than MIN_DAYS such days.
+
+    A median of days: one day's burst does not move it, so a tag back to its ordinary evening chatter reads as back
+    to usual, not as still declining because evenings are busier than the day's average.
+    """
+    end = len(counts) - 1
+    days = np.arange(1, (end - recent + 1) // period + 1) if period > 0 else np.zeros(0, np.int64)
+    if len(days) < MIN_DAYS:
+        return 0.0
+    at = end - days[:, None] * period - np.arange(recent)[None, :]
+    return float(np.median(counts[at].mean(axis=1)))
+
+
 def classify_lifecycle(
-    counts: np.ndarray, detected: int, peak: int, recent: int, min_count: int, quiet_level: float = 0.0
+    counts: np.ndarray,
+    detected: int,
+    peak: int,
+    recent: int,
+    min_count: int,
+    quiet_level: float = 0.0,
+    period: int = 0,
 ) -> tuple[str, float]:
     """Return (lifecycle stage, growth) of one series at its last bucket (the clock).
 
-    growth is the relative change of the last `recent` buckets over the `recent` before them; a trend whose recent
-    volume is back to `quiet_level` (its expected count before the trend plus noise) is dormant.
+    growth is the relative change of the last `recent` buckets over the `recent` before them. A trend whose recent
+    volume is back to `quiet_level` (its expected count before the trend plus noise), or, given `period` (buckets
+    per day), back to its usual volume at this time of day plus noise, is dormant.
     """
     counts = np.asarray(counts, dtype=np.float64)
     end = len(counts) - 1
+    usual = usual_level(counts, recent, period)
+    if usual > 0:
+        quiet_level = max(quiet_level, usual + 2 * np.sqrt(usual) + 1)
     now = float(counts[max(0, end - recent + 1) :].mean())
     before_slice = counts[max(0, end - 2 * recent + 1) : max(0, end - recent + 1)]
     before = float(before_slice.mean()) if len(before_slice) else 0.0
