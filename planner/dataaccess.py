@@ -8,15 +8,19 @@ with it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import itertools
 import json
+import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -294,8 +298,13 @@ def utc_texts(stamps: pd.Series) -> list[str | None]:
     That is the form SQLAlchemy's SQLite DATETIME stores, and PostgreSQL reads it with a zone appended. Arrow's cast
     makes it in C++ (twice as fast as numpy's datetime_as_string and a character replace).
     """
+    return utc_text_array(stamps).to_numpy(zero_copy_only=False).tolist()
+
+
+def utc_text_array(stamps: pd.Series) -> pa.Array:
+    """Return utc_texts as an Arrow string array (null for NaT)."""
     naive = pa.Array.from_pandas(stamps.dt.tz_convert(None).astype("datetime64[us]"))
-    return pc.cast(naive, pa.string()).to_numpy(zero_copy_only=False).tolist()
+    return pc.cast(naive, pa.string())
 
 
 def _column_values(name: str, values) -> list:
@@ -380,6 +389,8 @@ PG_INDEX_MEMORY = "256MB"
 # SQLite's page cache during a bulk load (KiB) and its default afterwards (negative: KiB).
 SQLITE_BULK_CACHE_KIB = 256 * 1024
 SQLITE_DEFAULT_CACHE = -2000
+# Helper threads SQLite may sort with while it builds an index (it caps them at its own limit, 8).
+SQLITE_SORT_THREADS = min(os.cpu_count() or 1, 4)
 
 
 def _names(*names: str) -> str:
@@ -440,6 +451,120 @@ def _copy_insert(conn, table, columns, rows, conflict, update, binary: bytes | N
         return cur.rowcount
 
 
+# Bulk loads on SQLite through scratch files: Python builds no object per value on the way in.
+# Scratch files a load may attach at once (SQLite attaches at most 10 databases to a connection).
+MAX_STAGE_FILES = 8
+
+
+@dataclass(frozen=True)
+class Staged:
+    """One part of a load parked in a scratch SQLite file: the file, its table and how many rows it holds."""
+
+    path: str
+    table: str
+    rows: int
+
+
+def stage_rows(folder: str, part: int, columns: dict[str, pa.Array]) -> Staged:
+    """Park `columns` (Arrow arrays of equal length) as table `part` of this process's scratch file in `folder`.
+
+    ADBC's bulk ingest binds the Arrow buffers from C, about four times faster than executemany of the same rows as
+    Python tuples, and any process may do it: each writes its own file (named after its process id), so a worker
+    parks the parts it prepares while the loading process parks others. The file has no journal and never syncs: it
+    lives only as long as the load (Staging removes it).
+    """
+    import adbc_driver_sqlite.dbapi as adbc
+
+    table = f"part_{part:07d}"
+    path = str(Path(folder) / f"stage-{os.getpid()}.db")
+    rows = len(next(iter(columns.values()))) if columns else 0
+    with adbc.connect(path, autocommit=True) as con, con.cursor() as cur:
+        cur.execute("PRAGMA journal_mode=OFF")
+        cur.fetchall()
+        cur.execute("PRAGMA synchronous=OFF")
+        cur.execute("BEGIN")
+        cur.adbc_ingest(table, pa.table(columns), mode="create")
+        cur.execute("COMMIT")
+    return Staged(path, table, rows)
+
+
+class Staging:
+    """A scratch folder for a staged bulk load on SQLite: parts are parked there (stage_rows), then moved into the
+    workspace by INSERT ... SELECT in the load's own transaction (insert), all in C.
+
+    The scratch files are attached to the loading connection, which SQLite cannot detach before the transaction
+    ends: close() (after the commit or rollback) detaches them and removes the folder. Needs the space of the rows
+    loaded, briefly, in the system's temporary folder.
+    """
+
+    def __init__(self):
+        self.folder = tempfile.mkdtemp(prefix="counterpoint-load-")
+        self._attached: dict[str, str] = {}
+        self._raw = None
+
+    @classmethod
+    def available(cls, session: Session) -> bool:
+        """Return whether loads into `session`'s database can be staged (SQLite, with ADBC's SQLite driver)."""
+        return dialect(session) == "sqlite" and importlib.util.find_spec("adbc_driver_sqlite") is not None
+
+    def insert(
+        self,
+        conn: Connection,
+        table: str,
+        columns: Sequence[str],
+        parts: Sequence[Staged],
+        constants: dict[str, object] | None = None,
+        conflict: Sequence[str] = (),
+    ) -> int:
+        """Insert the staged `parts`, in order and each in its row order, into `table`; return how many went in.
+
+        `columns` are the staged columns; `constants` adds columns of one value each (bound, not written into the
+        SQL). Rows whose `conflict` key is stored already (or came earlier in this load) are skipped.
+        """
+        constants = constants or {}
+        _names(table)
+        into = _names(*columns, *constants)
+        raw = conn.connection.driver_connection
+        if self._raw is not None and raw is not self._raw:
+            raise RuntimeError("a staged load moved to another connection")
+        self._raw = raw
+        before = raw.total_changes
+        for path in dict.fromkeys(p.path for p in parts):
+            if path not in self._attached:
+                if len(self._attached) >= MAX_STAGE_FILES:
+                    raise RuntimeError(f"a load may stage in at most {MAX_STAGE_FILES} files")
+                alias = f"stage_{len(self._attached)}"
+                raw.execute(f"ATTACH DATABASE ? AS {alias}", (path,))
+                self._attached[path] = alias
+        cols = _names(*columns)
+        marks = "".join(", ?" for _ in constants)
+        clause = _conflict_clause(conflict, None)
+        for part in parts:
+            _names(part.table)
+            source = f"{self._attached[part.path]}.{part.table}"
+            raw.execute(
+                f"INSERT INTO {table} ({into}) SELECT {cols}{marks} FROM {source} ORDER BY rowid {clause}",
+                tuple(constants.values()),
+            )
+        return raw.total_changes - before
+
+    def close(self) -> None:
+        """Detach the scratch files (the transaction must be over) and remove the folder."""
+        try:
+            for alias in self._attached.values():
+                with contextlib.suppress(Exception):  # a connection already closed has nothing attached
+                    self._raw.execute(f"DETACH DATABASE {alias}")
+        finally:
+            self._attached.clear()
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def drop_secondary_indexes(conn: Connection, table: str) -> list[str]:
     """Drop `table`'s indexes that enforce nothing (not primary, not unique); return the SQL that rebuilds them.
 
@@ -470,8 +595,19 @@ def drop_secondary_indexes(conn: Connection, table: str) -> list[str]:
 
 
 def rebuild_indexes(conn: Connection, statements: Sequence[str]) -> None:
-    """Run the statements drop_secondary_indexes returned; give SQLite back its default page cache."""
-    for sql in statements:
-        conn.exec_driver_sql(sql)
-    if conn.dialect.name == "sqlite":
+    """Run the statements drop_secondary_indexes returned; give SQLite back its default page cache.
+
+    SQLite builds each index faster with its default cache and sorting threads than with the load's large cache:
+    the sort then runs as several short runs, sorted on every core and merged (1.4 s instead of 2.0 s for the four
+    indexes of 1M posts, measured on 2 cores).
+    """
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
         conn.exec_driver_sql(f"PRAGMA cache_size = {SQLITE_DEFAULT_CACHE}")
+        conn.exec_driver_sql(f"PRAGMA threads = {SQLITE_SORT_THREADS}")
+    try:
+        for sql in statements:
+            conn.exec_driver_sql(sql)
+    finally:
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA threads = 0")

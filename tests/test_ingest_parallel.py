@@ -8,9 +8,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from planner import auth, ingest
+from planner import auth, dataaccess, ingest
 from planner.db import open_workspace
-from planner.ingest import ImportOptions, Source, formats, parallel
+from planner.ingest import ImportOptions, Source, formats, importer, parallel, store
 from planner.ingest.pipeline import normalise_chunk
 from planner.models import ImportReject, Post
 from tests.conftest import workspace_url
@@ -27,8 +27,19 @@ def _csv(rows: int, bad_at: int | None = None) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+STAGED: list[tuple[str, int]] = []  # (scratch folder, parts stored from it) of each staged load
+
+
 def _stored(tmp_path, name, data, worker: bool, monkeypatch, **options):
     monkeypatch.setattr(formats, "CHUNK_ROWS", 400)
+    real_insert = store.insert_staged_posts
+
+    def spy(session, staging, parts, batch_id):
+        STAGED.append((staging.folder, len(parts)))
+        return real_insert(session, staging, parts, batch_id)
+
+    monkeypatch.setattr(importer, "insert_staged_posts", spy)
+    STAGED.clear()
     monkeypatch.setattr(parallel, "WORKER_ROWS", 1 if worker else 10**12)
     monkeypatch.setattr(parallel, "use_worker", lambda: worker)
     started = []
@@ -45,6 +56,10 @@ def _stored(tmp_path, name, data, worker: bool, monkeypatch, **options):
     finally:
         ws.dispose()
     assert bool(started) == worker
+    # On SQLite a load with a worker is staged (every part), and its scratch folder is gone afterwards.
+    sqlite = not os.environ.get("PLANNER_TEST_POSTGRES_URL")
+    assert bool(STAGED) == (worker and sqlite and not report.dry_run and report.valid > 0)
+    assert not any(os.path.exists(folder) for folder, _parts in STAGED)
     return report, rows, rejects
 
 
@@ -61,8 +76,24 @@ def test_worker_stores_the_same_rows(tmp_path, monkeypatch):
 
 
 def test_worker_refusal_writes_nothing(tmp_path, monkeypatch):
+    folders = []
+    real = dataaccess.Staging.__init__
+    monkeypatch.setattr(dataaccess.Staging, "__init__", lambda self: real(self) or folders.append(self.folder))
     with pytest.raises(ingest.ImportRefused, match="row 2900"):
         _stored(tmp_path, "c.db", _csv(3000, bad_at=2899), True, monkeypatch)
+    assert not any(os.path.exists(folder) for folder in folders)
+
+
+def test_repeated_ids_keep_their_first_row_whichever_process_stored_it(tmp_path, monkeypatch):
+    """Ids repeated in a later chunk keep their first row, in file order, staged or not."""
+    lines = _csv(3000).decode().splitlines()
+    lines += [f"{i},u1,2026-11-01T00:00:00Z,copy of {i},1" for i in (0, 699, 5)]  # later chunks repeat these ids
+    data = ("\n".join(lines) + "\n").encode()
+    one, rows_one, _ = _stored(tmp_path, "k.db", data, False, monkeypatch)
+    two, rows_two, _ = _stored(tmp_path, "l.db", data, True, monkeypatch)
+    assert (one.imported, one.duplicates) == (two.imported, two.duplicates) == (3000, 3)
+    assert rows_two == rows_one
+    assert not any(str(r[COLUMNS.index("text")]).startswith("copy") for r in rows_two)
 
 
 _PARENT = os.getpid()

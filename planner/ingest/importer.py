@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -12,7 +13,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from planner import audit, wording, workspace
+from planner import audit, dataaccess, wording, workspace
 from planner.audit import Actor
 from planner.auth import Action, require
 from planner.db import atomic
@@ -22,7 +23,7 @@ from planner.ingest.jsonfmt import TelegramFormat, TwitterV1Format, TwitterV2For
 from planner.ingest.parallel import LISTED_RAWS, normalised, piece
 from planner.ingest.pipeline import POST_COLUMNS, Context, Rejected
 from planner.ingest.source import FormatError, Source, detect_encoding
-from planner.ingest.store import defer_indexes, insert_posts, restore_indexes, store_rejects
+from planner.ingest.store import defer_indexes, insert_posts, insert_staged_posts, restore_indexes, store_rejects
 from planner.ingest.timestamps import zone
 from planner.models import ImportBatch, Post
 
@@ -242,6 +243,15 @@ def import_posts(
 
 
 def _write(session, actor, fmt, source, options, report, secret, report_progress) -> ImportReport:
+    staging = dataaccess.Staging() if dataaccess.Staging.available(session) else None
+    try:
+        return _write_batch(session, actor, fmt, source, options, report, secret, report_progress, staging)
+    finally:
+        if staging is not None:
+            staging.close()  # after the commit or rollback: SQLite detaches nothing inside a transaction
+
+
+def _write_batch(session, actor, fmt, source, options, report, secret, report_progress, staging) -> ImportReport:
     with atomic(session):
         batch = ImportBatch(
             created_by=actor.user_id,
@@ -252,7 +262,7 @@ def _write(session, actor, fmt, source, options, report, secret, report_progress
         )
         session.add(batch)
         session.flush()
-        _run(session, fmt, source, options, report, secret, batch, report_progress)
+        _run(session, fmt, source, options, report, secret, batch, report_progress, staging)
         report.duplicates = report.valid - report.imported
         batch.platform = report.platform
         batch.rows_read, batch.imported = report.rows_read, report.imported
@@ -284,8 +294,9 @@ def _write(session, actor, fmt, source, options, report, secret, report_progress
     return report
 
 
-def _run(session, fmt, source, options, report, secret, batch, progress) -> None:
+def _run(session, fmt, source, options, report, secret, batch, progress, staging=None) -> None:
     state = ReadState(skip_bad_rows=options.skip_bad_rows)
+    staged: list[dataaccess.Staged] = []
     ctx: Context | None = None
     seen: set[str] = set()
     refused = False
@@ -294,7 +305,9 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
     # Skipped rows are stored with their source row for the rejects CSV; otherwise a bad row refuses the file and
     # only the rows the report lists need theirs (a refused file of many bad rows is still counted to the end).
     all_raws = batch is not None and options.skip_bad_rows
-    for ctx, part in normalised(chunks, state, source.size, lambda: _context(options, fmt, state, secret), all_raws):
+    folder = staging.folder if staging is not None and batch is not None else None
+    make_context = functools.partial(_context, options, fmt, state, secret)
+    for ctx, part in normalised(chunks, state, source.size, make_context, all_raws, folder):
         valid, rejects = part.valid, part.rejects
         if not report.platform:
             report.platform, report.encoding = ctx.platform, state.encoding
@@ -318,10 +331,16 @@ def _run(session, fmt, source, options, report, secret, batch, progress) -> None
                 store_rejects(session, batch.id, rejects)
             if deferred is None:
                 deferred = defer_indexes(session, source.size, part.bytes_read, report.rows_read)
-            report.imported += insert_posts(session, valid, batch.id)
+            if part.staged is not None:
+                staged.append(part.staged)  # stored once all are parked, in file order
+            else:
+                report.imported += insert_posts(session, valid, batch.id)
         progress(min(state.bytes_read / max(source.size, 1), 0.99), f"Read {report.rows_read:,} rows...")
     if ctx is None or report.rows_read == 0:
         raise FormatError(f"{source.name}: the file has no records")
+    if staged and not refused:
+        progress(0.98, f"Storing {report.valid:,} rows...")
+        report.imported += insert_staged_posts(session, staging, staged, batch.id)
     if deferred:
         progress(0.99, "Building indexes...")
         restore_indexes(session, deferred)

@@ -1,14 +1,16 @@
 """Read and normalise a big file in a worker process while this process writes the rows it hands back.
 
-The database writes stay in the calling process (it holds the transaction); they are the import's longest part, so
-everything else leaves that process: once the first chunk shows the file is big, a forked worker continues reading
-the file from there (the format's generator, file position and all, is copied by the fork) and normalises each
-chunk (validation, entity extraction, keys, language detection: fastText holds the GIL, so a thread would not do).
-When this process has taken every piece handed on (it is about to wait), the worker hands it the next chunk still raw
-and this process normalises it itself: when language detection makes the worker's side the slower one, both cores
-stay busy; when the worker is ahead, it normalises every chunk. Rows
-come out in file order either way, and an error in the worker (a bad file, say) is raised here, in its place.
-"""
+The database writes stay in the calling process (it holds the transaction), so everything else leaves that process:
+once the first chunk shows the file is big, a forked worker continues reading the file from there (the format's
+generator, file position and all, is copied by the fork) and normalises each chunk (validation, entity extraction,
+keys, language detection: fastText holds the GIL, so a thread would not do). While this process has few pieces
+waiting (RAW_AHEAD), the worker hands it the next chunk still raw and this process normalises it itself, so both
+cores stay busy whichever side is slower. Rows come out in file order either way, and an error in the worker (a bad
+file, say) is raised here, in its place.
+
+On SQLite, the process that normalises a chunk also parks its rows in a scratch file (planner.dataaccess.Staging),
+numbered in file order, and hands on only where they are: the importing process then stores every part with one
+INSERT ... SELECT each, in C, instead of turning each value into a Python object and binding it."""
 
 from __future__ import annotations
 
@@ -23,25 +25,36 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from planner.dataaccess import Staged
 from planner.ingest.formats import Chunk, ReadState
 from planner.ingest.pipeline import Context, Rejected, normalise_chunk
+from planner.ingest.store import stage_posts
 
 # Files expected to hold at least this many rows get a worker: below it, starting one costs more than it saves.
 WORKER_ROWS = 100_000
 # Pieces the worker may have handed on that this process has not taken yet (bounds memory).
 MAX_PENDING = 4
+# The worker hands a chunk on raw while fewer than this many pieces wait to be taken, so this process always has
+# one to normalise. Storing each piece itself keeps this process busy: then it gets raw chunks only when it has
+# taken everything (1); when the pieces are only parked (staged), it has time for more (2: both cores stay busy).
+RAW_AHEAD = {False: 1, True: 2}
 # Without skip-bad-rows a bad row refuses the file, and only the rows the report lists need their source row.
 LISTED_RAWS = 1000
 
 
 @dataclass
 class Piece:
-    """A chunk's outcome: rows read, bytes of the file read by then, the valid rows and the rejected ones."""
+    """A chunk's outcome: rows read, bytes of the file read by then, the valid rows and the rejected ones.
+
+    A staged piece's valid rows are parked in `staged`; `valid` then keeps only their created_at column (for the
+    report's time range and count).
+    """
 
     rows: int
     bytes_read: int
     valid: pd.DataFrame
     rejects: list[Rejected]
+    staged: Staged | None = None
 
 
 def use_worker() -> bool:
@@ -85,18 +98,29 @@ def _cpu_times() -> list[int]:
     return [int(v) for v in fields[1:9]]
 
 
-def piece(chunk: Chunk, ctx: Context, bytes_read: int, all_raws: bool) -> Piece:
-    """Normalise `chunk`; give its rejected rows their source row (all of them, or the first LISTED_RAWS)."""
+def piece(chunk: Chunk, ctx: Context, bytes_read: int, all_raws: bool, stage: tuple[str, int] | None = None) -> Piece:
+    """Normalise `chunk`; give its rejected rows their source row (all of them, or the first LISTED_RAWS).
+
+    `stage`: (scratch folder, part number) to park the valid rows in, or None to hand them on.
+    """
     valid, rejects, positions = normalise_chunk(chunk.frame, ctx)
     raws = rejects if all_raws else rejects[:LISTED_RAWS]
     # `positions` may run on past the rejects (rows dropped for another reason): those get no source row.
     for reject, raw in zip(raws, chunk.raw_rows(positions[: len(raws)]), strict=True):
         reject.raw = raw
-    return Piece(len(chunk.frame), bytes_read, valid, rejects)
+    if stage is None or valid.empty:
+        return Piece(len(chunk.frame), bytes_read, valid, rejects)
+    staged = stage_posts(stage[0], stage[1], valid)
+    return Piece(len(chunk.frame), bytes_read, valid[["created_at"]], rejects, staged)
 
 
 def normalised(
-    chunks: Iterable[Chunk], state: ReadState, file_size: int, make_context: Callable[[], Context], all_raws: bool
+    chunks: Iterable[Chunk],
+    state: ReadState,
+    file_size: int,
+    make_context: Callable[[], Context],
+    all_raws: bool,
+    stage_folder: str | None = None,
 ) -> Iterator[tuple[Context, Piece]]:
     """Yield (context, piece) for each chunk of `chunks`, in file order.
 
@@ -104,6 +128,7 @@ def normalised(
     shows the file holds WORKER_ROWS rows or more and use_worker() says it helps, a worker reads and normalises the
     rest. `all_raws`: every rejected row keeps its source row (for the rejects CSV); else the first LISTED_RAWS of
     each chunk do. `state` is kept up to date as the worker reads (bytes read, warnings, NULs removed).
+    `stage_folder`: with a worker, every piece's valid rows are parked there (Piece.staged); without one, none are.
     """
     iterator = iter(chunks)
     first = next(iterator, None)
@@ -112,13 +137,18 @@ def normalised(
     ctx = make_context()
     bytes_read = state.bytes_read
     big = file_size * len(first.frame) >= WORKER_ROWS * max(bytes_read, 1)
-    worker = _Worker.start(iterator, state, ctx, all_raws) if big and use_worker() else None
+    worker = _Worker.start(iterator, state, ctx, all_raws, stage_folder) if big and use_worker() else None
+    folder = stage_folder if worker is not None else None
+
+    def stage(part: int) -> tuple[str, int] | None:
+        return None if folder is None else (folder, part)
+
     try:
-        yield ctx, piece(first, ctx, bytes_read, all_raws)
+        yield ctx, piece(first, ctx, bytes_read, all_raws, stage(0))
         # The rest: the worker's pieces (and raw chunks it hands back), or every chunk raw, read here.
-        rest = worker.items() if worker is not None else ((chunk, state.bytes_read) for chunk in iterator)
+        rest = worker.items() if worker is not None else ((chunk, state.bytes_read, 0) for chunk in iterator)
         for item in rest:
-            yield ctx, item if isinstance(item, Piece) else piece(item[0], ctx, item[1], all_raws)
+            yield ctx, item if isinstance(item, Piece) else piece(item[0], ctx, item[1], all_raws, stage(item[2]))
     finally:
         if worker is not None:
             worker.stop()
@@ -131,20 +161,26 @@ class _Worker:
         self.process, self.conn, self.pending, self.taken, self.state = process, conn, pending, taken, state
 
     @classmethod
-    def start(cls, chunks: Iterator[Chunk], state: ReadState, ctx: Context, all_raws: bool) -> _Worker:
+    def start(
+        cls, chunks: Iterator[Chunk], state: ReadState, ctx: Context, all_raws: bool, stage_folder: str | None
+    ) -> _Worker:
         mp = multiprocessing.get_context("fork")
         receiver, sender = mp.Pipe(duplex=False)
         pending = mp.Value("i", 0)  # pieces handed on and not yet taken (at most MAX_PENDING)
         taken = mp.Condition(pending.get_lock())  # signalled when this process takes one
         process = mp.Process(
-            target=_work, args=(chunks, state, ctx, all_raws, sender, pending, taken), name="import-reader", daemon=True
+            target=_work,
+            args=(chunks, state, ctx, all_raws, stage_folder, sender, pending, taken),
+            name="import-reader",
+            daemon=True,
         )
         process.start()
         sender.close()  # the worker holds the only writing end: if it dies, reading here ends instead of waiting
         return cls(process, receiver, pending, taken, state)
 
-    def items(self) -> Iterator[Piece | tuple[Chunk, int]]:
-        """Yield the worker's pieces, and raw (chunk, bytes read) for this process to normalise, in file order."""
+    def items(self) -> Iterator[Piece | tuple[Chunk, int, int]]:
+        """Yield the worker's pieces, and raw (chunk, bytes read, part number) for this process to normalise, in
+        file order."""
         while True:
             try:
                 kind, item, read = self.conn.recv()
@@ -172,7 +208,7 @@ class _Worker:
         self.conn.close()
 
 
-def _work(chunks, state: ReadState, ctx: Context, all_raws: bool, conn, pending, taken) -> None:
+def _work(chunks, state: ReadState, ctx: Context, all_raws: bool, stage_folder, conn, pending, taken) -> None:
     """(Worker) read the remaining chunks and hand them on: normalised, or raw when this process has taken all."""
     # A thread writes to the pipe while this one reads on: written here, each piece would hold the worker until the
     # importing process had read it, and every piece would look taken at once.
@@ -184,9 +220,13 @@ def _work(chunks, state: ReadState, ctx: Context, all_raws: bool, conn, pending,
         return state.bytes_read, list(state.warnings), state.stream.nuls_removed if state.stream else 0
 
     try:
-        for chunk in chunks:
+        for part, chunk in enumerate(chunks, start=1):  # part 0 is the first chunk, read before the fork
             bytes_read = state.bytes_read
-            item = (chunk, bytes_read) if pending.value == 0 else piece(chunk, ctx, bytes_read, all_raws)
+            if pending.value < RAW_AHEAD[stage_folder is not None]:
+                item = (chunk, bytes_read, part)
+            else:
+                stage = None if stage_folder is None else (stage_folder, part)
+                item = piece(chunk, ctx, bytes_read, all_raws, stage)
             with taken:
                 while pending.value >= MAX_PENDING:
                     taken.wait()

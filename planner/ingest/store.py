@@ -1,8 +1,10 @@
-"""Write imported posts fast: bulk inserts (planner.dataaccess), indexes built after bulk loads, skipped rows kept."""
+"""Write imported posts fast: bulk or staged loads (planner.dataaccess), indexes built after big loads, skips kept."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -75,3 +77,32 @@ def insert_posts(session: Session, rows: pd.DataFrame, batch_id: int) -> int:
     values.append([batch_id] * len(rows))
     params = zip(*values, strict=True)  # tuples made as the driver asks for them, not all at once
     return dataaccess.insert_tuples(conn, "posts", [*POST_COLUMNS, "batch_id"], params, ("platform", "external_id"))
+
+
+def stage_posts(folder: str, part: int, rows: pd.DataFrame) -> dataaccess.Staged:
+    """Park `rows` (POST_COLUMNS) as part number `part` of a staged load (see planner.dataaccess.Staging).
+
+    The values go as Arrow arrays, never as Python tuples: times as the UTC text insert_posts writes, counts as
+    nullable integers, missing ids as nulls.
+    """
+    columns = {}
+    for name in POST_COLUMNS:
+        col = rows[name]
+        if name == "created_at":
+            columns[name] = dataaccess.utc_text_array(col)
+        elif isinstance(col.dtype, pd.Int64Dtype) or col.dtype == np.int64:
+            columns[name] = pa.array(col, type=pa.int64())
+        else:
+            columns[name] = pa.array(col, type=pa.large_string())
+    return dataaccess.stage_rows(folder, part, columns)
+
+
+def insert_staged_posts(
+    session: Session, staging: dataaccess.Staging, parts: list[dataaccess.Staged], batch_id: int
+) -> int:
+    """Move the staged parts into posts, in order, in the session's transaction, skipping ids already stored."""
+    if not parts:
+        return 0
+    return staging.insert(
+        session.connection(), "posts", POST_COLUMNS, parts, {"batch_id": batch_id}, ("platform", "external_id")
+    )
