@@ -35,6 +35,9 @@ from planner.db import CHANGES_AT_BEGIN
 
 # Rows fetched per round trip when reading from SQLite: the Python tuples of one batch are short-lived.
 FETCH_ROWS = 100_000
+# Bytes of the database file ADBC's SQLite reader maps into memory: reads in another order than storage (through
+# an index) then touch pages in place instead of copying each into a small page cache.
+SQLITE_READ_MMAP = 1 << 30
 # Rows per COPY or executemany call when writing (bounds the memory of the prepared tuples).
 WRITE_ROWS = 200_000
 _PG_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
@@ -203,7 +206,7 @@ def _sqlite_reader_batches(path: str, query: str, values: list, rows: int) -> It
         )
         done = False
         try:
-            proc.stdin.write(json.dumps({"sql": query, "params": values}).encode())
+            proc.stdin.write(json.dumps({"sql": query, "params": values, "mmap": SQLITE_READ_MMAP}).encode())
             proc.stdin.close()
             with pa.ipc.open_stream(proc.stdout) as reader:
                 yield from reader
@@ -495,6 +498,10 @@ class Staging:
     The scratch files are attached to the loading connection, which SQLite cannot detach before the transaction
     ends: close() (after the commit or rollback) detaches them and removes the folder. Needs the space of the rows
     loaded, briefly, in the system's temporary folder.
+
+    ADBC's SQLite is a second copy of the SQLite library (see planner/sqlite_reader.py): two copies holding one file
+    in one process release each other's locks. Here it only ever opens scratch files, and closes each before the
+    loading connection attaches it; it never opens the workspace.
     """
 
     def __init__(self):

@@ -22,6 +22,9 @@ def main() -> None:
         adbc_driver_manager.AdbcConnection(database) as conn,
         adbc_driver_manager.AdbcStatement(conn) as statement,
     ):
+        if query.get("mmap"):
+            statement.set_sql_query(f"PRAGMA mmap_size = {int(query['mmap'])}")
+            statement.execute_update()
         statement.set_options(**{"adbc.sqlite.query.batch_rows": rows})
         statement.set_sql_query(query["sql"])
         if query["params"]:
