@@ -23,7 +23,7 @@ from planner.errors import PlannerError
 
 # The newest migration: a workspace already there is opened without loading Alembic (0.2 s of imports).
 # tests/test_db.py checks that it names Alembic's head.
-SCHEMA_HEAD = "0014_post_keys"
+SCHEMA_HEAD = "0015_edge_checks"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # How often a write transaction tries to take the SQLite lock (each try waits up to the busy timeout).
 WRITE_LOCK_TRIES = 3

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 from coordination_helpers import add_posts, planted
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from planner import audit
 from planner.auth import CLI_ACTOR, PermissionDenied
@@ -204,3 +204,58 @@ def test_integer_co_post_path_equals_the_text_path(session, unkeyed):
         pd.testing.assert_frame_equal(result.clusters.clusters, clusters.clusters)
         pd.testing.assert_frame_equal(result.clusters.members, clusters.members)
         assert result.accounts["account"].str.contains(":").all()  # two platforms: labels carry the platform
+
+
+def test_upgrade_to_0015_keeps_every_edge_and_drops_only_its_keys(tmp_path):
+    """Migration 0015 drops the edges' three foreign keys (checks that made dense runs crawl on PostgreSQL); every
+    edge is kept, and a downgrade puts the keys back."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from planner import db as planner_db
+    from tests.workspaces import engine_at_revision
+
+    engine = engine_at_revision(tmp_path, "0014_post_keys")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO coordination_runs (id, created_at, kind, window_s, min_weight, posts_considered, "
+                "edge_count, account_count, cluster_count, summary) VALUES "
+                "(1, '2026-01-01 00:00:00.000000', 'co-post', 60, 2, 4, 2, 2, 1, '')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO coordination_clusters (id, run_id, rank, accounts, posts, shared_objects, communities, "
+                "total_weight, summary) VALUES (1, 1, 1, 2, 4, 1, 1, 5, '')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO coordination_members (id, run_id, cluster_id, platform, author_id, author_handle, "
+                "community, posts, strength) VALUES (1, 1, 1, 'x', 'a', '', 0, 2, 5), (2, 1, 1, 'x', 'b', '', 0, 2, 5)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO coordination_edges (run_id, source_id, target_id, weight) "
+                "VALUES (1, 1, 2, 3), (1, 2, 1, 2)"
+            )
+        )
+    edges_sql = text("SELECT id, run_id, source_id, target_id, weight FROM coordination_edges ORDER BY id")
+    with engine.connect() as conn:
+        before = conn.execute(edges_sql).all()
+    assert planner_db.upgrade(engine) == ("0014_post_keys", planner_db.SCHEMA_HEAD)
+    with engine.connect() as conn:
+        assert conn.execute(edges_sql).all() == before == [(1, 1, 1, 2, 3), (2, 1, 2, 1, 2)]
+    assert inspect(engine).get_foreign_keys("coordination_edges") == []
+    assert {i["name"] for i in inspect(engine).get_indexes("coordination_edges")} == {"ix_coordination_edges_run"}
+    cfg = planner_db._alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0014_post_keys")
+    keys = inspect(engine).get_foreign_keys("coordination_edges")
+    assert sorted(k["constrained_columns"][0] for k in keys) == ["run_id", "source_id", "target_id"]
+    with engine.connect() as conn:
+        assert conn.execute(edges_sql).all() == before
+    engine.dispose()

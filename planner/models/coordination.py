@@ -72,13 +72,17 @@ class CoordinationMember(Base):
 
 
 class CoordinationEdge(Base):
-    """A directed co-action edge: `weight` posts of the source had a matching post by the target in the window."""
+    """A directed co-action edge: `weight` posts of the source had a matching post by the target in the window.
+
+    The run and members it names are written with it, in one transaction, and runs are never deleted: the columns
+    carry no foreign keys, whose checks took PostgreSQL most of the time of a dense run (migration 0015).
+    """
 
     __tablename__ = "coordination_edges"
     __table_args__ = (Index("ix_coordination_edges_run", "run_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("coordination_runs.id", ondelete="CASCADE"))
-    source_id: Mapped[int] = mapped_column(ForeignKey("coordination_members.id", ondelete="CASCADE"))
-    target_id: Mapped[int] = mapped_column(ForeignKey("coordination_members.id", ondelete="CASCADE"))
+    run_id: Mapped[int]  # coordination_runs.id
+    source_id: Mapped[int]  # coordination_members.id
+    target_id: Mapped[int]  # coordination_members.id
     weight: Mapped[int]
