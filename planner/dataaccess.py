@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from planner.db import CHANGES_AT_BEGIN
+from planner.errors import PlannerError
 
 # Rows fetched per round trip when reading from SQLite: the Python tuples of one batch are short-lived.
 FETCH_ROWS = 100_000
@@ -459,6 +460,10 @@ def _copy_insert(conn, table, columns, rows, conflict, update, binary: bytes | N
 MAX_STAGE_FILES = 8
 
 
+class StagingError(PlannerError):
+    """A bulk load could not park its rows in its scratch folder (full or not writable): nothing was stored."""
+
+
 @dataclass(frozen=True)
 class Staged:
     """One part of a load parked in a scratch SQLite file: the file, its table and how many rows it holds."""
@@ -481,13 +486,20 @@ def stage_rows(folder: str, part: int, columns: dict[str, pa.Array]) -> Staged:
     table = f"part_{part:07d}"
     path = str(Path(folder) / f"stage-{os.getpid()}.db")
     rows = len(next(iter(columns.values()))) if columns else 0
-    with adbc.connect(path, autocommit=True) as con, con.cursor() as cur:
-        cur.execute("PRAGMA journal_mode=OFF")
-        cur.fetchall()
-        cur.execute("PRAGMA synchronous=OFF")
-        cur.execute("BEGIN")
-        cur.adbc_ingest(table, pa.table(columns), mode="create")
-        cur.execute("COMMIT")
+    try:
+        with adbc.connect(path, autocommit=True) as con, con.cursor() as cur:
+            cur.execute("PRAGMA journal_mode=OFF")
+            cur.fetchall()
+            cur.execute("PRAGMA synchronous=OFF")
+            cur.execute("BEGIN")
+            cur.adbc_ingest(table, pa.table(columns), mode="create")
+            cur.execute("COMMIT")
+    except adbc.Error as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StagingError(
+            f"could not write the rows to load to the scratch folder {folder} ({detail}): free some space there, "
+            "or point TMPDIR at a folder with room for the rows imported"
+        ) from exc
     return Staged(path, table, rows)
 
 
@@ -505,7 +517,13 @@ class Staging:
     """
 
     def __init__(self):
-        self.folder = tempfile.mkdtemp(prefix="counterpoint-load-")
+        try:
+            self.folder = tempfile.mkdtemp(prefix="counterpoint-load-")
+        except OSError as exc:
+            raise StagingError(
+                f"could not make a scratch folder for the load in {tempfile.gettempdir()} ({exc.strerror}): "
+                "point TMPDIR at a writable folder with room for the rows imported"
+            ) from exc
         self._attached: dict[str, str] = {}
         self._raw = None
 
