@@ -517,15 +517,22 @@ class Staging:
     """
 
     def __init__(self):
-        try:
-            self.folder = tempfile.mkdtemp(prefix="counterpoint-load-")
-        except OSError as exc:
-            raise StagingError(
-                f"could not make a scratch folder for the load in {tempfile.gettempdir()} ({exc.strerror}): "
-                "point TMPDIR at a writable folder with room for the rows imported"
-            ) from exc
+        self._folder: str | None = None
         self._attached: dict[str, str] = {}
         self._raw = None
+
+    @property
+    def folder(self) -> str:
+        """The scratch folder, made when first asked for (most loads are small and never stage)."""
+        if self._folder is None:
+            try:
+                self._folder = tempfile.mkdtemp(prefix="counterpoint-load-")
+            except OSError as exc:
+                raise StagingError(
+                    f"could not make a scratch folder for the load in {tempfile.gettempdir()} ({exc.strerror}): "
+                    "point TMPDIR at a writable folder with room for the rows imported"
+                ) from exc
+        return self._folder
 
     @classmethod
     def available(cls, session: Session) -> bool:
@@ -581,7 +588,8 @@ class Staging:
                     self._raw.execute(f"DETACH DATABASE {alias}")
         finally:
             self._attached.clear()
-            shutil.rmtree(self.folder, ignore_errors=True)
+            if self._folder is not None:
+                shutil.rmtree(self._folder, ignore_errors=True)
 
     def __enter__(self) -> Staging:
         return self

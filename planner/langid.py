@@ -92,10 +92,16 @@ def _ascii_letters(texts: pa.Array) -> np.ndarray:
     """Return each text's number of ASCII letters (a-z, A-Z)."""
     offsets, data = string_bytes(texts)
     flags = np.zeros(len(data) + 1, dtype=bool)  # the extra False: see _per_text
+    _flag_ascii_letters(data, flags[:-1])
+    return _per_text(offsets, flags)
+
+
+def _flag_ascii_letters(data: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Set `out` (one bool per byte of `data`) where the byte is an ASCII letter; return the folded bytes (scratch)."""
     folded = data | 0x20  # A-Z to a-z; no other byte lands in a-z
     folded -= 0x61  # a-z to 0-25, every other byte above 25 (uint8 wraps around)
-    np.less_equal(folded, 25, out=flags[:-1])
-    return _per_text(offsets, flags)
+    np.less_equal(folded, 25, out=out)
+    return folded
 
 
 def _sure_letters(texts: pa.Array) -> np.ndarray:
@@ -109,9 +115,7 @@ def _sure_letters(texts: pa.Array) -> np.ndarray:
     offsets, data = string_bytes(texts)
     flags = np.zeros(len(data) + 1, dtype=bool)  # the extra False: see _per_text
     sure, found = flags[:-1], np.empty(len(data), dtype=bool)
-    work = data | 0x20  # ASCII letters, as in _ascii_letters
-    work -= 0x61
-    np.less_equal(work, 25, out=sure)
+    work = _flag_ascii_letters(data, sure)
     np.subtract(data, 0xD0, out=work)  # Cyrillic: 0xD0 and 0xD1 to 0-1
     sure |= np.less_equal(work, 1, out=found)
     first, second = data[:-1], data[1:]

@@ -101,12 +101,13 @@ def test_names_are_checked_and_files_are_capped(ws, monkeypatch):
 def test_a_folder_without_room_is_a_named_error(tmp_path):
     """A scratch folder that cannot be written (full, removed, read-only) refuses the load with a clear message."""
     staging = da.Staging()
+    folder = staging.folder
     staging.close()  # the folder is gone
     with pytest.raises(da.StagingError, match=r"could not write the rows to load to the scratch folder .*TMPDIR"):
-        da.stage_rows(staging.folder, 0, _columns(["a"], [1], ["x"]))
+        da.stage_rows(folder, 0, _columns(["a"], [1], ["x"]))
 
 
 def test_a_temporary_folder_that_cannot_be_written_is_a_named_error(tmp_path, monkeypatch):
     monkeypatch.setattr(da.tempfile, "tempdir", str(tmp_path / "missing"))
     with pytest.raises(da.StagingError, match=r"could not make a scratch folder .*missing.*TMPDIR"):
-        da.Staging()
+        da.Staging().folder  # noqa: B018 - made when first asked for

@@ -40,6 +40,9 @@ def _stored(tmp_path, name, data, worker: bool, monkeypatch, **options):
 
     monkeypatch.setattr(importer, "insert_staged_posts", spy)
     STAGED.clear()
+    made = []
+    real_mkdtemp = dataaccess.tempfile.mkdtemp
+    monkeypatch.setattr(dataaccess.tempfile, "mkdtemp", lambda **kw: made.append(1) or real_mkdtemp(**kw))
     monkeypatch.setattr(parallel, "WORKER_ROWS", 1 if worker else 10**12)
     monkeypatch.setattr(parallel, "use_worker", lambda: worker)
     started = []
@@ -60,6 +63,7 @@ def _stored(tmp_path, name, data, worker: bool, monkeypatch, **options):
     sqlite = not os.environ.get("PLANNER_TEST_POSTGRES_URL")
     assert bool(STAGED) == (worker and sqlite and not report.dry_run and report.valid > 0)
     assert not any(os.path.exists(folder) for folder, _parts in STAGED)
+    assert worker or not made  # without a worker nothing is staged, and no scratch folder is made
     return report, rows, rejects
 
 

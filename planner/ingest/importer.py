@@ -305,9 +305,8 @@ def _run(session, fmt, source, options, report, secret, batch, progress, staging
     # Skipped rows are stored with their source row for the rejects CSV; otherwise a bad row refuses the file and
     # only the rows the report lists need theirs (a refused file of many bad rows is still counted to the end).
     all_raws = batch is not None and options.skip_bad_rows
-    folder = staging.folder if staging is not None and batch is not None else None
     make_context = functools.partial(_context, options, fmt, state, secret)
-    for ctx, part in normalised(chunks, state, source.size, make_context, all_raws, folder):
+    for ctx, part in normalised(chunks, state, source.size, make_context, all_raws, staging):
         valid, rejects = part.valid, part.rejects
         if not report.platform:
             report.platform, report.encoding = ctx.platform, state.encoding

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from planner.dataaccess import Staged
+from planner.dataaccess import Staged, Staging
 from planner.ingest.formats import Chunk, ReadState
 from planner.ingest.pipeline import Context, Rejected, normalise_chunk
 from planner.ingest.store import stage_posts
@@ -98,19 +98,21 @@ def _cpu_times() -> list[int]:
     return [int(v) for v in fields[1:9]]
 
 
-def piece(chunk: Chunk, ctx: Context, bytes_read: int, all_raws: bool, stage: tuple[str, int] | None = None) -> Piece:
+def piece(
+    chunk: Chunk, ctx: Context, bytes_read: int, all_raws: bool, stage_folder: str | None = None, part: int = 0
+) -> Piece:
     """Normalise `chunk`; give its rejected rows their source row (all of them, or the first LISTED_RAWS).
 
-    `stage`: (scratch folder, part number) to park the valid rows in, or None to hand them on.
+    `stage_folder`: park the valid rows there as part number `part`; None hands them on.
     """
     valid, rejects, positions = normalise_chunk(chunk.frame, ctx)
     raws = rejects if all_raws else rejects[:LISTED_RAWS]
     # `positions` may run on past the rejects (rows dropped for another reason): those get no source row.
     for reject, raw in zip(raws, chunk.raw_rows(positions[: len(raws)]), strict=True):
         reject.raw = raw
-    if stage is None or valid.empty:
+    if stage_folder is None or valid.empty:
         return Piece(len(chunk.frame), bytes_read, valid, rejects)
-    staged = stage_posts(stage[0], stage[1], valid)
+    staged = stage_posts(stage_folder, part, valid)
     return Piece(len(chunk.frame), bytes_read, valid[["created_at"]], rejects, staged)
 
 
@@ -120,7 +122,7 @@ def normalised(
     file_size: int,
     make_context: Callable[[], Context],
     all_raws: bool,
-    stage_folder: str | None = None,
+    staging: Staging | None = None,
 ) -> Iterator[tuple[Context, Piece]]:
     """Yield (context, piece) for each chunk of `chunks`, in file order.
 
@@ -128,7 +130,8 @@ def normalised(
     shows the file holds WORKER_ROWS rows or more and use_worker() says it helps, a worker reads and normalises the
     rest. `all_raws`: every rejected row keeps its source row (for the rejects CSV); else the first LISTED_RAWS of
     each chunk do. `state` is kept up to date as the worker reads (bytes read, warnings, NULs removed).
-    `stage_folder`: with a worker, every piece's valid rows are parked there (Piece.staged); without one, none are.
+    `staging`: with a worker, every piece's valid rows are parked in its folder (Piece.staged); without one, none
+    are (and no folder is made).
     """
     iterator = iter(chunks)
     first = next(iterator, None)
@@ -137,18 +140,15 @@ def normalised(
     ctx = make_context()
     bytes_read = state.bytes_read
     big = file_size * len(first.frame) >= WORKER_ROWS * max(bytes_read, 1)
-    worker = _Worker.start(iterator, state, ctx, all_raws, stage_folder) if big and use_worker() else None
-    folder = stage_folder if worker is not None else None
-
-    def stage(part: int) -> tuple[str, int] | None:
-        return None if folder is None else (folder, part)
-
+    parallel = big and use_worker()
+    folder = staging.folder if parallel and staging is not None else None
+    worker = _Worker.start(iterator, state, ctx, all_raws, folder) if parallel else None
     try:
-        yield ctx, piece(first, ctx, bytes_read, all_raws, stage(0))
+        yield ctx, piece(first, ctx, bytes_read, all_raws, folder, 0)
         # The rest: the worker's pieces (and raw chunks it hands back), or every chunk raw, read here.
         rest = worker.items() if worker is not None else ((chunk, state.bytes_read, 0) for chunk in iterator)
         for item in rest:
-            yield ctx, item if isinstance(item, Piece) else piece(item[0], ctx, item[1], all_raws, stage(item[2]))
+            yield ctx, item if isinstance(item, Piece) else piece(item[0], ctx, item[1], all_raws, folder, item[2])
     finally:
         if worker is not None:
             worker.stop()
@@ -225,8 +225,7 @@ def _work(chunks, state: ReadState, ctx: Context, all_raws: bool, stage_folder, 
             if pending.value < RAW_AHEAD[stage_folder is not None]:
                 item = (chunk, bytes_read, part)
             else:
-                stage = None if stage_folder is None else (stage_folder, part)
-                item = piece(chunk, ctx, bytes_read, all_raws, stage)
+                item = piece(chunk, ctx, bytes_read, all_raws, stage_folder, part)
             with taken:
                 while pending.value >= MAX_PENDING:
                     taken.wait()

@@ -181,8 +181,12 @@ def scan_posts(
     if total is None:
         total = count_posts(session, start, end)
     by_database = dataaccess.dialect(session) == "sqlite" or total > SORT_IN_MEMORY
-    if by_database and not _stored_in_time_order(session, start, end):
+
+    def in_time_order() -> T:
         return consume(_chunks(_batches(session, start, end, ordered=True, total=total), rows))
+
+    if by_database and not _stored_in_time_order(session, start, end):
+        return in_time_order()
     source, seen = _batches(session, start, end, total=total), []
     try:
         return consume(_chunks(_checked(_kept(source, seen, 2 * rows)), rows))
@@ -190,7 +194,7 @@ def scan_posts(
         pass
     if by_database:
         source.close()
-        return consume(_chunks(_batches(session, start, end, ordered=True, total=total), rows))
+        return in_time_order()
     # Posts out of order early in the scan (the usual case: imported newest first, or mixed) are the rest of the
     # same scan, sorted in memory; later, a new scan.
     if seen and seen[-1] is None:
