@@ -26,6 +26,10 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 WORKSPACE_TABLES = frozenset({"alembic_version", "users", "audit_log", "workspace_settings"})
 
 
+def _page_size(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA page_size").fetchone()[0]
+
+
 def check_backup(path: Path) -> str:
     """Return the schema revision of the SQLite workspace copy at `path`; raise RestoreError if it is unusable."""
     path = Path(path)
@@ -97,7 +101,15 @@ def restore_sqlite(engine: Engine, actor: Actor, source: Path, safety_copy: Path
     try:
         src = sqlite3.connect(f"{Path(source).resolve().as_uri()}?mode=ro", uri=True)
         try:
-            src.backup(raw.driver_connection)
+            dest = raw.driver_connection
+            # SQLite copies into a WAL database only pages of its own size: a backup from a workspace with other
+            # pages (4 KiB before Counterpoint chose 16 KiB) goes in with a rollback journal, then WAL again.
+            other_pages = _page_size(src) != _page_size(dest)
+            if other_pages:
+                dest.execute("PRAGMA journal_mode=DELETE")
+            src.backup(dest)
+            if other_pages:
+                dest.execute("PRAGMA journal_mode=WAL")
         finally:
             src.close()
     finally:

@@ -25,6 +25,11 @@ from planner.errors import PlannerError
 # tests/test_db.py checks that it names Alembic's head.
 SCHEMA_HEAD = "0015_edge_checks"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Page size of a new SQLite workspace (an existing file keeps its own). Posts are rows of a few hundred bytes read
+# and written in bulk: with 16 KiB pages instead of SQLite's 4 KiB, storing 1M staged posts, rebuilding their four
+# indexes and committing took 4.4-5.1 s instead of 5.9-6.2 s (fewer WAL frames and b-tree pages), and an import of
+# 1M posts with random ids was no slower.
+SQLITE_PAGE_SIZE = 16384
 # How often a write transaction tries to take the SQLite lock (each try waits up to the busy timeout).
 WRITE_LOCK_TRIES = 3
 # Execution option that makes the "begin" hook start the transaction with BEGIN IMMEDIATE.
@@ -61,6 +66,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see the "begin" hook).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # before anything is written: no effect on existing files
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA journal_mode=WAL")

@@ -126,3 +126,30 @@ def test_restore_migrates_an_older_schema(tmp_path):
 def test_only_admins_restore(session, ws, reviewer, tmp_path):
     with pytest.raises(auth.PermissionDenied):
         backups.restore_sqlite(ws.engine, reviewer, tmp_path / "x.db", tmp_path / "safety.db")
+
+
+def test_new_workspaces_use_large_pages_and_restore_takes_a_backup_with_small_ones(tmp_path):
+    live = db.open_workspace(f"sqlite:///{tmp_path / 'live.db'}")
+    with live.session() as s, db.atomic(s):
+        auth.create_user(s, auth.CLI_ACTOR, "ada", PASSWORD, "admin")
+    conn = sqlite3.connect(tmp_path / "live.db")
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == db.SQLITE_PAGE_SIZE == 16384
+    # A backup from a workspace made before Counterpoint chose large pages: the same rows in 4 KiB pages.
+    old = tmp_path / "old.db"
+    conn.execute(f"VACUUM INTO '{old}'")
+    conn.close()
+    conn = sqlite3.connect(old)
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.execute("PRAGMA page_size=4096")
+    conn.execute("VACUUM")
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+    conn.close()
+    with live.session() as s, db.atomic(s):
+        auth.create_user(s, auth.CLI_ACTOR, "late", PASSWORD, "viewer")
+    done = backups.restore_sqlite(live.engine, auth.CLI_ACTOR, old, tmp_path / "safety.db")
+    assert done.revision == done.head
+    with live.session() as s:
+        assert [u.username for u in auth.list_users(s)] == ["ada"]
+        assert s.connection().exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert audit.verify(s).ok
+    live.dispose()

@@ -42,6 +42,10 @@ HOSTILE = [
     "trailing https://x.example/t... https://x.example/u?! https://x.example/v*_~",
     "\u202eevil\u202c #bidi @bidi_user https://bidi.example/\u202e",
     "tab\t#tab\t@tab\thttps://tab.example/",
+    # Words the simple patterns take whole, beside near misses that go to the entity's own pattern.
+    "#plain #a_1 #_x #9z ＃wide #9 #tag, #tag. #té @a @" + "b" * 64 + " @" + "c" * 65 + " @x.y ＠wide",
+    "https://x.example/a?b=1&c=2#f HTTP://X.EXAMPLE/ www.x.example https:// https://x.example/ z",
+    'https://x.example/a. www.x.example/(b) https://x.example/"q" https://x.example/%20{x}|^~',
 ]
 
 
@@ -141,3 +145,21 @@ def test_holding_equals_match_substring(large):
         assert entities.holding(arr, hints).tolist() == expected.tolist()
     assert entities.holding(pa.array([], pa.string()), ("#",)).tolist() == []
     assert entities.holding(pa.array(["", ""]), ("#",)).tolist() == [False, False]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["#", "＃", "@", "＠", "https://", "HTTP://", "www.", "x"]),
+    st.text(alphabet=st.sampled_from(list("aZksK09_.,:/?#@&%()\"'é\u00a0\u200d\u212a\u017f-~")), max_size=12),
+)
+def test_a_word_the_simple_pattern_takes_is_one_match_of_the_full_one(prefix, rest):
+    word = prefix + rest
+    for simple, pattern in (
+        (entities.SIMPLE_HASHTAG, tx.HASHTAG_RE),
+        (entities.SIMPLE_MENTION, tx.MENTION_RE),
+        (entities.SIMPLE_URL, tx.URL_RE),
+    ):
+        if pc.match_substring_regex(pa.array([word]), simple[0])[0].as_py():
+            assert pattern.findall(word) == [word[simple[1] :]], word
+        elif simple is entities.SIMPLE_URL and word.startswith(("https://", "HTTP://", "www.")) and rest.isalnum():
+            assert rest.isascii() is False, word  # a plain ASCII link is always simple

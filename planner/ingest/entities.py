@@ -25,6 +25,13 @@ from planner.arrowbytes import string_bytes
 HASHTAG_HINTS = ("#", "＃")
 MENTION_HINTS = ("@", "＠")
 URL_HINTS = ("://", "w.", "W.")  # "www." in any case (a literal search beats a case-insensitive one)
+# Words that are one entity and nothing else, in ASCII (RE2, matched whole): (pattern, characters before the value).
+# Their match is known without the entity's own pattern: tests/test_ingest_entities.py checks they agree.
+SIMPLE_HASHTAG = (r"^[#＃][A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*$", 1)
+SIMPLE_MENTION = (r"^[@＠][A-Za-z0-9_]{1,64}$", 1)
+# Printable ASCII but for what ends a link in URL_RE (brackets only count in pairs there, so none are simple). Only
+# the scheme ignores case: RE2 would fold the class too, and "s" and "k" have case pairs beyond ASCII.
+SIMPLE_URL = (r"^(?i:https?://|www\.)[^\x00-\x20\x7f-\x{10ffff}()\[\]<>\"'\x60]+$", 0)
 # Links in the text that the source's expanded URLs replace.
 SHORTENERS = ("https://t.co/",)
 
@@ -69,21 +76,38 @@ class Words:
         return cls(pc.list_flatten(lists), pc.list_parent_indices(lists), len(texts))
 
 
-def find_all(texts: pa.Array | Words, pattern, hints: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def find_all(
+    texts: pa.Array | Words, pattern, hints: tuple[str, ...], simple: tuple[str, int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Return (post positions, first group of each match) for `pattern` over `texts`, in text order.
 
     Only words holding one of the literal `hints` can match; they are joined with line breaks and searched with one
-    findall, in C. A match's word is the number of line breaks before it.
+    findall, in C. A match's word is the number of line breaks before it. `simple` is (RE2 pattern, characters to
+    drop): a word it matches whole is one match of `pattern`, that word without its first characters (a plain
+    #hashtag, @handle or link, the usual case); those skip the findall.
     """
     words = Words.of(texts)
-    hinted = holding(words.flat, hints)
-    if not hinted.any():
+    hinted = np.flatnonzero(holding(words.flat, hints))
+    if not len(hinted):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=object)
-    posts = words.posts.to_numpy()[hinted]
-    found = np.array(_with_breaks(pattern).findall(joined_text(words.flat.filter(hinted))), dtype=object)
+    easy_words, easy_values = np.empty(0, dtype=np.int64), np.empty(0, dtype=object)
+    if simple is not None:
+        candidates = words.flat.take(pa.array(hinted))
+        easy = pc.match_substring_regex(candidates, simple[0]).to_numpy(zero_copy_only=False)
+        easy_words = hinted[easy]
+        easy_values = pc.utf8_slice_codeunits(candidates.filter(pa.array(easy)), simple[1]).to_numpy(
+            zero_copy_only=False
+        )
+        hinted = hinted[~easy]
+    found = np.empty(0, dtype=object)
+    if len(hinted):
+        found = np.array(_with_breaks(pattern).findall(joined_text(words.flat.take(pa.array(hinted)))), dtype=object)
     breaks = found == ""
-    which = np.cumsum(breaks)[~breaks]
-    return posts[which], found[~breaks]
+    hard_words = hinted[np.cumsum(breaks)[~breaks]] if len(found) else np.empty(0, dtype=np.int64)
+    which = np.concatenate([easy_words, hard_words])
+    values = np.concatenate([easy_values, found[~breaks]])
+    order = np.argsort(which, kind="stable")  # a word's several matches keep their order
+    return words.posts.to_numpy()[which[order]], values[order]
 
 
 def holding(strings: pa.Array, hints: tuple[str, ...]) -> np.ndarray:
@@ -148,17 +172,19 @@ def _listed(values: pd.Series, splitter: str) -> tuple[np.ndarray, list[str]]:
 
 def hashtag_column(texts: pa.Array | Words, source: pd.Series | None = None) -> list[str]:
     """Return each post's hashtags (normal forms, space-separated): the source's own list where given, else found."""
-    return _entities(texts, source, tx.HASHTAG_RE, HASHTAG_HINTS, tx.hashtag_key, tx.hashtag_key)
+    return _entities(texts, source, tx.HASHTAG_RE, HASHTAG_HINTS, SIMPLE_HASHTAG, tx.hashtag_key, tx.hashtag_key)
 
 
 def mention_column(texts: pa.Array | Words, source: pd.Series | None = None) -> list[str]:
     """Return each post's mentioned handles (lower case, without '@', space-separated), as hashtag_column does."""
-    return _entities(texts, source, tx.MENTION_RE, MENTION_HINTS, str.lower, lambda m: m.lstrip("@＠").lower())
+    return _entities(
+        texts, source, tx.MENTION_RE, MENTION_HINTS, SIMPLE_MENTION, str.lower, lambda m: m.lstrip("@＠").lower()
+    )
 
 
-def _entities(texts, source, pattern, hints, key, source_key) -> list[str]:
+def _entities(texts, source, pattern, hints, simple, key, source_key) -> list[str]:
     words = Words.of(texts)
-    rows, values = find_all(words, pattern, hints)
+    rows, values = find_all(words, pattern, hints, simple)
     if source is None or not source.notna().any():
         return join_per_post(words.count, rows, _normal(values, key))
     given = source.notna().to_numpy()
@@ -177,7 +203,7 @@ def url_column(texts: pa.Array | Words, source: pd.Series | None = None) -> list
     """
     words = Words.of(texts)
     n = words.count
-    rows, values = find_all(words, tx.URL_RE, URL_HINTS)
+    rows, values = find_all(words, tx.URL_RE, URL_HINTS, SIMPLE_URL)
     normal = _normal([v.rstrip(tx.URL_TRAILING) for v in values], tx.normalise_url)
     if source is None or not source.notna().any():
         return join_per_post(n, rows, normal)
@@ -190,9 +216,11 @@ def url_column(texts: pa.Array | Words, source: pd.Series | None = None) -> list
     return join_per_post(n, all_rows[order], all_values[order])
 
 
-def as_arrow(texts: Sequence[str]) -> pa.Array:
-    """Return the texts as an Arrow string array (the form the column functions take)."""
-    return pa.array(texts, type=pa.large_string())
+def as_arrow(texts: Sequence[str] | pd.Series) -> pa.Array:
+    """Return the texts as an Arrow string array (the form the column functions take); a column pandas holds in
+    Arrow already is not copied."""
+    arr = pa.array(texts.array if isinstance(texts, pd.Series) else texts, type=pa.large_string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def source_list(frame: pd.DataFrame, name: str) -> pd.Series | None:

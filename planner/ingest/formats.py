@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from planner.ingest.arrowcsv import ArrowCsv
 from planner.ingest.source import FormatError, Source, TextStream, detect_encoding, open_text
 
 # Fields a user can map a CSV column to (the CLI's --map FIELD=COLUMN).
@@ -39,6 +40,7 @@ CHUNK_ROWS = 50_000
 # CSV chunks are sized from the rows read so far to about CHUNK_CHARS of text; one chunk reading more than
 # CHUNK_CHARS_MAX (rows that suddenly grow) or a line longer than LINE_CHARS_MAX refuses the file.
 FIRST_CHUNK_ROWS = 1000
+MIN_CHUNK_ROWS = 100
 CHUNK_CHARS = 32 << 20
 CHUNK_CHARS_MAX = 256 << 20
 LINE_CHARS_MAX = 4 << 20
@@ -268,8 +270,33 @@ class CsvFormat(Format):
 
     def _read(self, stream: _Prefixed, state: ReadState, inverse: dict[str, str]) -> Iterator[Chunk]:
         opts = self._reader_options(stream.prefix)
-        row = 0
-        rows = FIRST_CHUNK_ROWS
+        row = lines = primer = 0
+        if ArrowCsv.usable(state.columns, opts["sep"]):
+            fast = ArrowCsv(stream, state.columns, opts["sep"])
+            for frame in fast.frames(_chunk_rows):
+                stream.delivered = 0
+                state.bytes_read = max(stream.bytes_read - len(stream.prefix_left) - len(fast.pending), 0)
+                yield _chunk(frame, inverse, row)
+                row += len(frame)
+            if fast.finished:
+                return
+            stream, lines, primer = stream.resume(fast.rest), fast.lines, fast.primer
+        yield from self._read_pandas(stream, state, inverse, opts, row - primer, lines, primer)
+
+    def _read_pandas(
+        self,
+        stream: _Prefixed,
+        state: ReadState,
+        inverse: dict[str, str],
+        opts: dict,
+        row: int = 0,
+        lines: int = 0,
+        primer: int = 0,
+    ) -> Iterator[Chunk]:
+        """Read with pandas from `stream` (the header line first); `row` records and `lines` line breaks after the
+        header were read before it (row numbers and line numbers count from the file's start). The first `primer`
+        records were read before too: they are not handed on again."""
+        rows = _chunk_rows(row, stream.total)
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", pd.errors.ParserWarning)
@@ -285,39 +312,62 @@ class CsvFormat(Format):
                     index_col=False,
                     **opts,
                 )
-            _ragged_lines(caught)
+            _ragged_lines(caught, lines)
             while True:
                 stream.delivered = 0
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", pd.errors.ParserWarning)
                     try:
                         frame = reader.get_chunk(rows)
-                    except StopIteration:
-                        break
+                    except StopIteration:  # the last read may still have skipped lines: they are reported
+                        frame = pd.DataFrame({column: pd.Series(dtype=str) for column in state.columns})
+                        if not caught:
+                            break
                 if len(frame):  # the average row so far sizes the next chunk (reads run ahead of rows)
-                    rows = max(100, min(CHUNK_ROWS, int(CHUNK_CHARS * (row + len(frame)) / max(stream.total, 1))))
-                frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
-                canonical = frame[list(inverse)].rename(columns=inverse)
-                canonical["_row"] = range(row + 1, row + 1 + len(frame))
+                    rows = _chunk_rows(row + len(frame), stream.total)
+                chunk = _chunk(frame, inverse, row)
                 row += len(frame)
-                ragged = _ragged_lines(caught)
+                if primer:
+                    chunk = Chunk(chunk.frame.iloc[primer:].reset_index(drop=True), chunk.raw.iloc[primer:])
+                    primer = 0
+                ragged = _ragged_lines(caught, lines)
                 if ragged:
                     # Rows count records after the header; a physical line number is that plus one.
                     extra = pd.DataFrame({"_row": [n - 1 for n, _ in ragged], "_error": [m for _, m in ragged]})
-                    canonical = pd.concat([canonical, extra], ignore_index=True)
-                    frame = pd.concat([frame, pd.DataFrame(index=range(len(ragged)))], ignore_index=True)
-                canonical.index = range(len(canonical))
+                    canonical = pd.concat([chunk.frame, extra], ignore_index=True)
+                    raw = pd.concat([chunk.raw, pd.DataFrame(index=range(len(ragged)))], ignore_index=True)
+                    chunk = Chunk(canonical, raw)
                 state.bytes_read = stream.bytes_read
-                yield Chunk(canonical, frame.reset_index(drop=True))
+                if len(chunk.frame):
+                    yield chunk
         except pd.errors.ParserError as exc:
             detail = str(exc).strip().removeprefix("Error tokenizing data. C error: ")
+            detail = re.sub(r"\b(line|row) (\d+)", lambda m: f"{m.group(1)} {int(m.group(2)) + lines}", detail)
             raise FormatError(f"the CSV cannot be read: {detail} (skip bad rows to import the rest)") from exc
         except pd.errors.EmptyDataError as exc:
             raise FormatError("the file is empty") from exc
 
 
-def _ragged_lines(caught) -> list[tuple[int, str]]:
-    """Return (line number, reason) for each line pandas skipped because its field count was wrong."""
+def _chunk_rows(records: int, characters: int) -> int:
+    """Return the rows of the next chunk: FIRST_CHUNK_ROWS, then about CHUNK_CHARS of text by the average row so far
+    (the reads run ahead of the rows), between MIN_CHUNK_ROWS and CHUNK_ROWS."""
+    if not records:
+        return FIRST_CHUNK_ROWS
+    return max(MIN_CHUNK_ROWS, min(CHUNK_ROWS, int(CHUNK_CHARS * records / max(characters, 1))))
+
+
+def _chunk(frame: pd.DataFrame, inverse: dict[str, str], row: int) -> Chunk:
+    """Return the chunk of `frame` (every column of the file, as read), whose first record is number `row` + 1."""
+    frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
+    canonical = frame[list(inverse)].rename(columns=inverse)
+    canonical["_row"] = range(row + 1, row + 1 + len(frame))
+    canonical.index = range(len(canonical))
+    return Chunk(canonical, frame.reset_index(drop=True))
+
+
+def _ragged_lines(caught, lines: int = 0) -> list[tuple[int, str]]:
+    """Return (line number, reason) for each line pandas skipped because its field count was wrong; `lines` line
+    breaks came before what pandas read, after the header."""
     out = []
     for warning in caught:
         if not issubclass(warning.category, pd.errors.ParserWarning):
@@ -328,7 +378,8 @@ def _ragged_lines(caught) -> list[tuple[int, str]]:
                 "(the first data row is the usual culprit)"
             )
         for match in re.finditer(r"Skipping line (\d+): (.+)", str(warning.message)):
-            out.append((int(match.group(1)), f"line {match.group(1)}: {match.group(2).strip()}"))
+            number = int(match.group(1)) + lines
+            out.append((number, f"line {number}: {match.group(2).strip()}"))
     return out
 
 
@@ -348,6 +399,17 @@ class _Prefixed:
     @property
     def bytes_read(self) -> int:
         return self.stream.bytes_read
+
+    @property
+    def prefix_left(self) -> str:
+        """The part of the prefix not read yet."""
+        return self._pending
+
+    def resume(self, text: str) -> _Prefixed:
+        """Return this stream with `text` put back in front (what a reader took and did not use)."""
+        resumed = _Prefixed(text + self._pending, self.stream)
+        resumed.total = max(self.total - len(text), 0)
+        return resumed
 
     def read(self, size: int = -1) -> str:
         if self._pending:

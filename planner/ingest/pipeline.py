@@ -200,8 +200,7 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
     url = url.where(url.str.len() <= 512, "")
     lang = _column(frame, "lang").str.lower().str.slice(0, 16).replace({"und": "", "none": "", "null": ""})
 
-    texts = text.tolist()
-    column = entities.as_arrow(texts)
+    column = entities.as_arrow(text)
     words = entities.Words.of(column)
     hashtags = entities.hashtag_column(words, entities.source_list(frame, "hashtags"))
     mentions = entities.mention_column(words, entities.source_list(frame, "mentions"))
@@ -221,8 +220,9 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
             tx.MENTION_RE.sub(lambda m: "@" + pseudonym(secret, f"handle:{ctx.platform}:{m.group(1).lower()}"), t)
             if "@" in t or "＠" in t
             else t
-            for t in texts
+            for t in text.tolist()
         ]
+        text = pd.Series(texts, index=frame.index, dtype="str")
 
     post_id = ids["post_id"]
     if ctx.platform in PER_CHAT_IDS:
@@ -233,8 +233,7 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
         stamps = created[missing].dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
         post_id = post_id.copy()
         post_id[missing] = [
-            content_id(a, s, t)
-            for a, s, t in zip(author_id[missing], stamps, pd.Series(texts, index=frame.index)[missing], strict=True)
+            content_id(a, s, t) for a, s, t in zip(author_id[missing], stamps, text[missing], strict=True)
         ]
 
     if ctx.detect_language:
@@ -251,7 +250,7 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
             "author_handle": handle,
             "author_name": name,
             "created_at": created,
-            "text": _objects(texts, frame.index),
+            "text": text,
             "lang": lang,
             "hashtags": _objects(hashtags, frame.index),
             "urls": _objects(urls, frame.index),
@@ -261,7 +260,7 @@ def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, li
             "quote_of": _none_if_empty(ids["quote_of"]),
             **{k: v.astype("Int64") for k, v in counts.items()},
             "url": url,
-            "text_hash": postkeys.text_hashes(texts),
+            "text_hash": postkeys.text_hashes(text),
             "author_key": postkeys.author_keys(ctx.platform, author_id),
         },
         index=frame.index,
