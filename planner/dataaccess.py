@@ -393,6 +393,8 @@ PG_INDEX_MEMORY = "256MB"
 # SQLite's page cache during a bulk load (KiB) and its default afterwards (negative: KiB).
 SQLITE_BULK_CACHE_KIB = 256 * 1024
 SQLITE_DEFAULT_CACHE = -2000
+# How long a process parking rows waits for another one holding the same scratch file (ms).
+STAGE_BUSY_MS = 60_000
 # Helper threads SQLite may sort with while it builds an index (it caps them at its own limit, 8).
 SQLITE_SORT_THREADS = min(os.cpu_count() or 1, 4)
 
@@ -473,25 +475,27 @@ class Staged:
     rows: int
 
 
-def stage_rows(folder: str, part: int, columns: dict[str, pa.Array]) -> Staged:
-    """Park `columns` (Arrow arrays of equal length) as table `part` of this process's scratch file in `folder`.
+def stage_rows(folder: str, part: int, columns: dict[str, pa.Array], file: str = "") -> Staged:
+    """Park `columns` (Arrow arrays of equal length) as table `part` of the scratch file `file` in `folder`.
 
     ADBC's bulk ingest binds the Arrow buffers from C, about four times faster than executemany of the same rows as
-    Python tuples, and any process may do it: each writes its own file (named after its process id), so a worker
-    parks the parts it prepares while the loading process parks others. The file has no journal and never syncs: it
-    lives only as long as the load (Staging removes it).
+    Python tuples, and any process may do it: a worker parks the parts it prepares while the loading process parks
+    others, in one file (each takes the file's lock in turn) or each in its own (`file` empty: named after the
+    process). The file has no journal and never syncs: it lives only as long as the load (Staging removes it).
     """
     import adbc_driver_sqlite.dbapi as adbc
 
+    _names(file or "x")
     table = f"part_{part:07d}"
-    path = str(Path(folder) / f"stage-{os.getpid()}.db")
+    path = str(Path(folder) / f"stage-{file or os.getpid()}.db")
     rows = len(next(iter(columns.values()))) if columns else 0
     try:
         with adbc.connect(path, autocommit=True) as con, con.cursor() as cur:
+            cur.execute(f"PRAGMA busy_timeout={STAGE_BUSY_MS}")
             cur.execute("PRAGMA journal_mode=OFF")
             cur.fetchall()
             cur.execute("PRAGMA synchronous=OFF")
-            cur.execute("BEGIN")
+            cur.execute("BEGIN IMMEDIATE")
             cur.adbc_ingest(table, pa.table(columns), mode="create")
             cur.execute("COMMIT")
     except adbc.Error as exc:

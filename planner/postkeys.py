@@ -44,11 +44,13 @@ def text_hashes(texts: pd.Series | list[str]) -> np.ndarray:
 
 def author_keys(platforms: pd.Series | list[str] | str, author_ids: pd.Series | list[str]) -> np.ndarray:
     """Return the account key of each (platform, author id): a hash of both, so accounts of two platforms differ."""
+    if isinstance(platforms, str):  # one platform: each distinct account is hashed once
+        ids = pd.Series(author_ids, dtype=object if not len(author_ids) else None).reset_index(drop=True)
+        codes, distinct = pd.factorize(ids.fillna("").astype(str), sort=False)
+        labels = platforms + "\x1f" + pd.Series(distinct, dtype=object)
+        return _siphash(labels.to_numpy(dtype=object), distinct=True)[codes]
     ids = pd.Series(author_ids, dtype=object).fillna("").astype(str).reset_index(drop=True)
-    if isinstance(platforms, str):
-        labels = platforms + "\x1f" + ids
-    else:
-        labels = pd.Series(platforms, dtype=object).fillna("").astype(str).reset_index(drop=True) + "\x1f" + ids
+    labels = pd.Series(platforms, dtype=object).fillna("").astype(str).reset_index(drop=True) + "\x1f" + ids
     return _siphash(labels.to_numpy(dtype=object))
 
 

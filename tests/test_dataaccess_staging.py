@@ -70,6 +70,33 @@ def test_parts_go_in_in_order_with_their_values_and_the_first_of_a_key_wins(ws):
     assert not os.path.exists(staging.folder)
 
 
+def _stage_many(folder: str, parts: range, label: str) -> None:
+    for part in parts:
+        da.stage_rows(folder, part, _columns([f"{label}{part}"], [part], [label]), "shared")
+
+
+def test_two_processes_park_parts_in_one_file_in_turn(ws):
+    # The import's worker and the importing process write the parts of one stretch of the file into one scratch file:
+    # each waits for the other's lock, none is lost.
+    with ws.session() as session, da.Staging() as staging:
+        child = multiprocessing.get_context("fork").Process(
+            target=_stage_many, args=(staging.folder, range(0, 80, 2), "w")
+        )
+        child.start()
+        _stage_many(staging.folder, range(1, 80, 2), "m")
+        child.join()
+        assert child.exitcode == 0
+        assert os.listdir(staging.folder) == ["stage-shared.db"]
+        path = str(Path(staging.folder) / "stage-shared.db")
+        parts = [da.Staged(path, f"part_{part:07d}", 1) for part in range(80)]
+        conn = session.connection()
+        assert staging.insert(conn, "things", ["k", "n", "label"], parts[:40]) == 40
+        assert staging.insert(conn, "things", ["k", "n", "label"], parts[40:]) == 40  # the file is attached once
+        session.commit()
+        rows = session.execute(text("SELECT k, n FROM things ORDER BY id")).all()
+    assert rows == [(f"{'w' if n % 2 == 0 else 'm'}{n}", n) for n in range(80)]
+
+
 def test_closing_detaches_after_the_transaction_and_removes_the_files(ws):
     with ws.session() as session:
         staging = da.Staging()

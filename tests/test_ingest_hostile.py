@@ -7,6 +7,7 @@ import io
 import json
 from datetime import UTC, datetime
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -244,3 +245,29 @@ def test_random_rows_import_whole_or_not_at_all(session, rows):
     assert report.imported + report.duplicates == report.valid
     texts = set(session.scalars(select(Post.text).where(Post.platform == platform)))
     assert texts <= {r["text"].replace("\x00", "").strip() for r in rows}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.datetimes(min_value=datetime(1980, 1, 1), max_value=datetime(2030, 1, 1)).map(
+                lambda d: d.isoformat(timespec=["seconds", "milliseconds", "microseconds"][d.microsecond % 3]) + "Z"
+            ),
+            st.sampled_from(["2026-02-30T00:00:00Z", "2026-11-01T23:59:60Z", "2026-11-01T00:00:00.1234567Z", ""]),
+        ),
+        max_size=8,
+    )
+)
+def test_utc_iso_columns_read_by_arrow_equal_pandas(values):
+    from planner.ingest import timestamps
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    column = pd.Series(values, dtype="str")
+    expected = timestamps._parse_text(column.where(column != "", "x"), None)
+    expected = expected.where(
+        (column != "") & (expected >= timestamps.EARLIEST) & (expected <= now + timestamps.FUTURE_SLACK)
+    )
+    got = timestamps.parse_timestamps(column, timestamps.zone(None), now)
+    assert got.dtype == timestamps.UNIT
+    assert got.tolist() == expected.astype(timestamps.UNIT).tolist()

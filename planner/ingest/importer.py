@@ -331,7 +331,12 @@ def _run(session, fmt, source, options, report, secret, batch, progress, staging
             if deferred is None:
                 deferred = defer_indexes(session, source.size, part.bytes_read, report.rows_read)
             if part.staged is not None:
-                staged.append(part.staged)  # stored once all are parked, in file order
+                # Parts come in file order, each file's after the one before: a part in a new file means the
+                # earlier files are complete, and their parts are stored now (see planner.ingest.parallel).
+                if staged and staged[-1].path != part.staged.path:
+                    report.imported += insert_staged_posts(session, staging, staged, batch.id)
+                    staged = []
+                staged.append(part.staged)
             else:
                 report.imported += insert_posts(session, valid, batch.id)
         progress(min(state.bytes_read / max(source.size, 1), 0.99), f"Read {report.rows_read:,} rows...")

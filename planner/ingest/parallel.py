@@ -10,7 +10,9 @@ file, say) is raised here, in its place.
 
 On SQLite, the process that normalises a chunk also parks its rows in a scratch file (planner.dataaccess.Staging),
 numbered in file order, and hands on only where they are: the importing process then stores every part with one
-INSERT ... SELECT each, in C, instead of turning each value into a Python object and binding it."""
+INSERT ... SELECT each, in C, instead of turning each value into a Python object and binding it. The parts go to
+STAGE_ROUNDS files one after the other, by how far into the file they are: once the first part of a file is in, the
+earlier files are complete, and the importing process stores their parts while the rest is read."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from planner import langid
 from planner.dataaccess import Staged, Staging
 from planner.ingest.formats import Chunk, ReadState
 from planner.ingest.pipeline import Context, Rejected, normalise_chunk
@@ -38,6 +41,10 @@ MAX_PENDING = 4
 # one to normalise. Storing each piece itself keeps this process busy: then it gets raw chunks only when it has
 # taken everything (1); when the pieces are only parked (staged), it has time for more (2: both cores stay busy).
 RAW_AHEAD = {False: 1, True: 2}
+# Scratch files a staged load parks its parts in, each holding the parts of the next stretch of the file. SQLite
+# attaches at most 10 files to a connection and detaches none inside a transaction (planner.dataaccess.Staging):
+# the last file's parts, 1/STAGE_ROUNDS of the rows, are stored after the reading ends.
+STAGE_ROUNDS = 8
 # Without skip-bad-rows a bad row refuses the file, and only the rows the report lists need their source row.
 LISTED_RAWS = 1000
 
@@ -99,11 +106,18 @@ def _cpu_times() -> list[int]:
 
 
 def piece(
-    chunk: Chunk, ctx: Context, bytes_read: int, all_raws: bool, stage_folder: str | None = None, part: int = 0
+    chunk: Chunk,
+    ctx: Context,
+    bytes_read: int,
+    all_raws: bool,
+    stage_folder: str | None = None,
+    part: int = 0,
+    stage_round: int = 0,
 ) -> Piece:
     """Normalise `chunk`; give its rejected rows their source row (all of them, or the first LISTED_RAWS).
 
-    `stage_folder`: park the valid rows there as part number `part`; None hands them on.
+    `stage_folder`: park the valid rows there as part number `part`, in the file of round `stage_round`; None
+    hands them on.
     """
     valid, rejects, positions = normalise_chunk(chunk.frame, ctx)
     raws = rejects if all_raws else rejects[:LISTED_RAWS]
@@ -112,7 +126,7 @@ def piece(
         reject.raw = raw
     if stage_folder is None or valid.empty:
         return Piece(len(chunk.frame), bytes_read, valid, rejects)
-    staged = stage_posts(stage_folder, part, valid)
+    staged = stage_posts(stage_folder, part, valid, f"round{stage_round}")
     return Piece(len(chunk.frame), bytes_read, valid[["created_at"]], rejects, staged)
 
 
@@ -142,16 +156,27 @@ def normalised(
     big = file_size * len(first.frame) >= WORKER_ROWS * max(bytes_read, 1)
     parallel = big and use_worker()
     folder = staging.folder if parallel and staging is not None else None
-    worker = _Worker.start(iterator, state, ctx, all_raws, folder) if parallel else None
+    if parallel:
+        _warm(ctx, folder, "lang" not in first.frame)
+    worker = _Worker.start(iterator, state, ctx, all_raws, folder, file_size) if parallel else None
     try:
-        yield ctx, piece(first, ctx, bytes_read, all_raws, folder, 0)
+        yield ctx, piece(first, ctx, bytes_read, all_raws, folder, 0, 0)
         # The rest: the worker's pieces (and raw chunks it hands back), or every chunk raw, read here.
-        rest = worker.items() if worker is not None else ((chunk, state.bytes_read, 0) for chunk in iterator)
+        rest = worker.items() if worker is not None else ((chunk, state.bytes_read, 0, 0) for chunk in iterator)
         for item in rest:
-            yield ctx, item if isinstance(item, Piece) else piece(item[0], ctx, item[1], all_raws, folder, item[2])
+            yield ctx, item if isinstance(item, Piece) else piece(item[0], ctx, item[1], all_raws, folder, *item[2:])
     finally:
         if worker is not None:
             worker.stop()
+
+
+def _warm(ctx: Context, stage_folder: str | None, no_languages: bool) -> None:
+    """Load, before the fork, what both processes will need: the worker gets it with the fork instead of loading it
+    again (the language model, about 0.1 s; ADBC's modules, about 0.1 s)."""
+    if ctx.detect_language and no_languages:
+        langid.model()
+    if stage_folder is not None:
+        import adbc_driver_sqlite.dbapi  # noqa: F401
 
 
 class _Worker:
@@ -162,7 +187,13 @@ class _Worker:
 
     @classmethod
     def start(
-        cls, chunks: Iterator[Chunk], state: ReadState, ctx: Context, all_raws: bool, stage_folder: str | None
+        cls,
+        chunks: Iterator[Chunk],
+        state: ReadState,
+        ctx: Context,
+        all_raws: bool,
+        stage_folder: str | None,
+        file_size: int,
     ) -> _Worker:
         mp = multiprocessing.get_context("fork")
         receiver, sender = mp.Pipe(duplex=False)
@@ -170,7 +201,7 @@ class _Worker:
         taken = mp.Condition(pending.get_lock())  # signalled when this process takes one
         process = mp.Process(
             target=_work,
-            args=(chunks, state, ctx, all_raws, stage_folder, sender, pending, taken),
+            args=(chunks, state, ctx, all_raws, stage_folder, file_size, sender, pending, taken),
             name="import-reader",
             daemon=True,
         )
@@ -178,9 +209,9 @@ class _Worker:
         sender.close()  # the worker holds the only writing end: if it dies, reading here ends instead of waiting
         return cls(process, receiver, pending, taken, state)
 
-    def items(self) -> Iterator[Piece | tuple[Chunk, int, int]]:
-        """Yield the worker's pieces, and raw (chunk, bytes read, part number) for this process to normalise, in
-        file order."""
+    def items(self) -> Iterator[Piece | tuple[Chunk, int, int, int]]:
+        """Yield the worker's pieces, and raw (chunk, bytes read, part number, round) for this process to
+        normalise, in file order."""
         while True:
             try:
                 kind, item, read = self.conn.recv()
@@ -208,7 +239,9 @@ class _Worker:
         self.conn.close()
 
 
-def _work(chunks, state: ReadState, ctx: Context, all_raws: bool, stage_folder, conn, pending, taken) -> None:
+def _work(
+    chunks, state: ReadState, ctx: Context, all_raws: bool, stage_folder, file_size: int, conn, pending, taken
+) -> None:
     """(Worker) read the remaining chunks and hand them on: normalised, or raw when this process has taken all."""
     # A thread writes to the pipe while this one reads on: written here, each piece would hold the worker until the
     # importing process had read it, and every piece would look taken at once.
@@ -219,13 +252,15 @@ def _work(chunks, state: ReadState, ctx: Context, all_raws: bool, stage_folder, 
     def read() -> tuple:
         return state.bytes_read, list(state.warnings), state.stream.nuls_removed if state.stream else 0
 
+    stage_round = 0  # decided here for every part, never going back (bytes read may be an estimate)
     try:
         for part, chunk in enumerate(chunks, start=1):  # part 0 is the first chunk, read before the fork
             bytes_read = state.bytes_read
+            stage_round = max(stage_round, min(STAGE_ROUNDS - 1, bytes_read * STAGE_ROUNDS // max(file_size, 1)))
             if pending.value < RAW_AHEAD[stage_folder is not None]:
-                item = (chunk, bytes_read, part)
+                item = (chunk, bytes_read, part, stage_round)
             else:
-                item = piece(chunk, ctx, bytes_read, all_raws, stage_folder, part)
+                item = piece(chunk, ctx, bytes_read, all_raws, stage_folder, part, stage_round)
             with taken:
                 while pending.value >= MAX_PENDING:
                     taken.wait()

@@ -79,8 +79,9 @@ def insert_posts(session: Session, rows: pd.DataFrame, batch_id: int) -> int:
     return dataaccess.insert_tuples(conn, "posts", [*POST_COLUMNS, "batch_id"], params, ("platform", "external_id"))
 
 
-def stage_posts(folder: str, part: int, rows: pd.DataFrame) -> dataaccess.Staged:
-    """Park `rows` (POST_COLUMNS) as part number `part` of a staged load (see planner.dataaccess.Staging).
+def stage_posts(folder: str, part: int, rows: pd.DataFrame, file: str = "") -> dataaccess.Staged:
+    """Park `rows` (POST_COLUMNS) as part number `part` of a staged load, in scratch file `file` (see
+    planner.dataaccess.Staging and stage_rows).
 
     The values go as Arrow arrays, never as Python tuples: times as the UTC text insert_posts writes, counts as
     nullable integers, missing ids as nulls.
@@ -94,7 +95,7 @@ def stage_posts(folder: str, part: int, rows: pd.DataFrame) -> dataaccess.Staged
             columns[name] = pa.array(col, type=pa.int64())
         else:
             columns[name] = pa.array(col, type=pa.large_string())
-    return dataaccess.stage_rows(folder, part, columns)
+    return dataaccess.stage_rows(folder, part, columns, file)
 
 
 def insert_staged_posts(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
+import pyarrow as pa
 
 from planner.ingest.source import FormatError
 
@@ -24,6 +25,9 @@ MS_THRESHOLD = 1e11
 _NUMERIC = r"^\d{9,14}(?:\.\d+)?$"
 _TWITTER = r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4}$"
 _HAS_ZONE = r"(?:Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)$"
+# What most exports write (ISO 8601 in UTC, "Z"): Arrow's cast reads a column of them in C, several times faster than
+# pandas; a value it refuses (a 30 February, a leap second) sends the whole column the usual way.
+_ISO_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$"
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -42,6 +46,17 @@ def parse_timestamps(values: pd.Series, tz: ZoneInfo, now: datetime | None = Non
     text = values.fillna("").astype(str).str.strip()
     out = pd.Series(pd.NaT, index=text.index, dtype=UNIT)
     todo = text != ""
+
+    iso = todo & text.str.match(_ISO_UTC)
+    if iso.any():
+        try:
+            parsed = pa.array(text[iso].array, type=pa.large_string()).cast(pa.timestamp("us", "UTC"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            out[iso] = pd.Series(parsed.to_pandas().array, index=text.index[iso]).astype(UNIT)
+            todo &= ~iso
+            text = text.where(todo, "")  # the patterns below skip what is read
 
     numeric = todo & text.str.match(_NUMERIC)
     if numeric.any():
