@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from planner import langid, postkeys
 from planner import text as tx
+from planner.arrowbytes import string_bytes
 from planner.ingest import entities
 from planner.ingest.timestamps import parse_timestamps
 
@@ -83,9 +84,16 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     if not pd.api.types.is_string_dtype(col) or col.dtype == object:
         col = col.astype(object).where(col.notna(), "").astype("str")
     col = col.fillna("")
-    if col.str.contains("\x00", regex=False).any():  # JSON can escape them; CSV streams lose them earlier
+    if _has_nul(col):  # JSON can escape them; CSV streams lose them earlier
         col = col.str.replace("\x00", "", regex=False)
     return col.str.strip()
+
+
+def _has_nul(col: pd.Series) -> bool:
+    """Return whether a string in `col` holds a NUL: one scan of the UTF-8 bytes (UTF-8 has no other zero byte)."""
+    arr = pa.array(col.array, type=pa.large_string())
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    return any(string_bytes(chunk)[1].tobytes().find(b"\x00") >= 0 for chunk in chunks)
 
 
 def _numbers(raw: pd.Series) -> pd.Series:
@@ -112,22 +120,25 @@ class _Reasons:
     def __init__(self, index: pd.Index):
         self.field = pd.Series("", index=index, dtype=object)
         self.reason = pd.Series("", index=index, dtype=object)
+        self._bad = np.zeros(len(index), dtype=bool)  # rows with a reason (kept beside, not compared each time)
 
     def flag(
         self, mask: pd.Series, field: str, template: str, values: pd.Series | None = None, quote: bool = True
     ) -> None:
         """Give rows in `mask` the reason `template` ({v}: the row's value, quoted), unless they have one already."""
-        mask = mask & (self.reason == "")
-        if mask.any():
+        new = np.asarray(mask, dtype=bool) & ~self._bad
+        if new.any():
+            mask = pd.Series(new, index=self.reason.index)
             self.field[mask] = field
             if values is None:
                 self.reason[mask] = template
             else:  # messages are built for the bad rows only: good rows cost nothing
                 self.reason[mask] = [template.format(v=_excerpt(v) if quote else v) for v in values[mask]]
+            self._bad |= new
 
     @property
     def bad(self) -> pd.Series:
-        return self.reason != ""
+        return pd.Series(self._bad.copy(), index=self.reason.index)
 
 
 def normalise_chunk(frame: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, list[Rejected], list[int]]:
