@@ -72,7 +72,7 @@ def test_parts_go_in_in_order_with_their_values_and_the_first_of_a_key_wins(ws):
 
 def _stage_many(folder: str, parts: range, label: str) -> None:
     for part in parts:
-        da.stage_rows(folder, part, _columns([f"{label}{part}"], [part], [label]), "shared")
+        da.stage_rows(folder, part, _columns([f"{label}{part}"], [part], [label]), "together")
 
 
 def test_two_processes_park_parts_in_one_file_in_turn(ws):
@@ -86,8 +86,8 @@ def test_two_processes_park_parts_in_one_file_in_turn(ws):
         _stage_many(staging.folder, range(1, 80, 2), "m")
         child.join()
         assert child.exitcode == 0
-        assert os.listdir(staging.folder) == ["stage-shared.db"]
-        path = str(Path(staging.folder) / "stage-shared.db")
+        assert os.listdir(staging.folder) == ["stage-together.db"]
+        path = str(Path(staging.folder) / "stage-together.db")
         parts = [da.Staged(path, f"part_{part:07d}", 1) for part in range(80)]
         conn = session.connection()
         assert staging.insert(conn, "things", ["k", "n", "label"], parts[:40]) == 40
