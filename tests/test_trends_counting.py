@@ -55,3 +55,29 @@ def test_cell_authors_counts_distinct_accounts():
     codes = pd.factorize(posts["author_id"])[0].astype(np.int64)
     got = counting.cell_authors(occ, grid, counted.keys, codes, (np.array([0, 0]), np.array([0, 1])))
     assert got.tolist() == [4, 2]
+
+
+def test_counts_in_small_slices_by_threads_equal_one_pass(monkeypatch):
+    rng = np.random.default_rng(5)
+    n = 3_000
+    hours = np.sort(rng.uniform(0, 48, n))
+    tags = [" ".join(f"t{k}" for k in rng.zipf(1.6, 3) if k < 40) for _ in range(n)]
+    posts = _posts(hours, tags, authors=[f"a{k}" for k in rng.integers(0, 50, n)])
+    grid = counting.make_grid(posts["created_at"], pd.Timedelta(hours=1), START + pd.Timedelta(hours=47), START)
+    occ = keys.extract_keys(posts, ("hashtag",))
+    whole = counting.count_keys(occ, grid, min_count=5)
+    rows = counting.row_of(whole.keys, len(occ.keys))
+    one = [np.concatenate(parts) for parts in zip(*counting.slices(occ, rows, grid), strict=True)]
+    monkeypatch.setattr(counting, "OCCURRENCE_SLICE", 97)  # 30-odd slices, cut by threads ahead of the pass
+    monkeypatch.setattr(counting, "BLOCK_CELLS", 5 * grid.n_buckets)  # five keys per dense block
+    sliced = counting.count_keys(occ, grid, min_count=5)
+    assert sliced.keys.tolist() == whole.keys.tolist() and len(whole.keys) > 10
+    assert np.array_equal(sliced.counts, whole.counts) and sliced.tested_cells == whole.tested_cells
+    cut = [np.concatenate(parts) for parts in zip(*counting.slices(occ, rows, grid), strict=True)]
+    assert all(np.array_equal(a, b) for a, b in zip(cut, one, strict=True))  # the same pairs, in order
+    # And the counts are right: posts per (tag, hour), each tag once per post, before the clock.
+    pairs = pd.DataFrame({"tag": [t.split() for t in tags], "hour": hours.astype(int)}).explode("tag").dropna()
+    want = pairs.reset_index().drop_duplicates().query("hour < 47").groupby(["tag", "hour"]).size()
+    for row, key in enumerate(whole.keys):
+        series = want.loc[occ.keys[key][1:]].reindex(range(grid.n_buckets), fill_value=0)
+        assert whole.counts[row].tolist() == series.tolist()

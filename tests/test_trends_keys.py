@@ -6,6 +6,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.trends import keys
 
@@ -70,18 +73,41 @@ HOSTILE = [
 ]
 
 
-def test_words_are_those_left_when_noise_is_removed_then_non_letters_split():
-    # The definition, in two regex passes; the module does it in one.
-    low = pc.utf8_lower(pa.array(HOSTILE, pa.large_string()))
+def _defined_words(texts: list[str]) -> list[list[str]]:
+    """The definition, in two regex passes over each whole text: remove the noise, split on non-letters."""
+    low = pc.utf8_lower(pa.array(texts, pa.large_string()))
     clean = pc.replace_substring_regex(low, pattern=keys._TERM_NOISE_RE, replacement=" ")
     lists = pc.split_pattern_regex(clean, pattern=r"[^\p{L}\p{M}]+")
-    want = [[w for w in words if w] for words in lists.to_pylist()]
-    got = [[] for _ in HOSTILE]
-    split = pc.split_pattern(pc.replace_substring_regex(low, pattern=keys._TERM_SPLIT_RE, replacement=" "), " ")
-    for n, words in enumerate(split.to_pylist()):
-        got[n] = [w for w in words if w]
-    assert got == want
+    return [[w for w in words if w] for words in lists.to_pylist()]
+
+
+def _module_words(texts: list[str]) -> list[list[str]]:
+    rows, code, distinct = keys._words(pa.array(texts, pa.large_string()))
+    got = [[] for _ in texts]
+    for row, word in zip(rows.tolist(), distinct.take(pa.array(code)).to_pylist(), strict=True):
+        got[row].append(word)
+    return got
+
+
+def test_words_are_those_left_when_noise_is_removed_then_non_letters_split():
+    want = _defined_words(HOSTILE)
+    assert _module_words(HOSTILE) == want
     assert want[0] == ["word"] and want[3] == ["x", "com", "yes"] and want[6] == ["foo", "bar"]
+
+
+# Pieces of hostile text: every kind of space, noise starts inside and across words, marks, digits, other scripts.
+_PIECES = st.sampled_from(
+    [" ", "  ", "\t", "\n", "\r", "\v", "\f", "\u00a0", "\u2003", "\u3000", "http://", "https://", "www.", "@", "#",
+     "#tag", "@user", "a", "B", "é", "e\u0301", "ß", "Σ", "ж", "مرحبا", "日本", "5", "_", "-", ".", "/", ":", "'",
+     "x.y", "\u202e", "\U0001f600", "İ"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_PIECES, max_size=12).map("".join), min_size=1, max_size=6))
+def test_words_of_distinct_tokens_equal_the_definition_over_whole_texts(texts):
+    # The module runs the regex once per distinct space-separated token; the definition over each whole text.
+    assert _module_words(texts) == _defined_words(texts)
 
 
 def test_chunks_give_the_same_keys_as_one_pass(monkeypatch):
@@ -106,11 +132,14 @@ def test_chunks_give_the_same_keys_as_one_pass(monkeypatch):
     assert list(chunked.kinds) == list(whole_small_chunks.kinds)
 
 
-def test_merging_by_shards_equals_one_dictionary_encoding():
+@pytest.mark.parametrize("shard_keys", [50_000, 97, 5])
+def test_merging_by_shards_equals_one_dictionary_encoding(monkeypatch, shard_keys):
+    monkeypatch.setattr(keys, "SETTLE_SHARD_KEYS", shard_keys)
     rng = np.random.default_rng(3)
-    words = np.array([f"w{'x' * (i % 7)}{i}" for i in range(500)], dtype=object)
+    words = np.array([f"w{'x' * (i % 7)}{i}" for i in range(500)] + ["", "é", "w"], dtype=object)
     settled = pa.array(list(dict.fromkeys(words[rng.integers(0, 250, 300)])), pa.large_string())
-    pending = pa.array(list(words[rng.integers(0, 500, 2_000)]), pa.large_string())
+    # A slice (its offsets start inside the buffer) holding every word, the empty one too.
+    pending = pa.array(list(words[rng.integers(0, len(words), 2_000)]) + list(words), pa.large_string()).slice(7)
     encoded = pc.dictionary_encode(pa.concat_arrays([settled, pending]))
     merged, place = keys._merge(settled, pending)
     assert merged.to_pylist() == encoded.dictionary.to_pylist()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -12,10 +16,14 @@ from planner.trends.keys import Occurrences
 
 # Occurrences processed at a time by the counting passes (bounds their working memory).
 OCCURRENCE_SLICE = 2_000_000
+# Threads cutting slices of occurrences ahead of the pass that reads them.
+SLICE_THREADS = 2
 # Keys are first counted in about this many coarse buckets, to skip those that can never reach min_count.
 COARSE_BUCKETS = 64
 # Dense counts are built for at most about this many (key, bucket) cells at once (int32): more take more passes.
 BLOCK_CELLS = 50_000_000
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -56,14 +64,32 @@ def row_of(kept: np.ndarray, n_keys: int) -> np.ndarray:
 
 
 def slices(occ: Occurrences, rows: np.ndarray, grid: Grid) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Yield (post, row, bucket) for the occurrences of kept keys inside the grid, a slice at a time."""
-    for start in range(0, len(occ), OCCURRENCE_SLICE):
-        row = rows[occ.key[start : start + OCCURRENCE_SLICE]]
-        kept = row >= 0  # buckets are looked up for the kept keys' occurrences only (often a few of them)
-        post, row = occ.post[start : start + OCCURRENCE_SLICE][kept], row[kept]
-        bkt = grid.post_bucket[post].astype(np.int64)
-        sel = (bkt >= 0) & (bkt < grid.n_buckets)
-        yield post[sel], row[sel], bkt[sel]
+    """Yield (post, row, bucket) for the occurrences of kept keys inside the grid, a slice at a time, in order.
+
+    SLICE_THREADS threads cut the next slices while the caller works on one (numpy's lookups run without the GIL).
+    """
+    return _ahead(lambda start: _slice(occ, rows, grid, start), range(0, len(occ), OCCURRENCE_SLICE))
+
+
+def _ahead(work: Callable[[int], T], items: Iterable[int]) -> Iterator[T]:
+    """Yield work(item) for each item, in order, SLICE_THREADS threads working ahead of the caller (never more than
+    SLICE_THREADS + 1 results held at once)."""
+    items = iter(items)
+    with ThreadPoolExecutor(SLICE_THREADS) as pool:
+        ahead = deque(pool.submit(work, item) for item in islice(items, SLICE_THREADS))
+        while ahead:
+            result = ahead.popleft().result()
+            ahead.extend(pool.submit(work, item) for item in islice(items, 1))
+            yield result
+
+
+def _slice(occ: Occurrences, rows: np.ndarray, grid: Grid, start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    row = rows[occ.key[start : start + OCCURRENCE_SLICE]]
+    kept = row >= 0  # buckets are looked up for the kept keys' occurrences only (often a few of them)
+    post, row = occ.post[start : start + OCCURRENCE_SLICE][kept], row[kept]
+    bkt = grid.post_bucket[post].astype(np.int64)
+    sel = (bkt >= 0) & (bkt < grid.n_buckets)
+    return post[sel], row[sel], bkt[sel]
 
 
 @dataclass
@@ -75,16 +101,24 @@ class Counts:
     tested_cells: int  # scored cells holding a post, over every key (an upper bound for keys without a row)
 
 
-def _add_cells(total: np.ndarray, width: int, row: np.ndarray, bkt: np.ndarray) -> None:
-    """Add one to total[bkt * width + row] per pair, counting only over the buckets the pairs span.
+def _count_cells(total: np.ndarray, occ: Occurrences, rows: np.ndarray, grid: Grid, coarse: int = 1) -> None:
+    """Add one to total[bucket // coarse * width + row] per occurrence of a key with a row (width: the rows).
 
-    Occurrences come in post order, hence time order, so a slice spans few buckets: counting bucket-major over
-    that span alone avoids a pass over every cell per slice.
+    Occurrences come in post order, hence time order, so a slice spans few buckets: each slice is counted
+    bucket-major over its span alone (no pass over every cell per slice), by SLICE_THREADS threads.
     """
-    if not len(row):
-        return
-    lo, hi = int(bkt.min()), int(bkt.max()) + 1
-    total[lo * width : hi * width] += np.bincount((bkt - lo) * width + row, minlength=(hi - lo) * width)
+    width = int(rows.max(initial=-1)) + 1
+
+    def cells(start: int) -> tuple[int, np.ndarray]:
+        _post, row, bkt = _slice(occ, rows, grid, start)
+        if not len(row):
+            return 0, np.zeros(0, dtype=np.int64)
+        bkt = bkt // coarse
+        lo, hi = int(bkt.min()), int(bkt.max()) + 1
+        return lo * width, np.bincount((bkt - lo) * width + row, minlength=(hi - lo) * width)
+
+    for at, counted in _ahead(cells, range(0, len(occ), OCCURRENCE_SLICE)):
+        total[at : at + len(counted)] += counted
 
 
 def count_keys(occ: Occurrences, grid: Grid, min_count: int) -> Counts:
@@ -92,11 +126,13 @@ def count_keys(occ: Occurrences, grid: Grid, min_count: int) -> Counts:
     n, first = grid.n_buckets, grid.first_scored
     scored_post = (grid.post_bucket >= first) & (grid.post_bucket < n)
     scored_total = np.zeros(len(occ.keys), dtype=np.int64)
-    for start in range(0, len(occ), OCCURRENCE_SLICE):
+
+    def scored_keys(start: int) -> np.ndarray:
         key = occ.key[start : start + OCCURRENCE_SLICE]
-        scored_total += np.bincount(
-            key[scored_post[occ.post[start : start + OCCURRENCE_SLICE]]], minlength=len(occ.keys)
-        )
+        return np.bincount(key[scored_post[occ.post[start : start + OCCURRENCE_SLICE]]], minlength=len(occ.keys))
+
+    for part in _ahead(scored_keys, range(0, len(occ), OCCURRENCE_SLICE)):
+        scored_total += part
     # Only keys that could reach min_count in one bucket get a dense row: first by their total, then by their
     # count per coarse bucket (a bucket cannot hold more than the coarse bucket around it). The occurrences are
     # streamed in slices, so no full-length copy of them is ever made.
@@ -105,8 +141,7 @@ def count_keys(occ: Occurrences, grid: Grid, min_count: int) -> Counts:
     n_coarse = n // coarse + 1
     rows = row_of(kept, len(occ.keys))
     coarse_counts = np.zeros(n_coarse * len(kept), dtype=np.int32)  # bucket-major
-    for _post, row, bkt in slices(occ, rows, grid):
-        _add_cells(coarse_counts, len(kept), row, bkt // coarse)
+    _count_cells(coarse_counts, occ, rows, grid, coarse)
     kept = kept[coarse_counts.reshape(n_coarse, len(kept)).max(axis=0, initial=0) >= min_count]
     # Dense counts of those keys, a block of keys at a time (one pass over the occurrences per block); only the
     # rows that reach min_count in a scored bucket are kept (no other row can hold a discovery), but every cell of
@@ -116,8 +151,7 @@ def count_keys(occ: Occurrences, grid: Grid, min_count: int) -> Counts:
     for lo in range(0, len(kept), block):
         part = kept[lo : lo + block]
         counts = np.zeros(n * len(part), dtype=np.int32)  # bucket-major
-        for _post, row, bkt in slices(occ, row_of(part, len(occ.keys)), grid):
-            _add_cells(counts, len(part), row, bkt)
+        _count_cells(counts, occ, row_of(part, len(occ.keys)), grid)
         counts = counts.reshape(n, len(part)).T
         nonzero += int(np.count_nonzero(counts[:, first:]))
         full = counts[:, first:].max(axis=1, initial=0) >= min_count

@@ -25,8 +25,10 @@ TOKENISE_THREADS = 2
 SETTLE_KEYS = 8_000_000
 # Key codes rewritten at a time when the vocabulary settles (bounds the temporary arrays).
 REMAP_SLICE = 4_000_000
-# The vocabulary settles this many shards of its keys at a time (bounds the hash table's memory).
-SETTLE_SHARDS = 4
+# The vocabulary settles its keys in shards of about this many (a hash table that fits the CPU's caches).
+SETTLE_SHARD_KEYS = 50_000
+# Shards merged at once (Arrow's hashing runs without the GIL).
+SETTLE_THREADS = 2
 # Which kind of key best names a story, best first: a folded trend is headed by its best key.
 KIND_RANK = {"hashtag": 0, "url": 1, "domain": 2, "term": 3, "narrative": 4}
 
@@ -96,19 +98,40 @@ def _split(values: pa.Array, pattern: str, regex: bool = True) -> tuple[np.ndarr
     return pc.filter(rows, keep).to_numpy().astype(np.int64), pc.filter(parts, keep)
 
 
+def _words(text) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """Return (row position, word code, distinct words) of every word of every text, in order: lower-cased, with
+    links, mentions and hashtags removed, split on every run of non-letters.
+
+    One regex turns the noise and every run of non-letters into a space (the same words as removing the noise, then
+    splitting on non-letters: noise starts at a letter, '@' or '#', which a run of non-letters never takes). It runs
+    once per distinct space-separated token, not over the whole text: no match spans a space except a run of
+    non-letters, which splits there anyway, and the pattern looks at nothing before where it starts.
+    """
+    tokens = pc.split_pattern(pc.utf8_lower(_arrow(text)), pattern=" ")
+    token_rows = pc.list_parent_indices(tokens).to_numpy()
+    encoded = pc.dictionary_encode(pc.list_flatten(tokens))
+    token_code = encoded.indices.to_numpy(zero_copy_only=False)
+    # The words of each distinct token, coded: words[starts[t] : starts[t] + counts[t]] are token t's.
+    clean = pc.replace_substring_regex(encoded.dictionary, pattern=_TERM_SPLIT_RE, replacement=" ")
+    token_of, parts = _split(clean, " ", regex=False)
+    words = pc.dictionary_encode(parts)
+    word_codes = words.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    counts = np.bincount(token_of, minlength=len(encoded.dictionary))
+    starts = np.cumsum(counts) - counts
+    # Every occurrence of a token stands for its words, in order.
+    per_token = counts[token_code]
+    occurrence = np.repeat(np.arange(len(token_code)), per_token)
+    within = np.arange(len(occurrence)) - np.repeat(np.cumsum(per_token) - per_token, per_token)
+    return token_rows[occurrence], word_codes[starts[token_code[occurrence]] + within], words.dictionary
+
+
 def _terms(text, lang) -> tuple[np.ndarray, pa.DictionaryArray]:
     """Return (row positions, unigram and bigram terms) after removing each post's language's stop words.
 
     The terms come dictionary-encoded in first appearance order (words, then bigrams): words are coded once, and
     stop words, short words and bigrams are worked out on the codes, so only distinct terms are ever strings.
     """
-    # One regex pass turns links, mentions, hashtags and every run of non-letters into a space (the same words as
-    # removing the noise, then splitting on non-letters: noise starts at a letter, '@' or '#', which the run of
-    # non-letters never takes), then a plain split.
-    clean = pc.replace_substring_regex(pc.utf8_lower(_arrow(text)), pattern=_TERM_SPLIT_RE, replacement=" ")
-    rows, words = _split(clean, " ", regex=False)
-    encoded = pc.dictionary_encode(words)
-    code, distinct = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
+    rows, code, distinct = _words(text)
     keep = pc.greater_equal(pc.utf8_length(distinct), 2).to_numpy(zero_copy_only=False)[code]
     # Languages as small integer codes per word (not a Python string per word).
     lang_codes, lang_values = _languages(lang)
@@ -169,7 +192,8 @@ def chunk_keys(
         # first appearance order (terms come encoded so already)
         encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
         local = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        pairs = np.sort((rows.astype(np.int64) << 32) | local)
+        # Pairs come ordered by row, so the stable sort (radix/timsort, which uses the runs) beats quicksort.
+        pairs = np.sort((rows.astype(np.int64) << 32) | local, kind="stable")
         pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]  # each (post, key) once
         out[kind] = (pairs >> 32, pairs & 0xFFFFFFFF, encoded.dictionary.cast(pa.large_string()))
     return out
@@ -264,12 +288,16 @@ class _Vocabulary:
             rank += np.minimum(len(self.settled[name]), position + (j < np.asarray(kind)))
         return rank
 
-    def compact(self, codes: np.ndarray) -> None:
-        """Rewrite settled codes in place as their ranks, a slice at a time (order kept, so every tie too)."""
+    def ranks_after(self, moves: dict[int, np.ndarray]) -> np.ndarray:
+        """Return a table from each code in use before settle() returned `moves` (position * 4 + kind) to its rank
+        among the settled codes (the same order, no gaps): moving and closing the gaps in one lookup per code."""
         width = len(KEY_KINDS)
-        for start in range(0, len(codes), REMAP_SLICE):
-            part = codes[start : start + REMAP_SLICE]
-            part[:] = self._rank(part // width, part % width)
+        lengths = [len(moves[k]) if k in moves else len(self.settled[kind]) for k, kind in enumerate(KEY_KINDS)]
+        table = np.zeros(width * max(lengths), dtype=np.int32)
+        for k, length in enumerate(lengths):
+            position = moves[k] if k in moves else np.arange(length)
+            table[k::width][:length] = self._rank(position.astype(np.int64), k)
+        return table
 
     def labels(self) -> tuple[Labels, Labels]:
         """Return (key, kind) per compacted code; call after settle()."""
@@ -282,23 +310,52 @@ class _Vocabulary:
         return Labels(keys), Labels(kinds)
 
 
+def _shards(values: pa.Array, shards: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (positions of `values` grouped by shard, ascending within each; where each shard starts and ends).
+
+    A string's shard comes from its length and three of its bytes, so equal strings share a shard. Crafted keys
+    that all fall in one shard make merging slower, never wrong.
+    """
+    values = values.cast(pa.large_binary())
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset : values.offset + len(values) + 1]
+    length = np.diff(offsets)
+    data = values.buffers()[2]
+    if data is None or not data.size:
+        mix = length.astype(np.uint64)
+    else:
+        byte = np.frombuffer(data, dtype=np.uint8)
+        nonempty = length > 0
+        first, mid, last = (
+            np.where(nonempty, byte[np.minimum(at, len(byte) - 1)], 0).astype(np.uint64)
+            for at in (offsets[:-1], offsets[:-1] + length // 2, offsets[1:] - 1)
+        )
+        mix = length.astype(np.uint64) | first << np.uint64(16) | mid << np.uint64(24) | last << np.uint64(32)
+    mix *= np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the high bits mix every input bit
+    shard = (mix >> np.uint64(40)) % np.uint64(shards)
+    order = np.argsort(shard.astype(np.uint16), kind="stable")  # a radix sort; positions stay ascending per shard
+    return order, np.concatenate([[0], np.cumsum(np.bincount(shard.astype(np.int64), minlength=shards))])
+
+
 def _merge(settled: pa.Array, pending: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Return (`settled` (distinct keys) followed by the keys of `pending` it lacks, in order of first appearance;
     the position there of each key of `pending`).
 
-    The same as dictionary-encoding both at once, a shard of the keys at a time (shards by length): Arrow's hash
-    table of 15M short keys takes 0.7 GB, the largest step of reading 10M posts.
+    The same as dictionary-encoding both at once, a shard of the keys at a time: Arrow's hash table of 3M short keys
+    misses the CPU's caches at every lookup (1 s for 2.8M keys; 0.25 s in shards of 50,000), and that of 15M takes
+    0.7 GB. Shards are merged by SETTLE_THREADS threads.
     """
-    shard_settled = pc.binary_length(settled).to_numpy(zero_copy_only=False) % SETTLE_SHARDS
-    shard_pending = pc.binary_length(pending).to_numpy(zero_copy_only=False) % SETTLE_SHARDS
+    shards = min(max(1, -(-(len(settled) + len(pending)) // SETTLE_SHARD_KEYS)), 1 << 16)
+    old_order, old_bounds = _shards(settled, shards)
+    new_order, new_bounds = _shards(pending, shards)
     place = np.full(len(pending), -1, dtype=np.int64)  # position in settled, for the keys it has
     first_of = np.zeros(len(pending), dtype=np.int64)  # for the other keys: where in pending each first appears
     is_first = np.zeros(len(pending), dtype=bool)
-    for shard in range(SETTLE_SHARDS):
-        old = np.flatnonzero(shard_settled == shard)
-        new = np.flatnonzero(shard_pending == shard)
+
+    def merge_shard(shard: int) -> None:  # shards write disjoint positions, so they run in threads
+        old = old_order[old_bounds[shard] : old_bounds[shard + 1]]
+        new = new_order[new_bounds[shard] : new_bounds[shard + 1]]
         if not len(new):
-            continue
+            return
         encoded = pc.dictionary_encode(pa.concat_arrays([settled.take(pa.array(old)), pending.take(pa.array(new))]))
         code = encoded.indices.to_numpy(zero_copy_only=False)[len(old) :].astype(np.int64)
         known = code < len(old)
@@ -309,6 +366,9 @@ def _merge(settled: pa.Array, pending: pa.Array) -> tuple[pa.Array, np.ndarray]:
         firsts[1:] = fresh[1:] > np.maximum.accumulate(fresh)[:-1]
         is_first[at[firsts]] = True
         first_of[at] = at[firsts][fresh]
+
+    with ThreadPoolExecutor(SETTLE_THREADS) as pool:
+        list(pool.map(merge_shard, range(shards)))
     unknown = place < 0
     place[unknown] = len(settled) + (np.cumsum(is_first) - 1)[first_of[unknown]]
     merged = pa.concat_arrays([settled, pending.filter(pa.array(is_first))]) if is_first.any() else settled
@@ -380,10 +440,13 @@ class KeyReader:
             _move_codes(self.key.data[: self.key.size], self.vocab.settle())
 
     def result(self) -> Occurrences:
-        _move_codes(self.key.data[: self.key.size], self.vocab.settle())
         # Codes interleave the kinds (position * 4 + kind), which leaves gaps where a kind has fewer keys: ranks
         # close them, so the key table holds only real keys.
-        self.vocab.compact(self.key.data[: self.key.size])
+        table = self.vocab.ranks_after(self.vocab.settle())
+        codes = self.key.data[: self.key.size]
+        for start in range(0, len(codes), REMAP_SLICE):
+            part = codes[start : start + REMAP_SLICE]
+            part[:] = table[part]
         keys, key_kinds = self.vocab.labels()
         return Occurrences(self.post.array(), self.key.array(), keys, key_kinds)
 
