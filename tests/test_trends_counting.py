@@ -81,3 +81,15 @@ def test_counts_in_small_slices_by_threads_equal_one_pass(monkeypatch):
     for row, key in enumerate(whole.keys):
         series = want.loc[occ.keys[key][1:]].reindex(range(grid.n_buckets), fill_value=0)
         assert whole.counts[row].tolist() == series.tolist()
+
+
+def test_coarse_counts_saturate_instead_of_wrapping():
+    # 600 posts in one hour: a uint8 coarse count would wrap to 88 (600 % 256) and drop the key at min_count 100.
+    hours = [0.5] * 600 + [5.5] * 20
+    posts = _posts(hours, ["big"] * 600 + ["small"] * 20)
+    grid = counting.make_grid(posts["created_at"], pd.Timedelta(hours=1), START + pd.Timedelta(hours=6))
+    occ = keys.extract_keys(posts, ("hashtag",))
+    for min_count, want in ((100, ["#big"]), (300, ["#big"]), (601, [])):  # uint8, uint16 coarse counts, none
+        counted = counting.count_keys(occ, grid, min_count=min_count)
+        assert [occ.keys[k] for k in counted.keys] == want
+        assert counted.counts.tolist() == ([[600, 0, 0, 0, 0, 0]] if want else [])

@@ -135,6 +135,7 @@ def test_chunks_give_the_same_keys_as_one_pass(monkeypatch):
 @pytest.mark.parametrize("shard_keys", [50_000, 97, 5])
 def test_merging_by_shards_equals_one_dictionary_encoding(monkeypatch, shard_keys):
     monkeypatch.setattr(keys, "SETTLE_SHARD_KEYS", shard_keys)
+    monkeypatch.setattr(keys, "REMAP_SLICE", 7 if shard_keys < 100 else keys.REMAP_SLICE)  # shards found in slices
     rng = np.random.default_rng(3)
     words = np.array([f"w{'x' * (i % 7)}{i}" for i in range(500)] + ["", "é", "w"], dtype=object)
     settled = pa.array(list(dict.fromkeys(words[rng.integers(0, 250, 300)])), pa.large_string())

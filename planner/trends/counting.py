@@ -105,9 +105,11 @@ def _count_cells(total: np.ndarray, occ: Occurrences, rows: np.ndarray, grid: Gr
     """Add one to total[bucket // coarse * width + row] per occurrence of a key with a row (width: the rows).
 
     Occurrences come in post order, hence time order, so a slice spans few buckets: each slice is counted
-    bucket-major over its span alone (no pass over every cell per slice), by SLICE_THREADS threads.
+    bucket-major over its span alone (no pass over every cell per slice), by SLICE_THREADS threads. A `total`
+    narrower than int32 saturates at its largest value instead of wrapping around.
     """
     width = int(rows.max(initial=-1)) + 1
+    cap = np.iinfo(total.dtype).max if total.dtype.itemsize < 4 else None
 
     def cells(start: int) -> tuple[int, np.ndarray]:
         _post, row, bkt = _slice(occ, rows, grid, start)
@@ -115,10 +117,15 @@ def _count_cells(total: np.ndarray, occ: Occurrences, rows: np.ndarray, grid: Gr
             return 0, np.zeros(0, dtype=np.int64)
         bkt = bkt // coarse
         lo, hi = int(bkt.min()), int(bkt.max()) + 1
-        return lo * width, np.bincount((bkt - lo) * width + row, minlength=(hi - lo) * width)
+        # A slice holds fewer than 2**31 occurrences: int32 counts, half the memory while they wait to be added.
+        return lo * width, np.bincount((bkt - lo) * width + row, minlength=(hi - lo) * width).astype(np.int32)
 
     for at, counted in _ahead(cells, range(0, len(occ), OCCURRENCE_SLICE)):
-        total[at : at + len(counted)] += counted
+        cells_of_slice = total[at : at + len(counted)]
+        if cap is None:
+            cells_of_slice += counted
+        else:
+            cells_of_slice[:] = np.minimum(cells_of_slice + counted, cap)
 
 
 def count_keys(occ: Occurrences, grid: Grid, min_count: int) -> Counts:
@@ -128,21 +135,29 @@ def count_keys(occ: Occurrences, grid: Grid, min_count: int) -> Counts:
     scored_total = np.zeros(len(occ.keys), dtype=np.int64)
 
     def scored_keys(start: int) -> np.ndarray:
-        key = occ.key[start : start + OCCURRENCE_SLICE]
-        return np.bincount(key[scored_post[occ.post[start : start + OCCURRENCE_SLICE]]], minlength=len(occ.keys))
+        return occ.key[start : start + OCCURRENCE_SLICE][scored_post[occ.post[start : start + OCCURRENCE_SLICE]]]
 
-    for part in _ahead(scored_keys, range(0, len(occ), OCCURRENCE_SLICE)):
-        scored_total += part
+    # Counted here, one key-long temporary at a time (at 10M posts the keys are millions).
+    for scored in _ahead(scored_keys, range(0, len(occ), OCCURRENCE_SLICE)):
+        scored_total += np.bincount(scored, minlength=len(occ.keys))
     # Only keys that could reach min_count in one bucket get a dense row: first by their total, then by their
     # count per coarse bucket (a bucket cannot hold more than the coarse bucket around it). The occurrences are
     # streamed in slices, so no full-length copy of them is ever made.
     kept = np.flatnonzero(scored_total >= min_count)
+    # Keys without a row are tested too (their cells can never pass min_count): each of their scored occurrences
+    # is counted as a cell, an upper bound that keeps the multiple-testing correction on the safe side.
+    all_scored, kept_scored = int(scored_total.sum()), scored_total[kept]
+    del scored_total  # a key-long array: at 10M posts, 8M keys
     coarse = max(1, n // COARSE_BUCKETS)
     n_coarse = n // coarse + 1
-    rows = row_of(kept, len(occ.keys))
-    coarse_counts = np.zeros(n_coarse * len(kept), dtype=np.int32)  # bucket-major
-    _count_cells(coarse_counts, occ, rows, grid, coarse)
-    kept = kept[coarse_counts.reshape(n_coarse, len(kept)).max(axis=0, initial=0) >= min_count]
+    # Coarse counts only tell whether min_count is reached: the narrowest type that holds it (counts saturate),
+    # a quarter of int32's memory in the usual case (1M keys * 66 coarse buckets at 10M posts).
+    narrow = next(t for t in (np.uint8, np.uint16, np.int32) if min_count <= np.iinfo(t).max)
+    coarse_counts = np.zeros(n_coarse * len(kept), dtype=narrow)  # bucket-major
+    _count_cells(coarse_counts, occ, row_of(kept, len(occ.keys)), grid, coarse)
+    reached = coarse_counts.reshape(n_coarse, len(kept)).max(axis=0, initial=0) >= min_count
+    del coarse_counts
+    kept, without_row = kept[reached], all_scored - int(kept_scored[reached].sum())
     # Dense counts of those keys, a block of keys at a time (one pass over the occurrences per block); only the
     # rows that reach min_count in a scored bucket are kept (no other row can hold a discovery), but every cell of
     # every block is counted as tested.
@@ -159,10 +174,7 @@ def count_keys(occ: Occurrences, grid: Grid, min_count: int) -> Counts:
         blocks.append(np.ascontiguousarray(counts[full]))
     keys = np.concatenate(rows_of) if rows_of else np.zeros(0, dtype=np.int64)
     counts = np.concatenate(blocks) if blocks else np.zeros((0, n), dtype=np.int32)
-    # Keys without a row are tested too (their cells can never pass min_count): each of their scored occurrences
-    # is counted as a cell, an upper bound that keeps the multiple-testing correction on the safe side.
-    without_row = scored_total.sum() - scored_total[kept].sum()
-    return Counts(keys, counts, nonzero + int(without_row))
+    return Counts(keys, counts, nonzero + without_row)
 
 
 def cell_authors(

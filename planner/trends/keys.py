@@ -295,8 +295,10 @@ class _Vocabulary:
         lengths = [len(moves[k]) if k in moves else len(self.settled[kind]) for k, kind in enumerate(KEY_KINDS)]
         table = np.zeros(width * max(lengths), dtype=np.int32)
         for k, length in enumerate(lengths):
-            position = moves[k] if k in moves else np.arange(length)
-            table[k::width][:length] = self._rank(position.astype(np.int64), k)
+            for lo in range(0, length, REMAP_SLICE):  # a slice at a time: _rank's temporaries are int64
+                hi = min(lo + REMAP_SLICE, length)
+                position = moves[k][lo:hi] if k in moves else np.arange(lo, hi)
+                table[k::width][lo:hi] = self._rank(position.astype(np.int64), k)
         return table
 
     def labels(self) -> tuple[Labels, Labels]:
@@ -314,26 +316,27 @@ def _shards(values: pa.Array, shards: int) -> tuple[np.ndarray, np.ndarray]:
     """Return (positions of `values` grouped by shard, ascending within each; where each shard starts and ends).
 
     A string's shard comes from its length and three of its bytes, so equal strings share a shard. Crafted keys
-    that all fall in one shard make merging slower, never wrong.
+    that all fall in one shard make merging slower, never wrong. Worked out REMAP_SLICE strings at a time, so the
+    temporary arrays stay small however many keys there are (15M at 10M posts).
     """
     values = values.cast(pa.large_binary())
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset : values.offset + len(values) + 1]
-    length = np.diff(offsets)
     data = values.buffers()[2]
-    if data is None or not data.size:
+    byte = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, dtype=np.uint8)
+    shard = np.empty(len(values), dtype=np.uint16)
+    for lo in range(0, len(values), REMAP_SLICE):
+        hi = min(lo + REMAP_SLICE, len(values))
+        start, end = offsets[lo:hi], offsets[lo + 1 : hi + 1]
+        length = end - start
         mix = length.astype(np.uint64)
-    else:
-        byte = np.frombuffer(data, dtype=np.uint8)
-        nonempty = length > 0
-        first, mid, last = (
-            np.where(nonempty, byte[np.minimum(at, len(byte) - 1)], 0).astype(np.uint64)
-            for at in (offsets[:-1], offsets[:-1] + length // 2, offsets[1:] - 1)
-        )
-        mix = length.astype(np.uint64) | first << np.uint64(16) | mid << np.uint64(24) | last << np.uint64(32)
-    mix *= np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the high bits mix every input bit
-    shard = (mix >> np.uint64(40)) % np.uint64(shards)
-    order = np.argsort(shard.astype(np.uint16), kind="stable")  # a radix sort; positions stay ascending per shard
-    return order, np.concatenate([[0], np.cumsum(np.bincount(shard.astype(np.int64), minlength=shards))])
+        for shift, at in ((16, start), (24, start + length // 2), (32, end - 1)):
+            picked = byte[np.clip(at, 0, len(byte) - 1)]
+            picked[length == 0] = 0  # an empty string has no bytes: its neighbour's must not decide
+            mix |= picked.astype(np.uint64) << np.uint64(shift)
+        mix *= np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the high bits mix every input bit
+        shard[lo:hi] = (mix >> np.uint64(40)) % np.uint64(shards)
+    order = np.argsort(shard, kind="stable")  # a radix sort; positions stay ascending within each shard
+    return order, np.concatenate([[0], np.cumsum(np.bincount(shard, minlength=shards))])
 
 
 def _merge(settled: pa.Array, pending: pa.Array) -> tuple[pa.Array, np.ndarray]:
