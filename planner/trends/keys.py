@@ -288,17 +288,18 @@ class _Vocabulary:
             rank += np.minimum(len(self.settled[name]), position + (j < np.asarray(kind)))
         return rank
 
-    def ranks_after(self, moves: dict[int, np.ndarray]) -> np.ndarray:
-        """Return a table from each code in use before settle() returned `moves` (position * 4 + kind) to its rank
-        among the settled codes (the same order, no gaps): moving and closing the gaps in one lookup per code."""
+    def code_table(self, moves: dict[int, np.ndarray], ranked: bool = False) -> np.ndarray:
+        """Return a table from each code in use before settle() returned `moves` (position * 4 + kind) to its code
+        now: its settled position * 4 + kind, or (`ranked`) its rank among the settled codes (the same order, no
+        gaps). Codes are rewritten with one lookup each (_recode)."""
         width = len(KEY_KINDS)
         lengths = [len(moves[k]) if k in moves else len(self.settled[kind]) for k, kind in enumerate(KEY_KINDS)]
         table = np.zeros(width * max(lengths), dtype=np.int32)
         for k, length in enumerate(lengths):
             for lo in range(0, length, REMAP_SLICE):  # a slice at a time: _rank's temporaries are int64
                 hi = min(lo + REMAP_SLICE, length)
-                position = moves[k][lo:hi] if k in moves else np.arange(lo, hi)
-                table[k::width][lo:hi] = self._rank(position.astype(np.int64), k)
+                position = (moves[k][lo:hi] if k in moves else np.arange(lo, hi)).astype(np.int64)
+                table[k::width][lo:hi] = self._rank(position, k) if ranked else position * width + k
         return table
 
     def labels(self) -> tuple[Labels, Labels]:
@@ -378,15 +379,11 @@ def _merge(settled: pa.Array, pending: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return merged, place.astype(np.int32)
 
 
-def _move_codes(codes: np.ndarray, moves: dict[int, np.ndarray]) -> None:
-    """Rewrite provisional key codes in place with their settled positions, a slice at a time."""
-    width = len(KEY_KINDS)
+def _recode(codes: np.ndarray, table: np.ndarray) -> None:
+    """Rewrite key codes in place through `table` (_Vocabulary.code_table), a slice at a time."""
     for start in range(0, len(codes), REMAP_SLICE):
         part = codes[start : start + REMAP_SLICE]
-        kind, position = part % width, part // width
-        for k, move in moves.items():
-            sel = kind == k
-            part[sel] = move[position[sel]] * width + k
+        part[:] = table[part]
 
 
 class _Column:
@@ -440,16 +437,12 @@ class KeyReader:
         self.key.extend(np.concatenate(codes).astype(np.int32), expect)
         self.posts = start + n_posts
         if self.vocab.unsettled():
-            _move_codes(self.key.data[: self.key.size], self.vocab.settle())
+            _recode(self.key.data[: self.key.size], self.vocab.code_table(self.vocab.settle()))
 
     def result(self) -> Occurrences:
         # Codes interleave the kinds (position * 4 + kind), which leaves gaps where a kind has fewer keys: ranks
         # close them, so the key table holds only real keys.
-        table = self.vocab.ranks_after(self.vocab.settle())
-        codes = self.key.data[: self.key.size]
-        for start in range(0, len(codes), REMAP_SLICE):
-            part = codes[start : start + REMAP_SLICE]
-            part[:] = table[part]
+        _recode(self.key.data[: self.key.size], self.vocab.code_table(self.vocab.settle(), ranked=True))
         keys, key_kinds = self.vocab.labels()
         return Occurrences(self.post.array(), self.key.array(), keys, key_kinds)
 
